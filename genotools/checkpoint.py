@@ -1,0 +1,86 @@
+"""Model files: safetensors weights plus JSON metadata. Loading never unpickles.
+
+A model file holds the weights and, under the metadata key "genotools", the architecture, hyperparameters,
+input length, alphabet, task names and types, target scaling, reference fingerprint and genotools version.
+A training checkpoint holds the model, the best weights so far and the optimiser state as tensors, and the
+loop's progress as JSON, so that a run resumed from it ends exactly where an unbroken run would.
+"""
+
+import json
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, safe_open, save_file
+
+from genotools.errors import InputError
+from genotools.io.atomic import atomic_output
+from genotools.models import build_model
+
+_KEY = "genotools"
+
+
+def save_model(path, model, metadata):
+    with atomic_output(path) as tmp:
+        save_file(_contiguous(model.state_dict()), tmp, metadata={_KEY: json.dumps(metadata)})
+
+
+def read_metadata(path):
+    """The genotools metadata of a safetensors file; InputError for anything else (pickles included)."""
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            metadata = handle.metadata() or {}
+    except FileNotFoundError:
+        raise InputError(f"{path}: model file not found") from None
+    except (SafetensorError, OSError) as error:
+        raise InputError(f"{path}: not a safetensors model file ({error}); genotools never loads pickled "
+                         "models") from None
+    if _KEY not in metadata:
+        raise InputError(f"{path}: safetensors file without genotools metadata; train models with genotools-train")
+    return json.loads(metadata[_KEY])
+
+
+def load_model(path):
+    """(model in eval mode on the CPU, metadata) from a model file written by `save_model`."""
+    metadata = read_metadata(path)
+    model, _ = build_model(metadata["architecture"], metadata["seq_len"], len(metadata["task_names"]),
+                           metadata["hyperparameters"])
+    try:
+        model.load_state_dict(load_file(str(path)))
+    except RuntimeError as error:
+        raise InputError(f"{path}: weights do not fit the architecture in its metadata ({error})") from None
+    return model.eval(), metadata
+
+
+def save_training_state(path, model, best_state, optimizer, progress):
+    """Everything a resumed run needs: current and best weights, optimiser tensors, and `progress` (JSON)."""
+    tensors = {f"model.{k}": v for k, v in model.state_dict().items()}
+    tensors.update({f"best.{k}": v for k, v in best_state.items()})
+    optim = optimizer.state_dict()
+    for index, state in optim["state"].items():
+        tensors.update({f"optim.{index}.{k}": v for k, v in state.items()})
+    progress = {**progress, "param_groups": optim["param_groups"]}
+    with atomic_output(path) as tmp:
+        save_file(_contiguous(tensors), tmp, metadata={_KEY: json.dumps(progress)})
+
+
+def load_training_state(path, model, optimizer):
+    """Restore `model` and `optimizer` from a checkpoint; returns (best_state, progress)."""
+    progress = read_metadata(path)
+    tensors = load_file(str(path))
+    try:
+        model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+    except RuntimeError:
+        raise InputError(f"{path}: checkpoint is for a different model; resume with the same --arch, "
+                         "--param and data") from None
+    best_state = {k[5:]: v for k, v in tensors.items() if k.startswith("best.")}
+    state = {}
+    for key, value in tensors.items():
+        if key.startswith("optim."):
+            _, index, name = key.split(".", 2)
+            state.setdefault(int(index), {})[name] = value
+    optimizer.load_state_dict({"state": state, "param_groups": progress.pop("param_groups")})
+    return best_state, progress
+
+
+def _contiguous(tensors):
+    return {k: v.detach().contiguous() for k, v in tensors.items()}

@@ -1,0 +1,82 @@
+"""Building encoded datasets from a reference and BED regions, or from ready-made FASTA sequences."""
+
+import numpy as np
+
+from genotools import encoding
+from genotools.errors import InputError
+from genotools.io.bed import read_regions
+from genotools.io.fasta import Reference, read_sequences
+from genotools.io.hdf5 import EncodedDataset
+from genotools.io.text import read_label_table
+
+
+def _common_length(lengths, what):
+    lengths = np.asarray(lengths)
+    if lengths.min() != lengths.max():
+        raise InputError(f"{what} have different lengths ({lengths.min()} to {lengths.max()} bp); "
+                         "set --seq-len to resize them around their centres")
+    return int(lengths[0])
+
+
+def _missing_contigs_message(path, missing, available):
+    listed = ", ".join(sorted(missing)[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+    renamed = {c[3:] if c.startswith("chr") else "chr" + c for c in missing}
+    hint = " (the names differ by a 'chr' prefix: rename them in the BED)" if renamed & set(available) else ""
+    return f"{path}: contigs not in the reference: {listed}{hint}"
+
+
+def encode_regions(reference_path, regions_path, seq_len=None, kmer=0, reverse_complement=False):
+    """Encode windows of `seq_len` (default: the regions' common length) centred on each BED region."""
+    regions = read_regions(regions_path)
+    seq_len = seq_len or _common_length(regions.ends - regions.starts, f"{regions_path}: regions")
+    with Reference(reference_path) as reference:
+        missing = set(regions.chroms) - set(reference.lengths)
+        if missing:
+            raise InputError(_missing_contigs_message(regions_path, missing, reference.lengths))
+        starts, ends = encoding.centred_window(regions.starts, regions.ends, seq_len)
+        sequences = [reference.fetch(c, s, e) for c, s, e in zip(regions.chroms, starts.tolist(), ends.tolist())]
+        fingerprint = reference.fingerprint
+    data = _encode(sequences, regions.names, regions.task_names, regions.labels, kmer, reverse_complement,
+                   coordinates=(regions.chroms, starts, ends))
+    data.attrs.update(reference_fingerprint=fingerprint, reference=str(reference_path), regions=str(regions_path))
+    return data
+
+
+def encode_fasta(fasta_path, labels_path=None, seq_len=None, kmer=0, reverse_complement=False):
+    """Encode every FASTA record, resized to `seq_len` when given; labels come from a TSV keyed by name."""
+    records = read_sequences(fasta_path)
+    names = [name for name, _ in records]
+    if seq_len:
+        sequences = [encoding.resize(seq, seq_len) for _, seq in records]
+    else:
+        _common_length([len(seq) for _, seq in records], f"{fasta_path}: sequences")
+        sequences = [seq for _, seq in records]
+    task_names, labels = [], None
+    if labels_path:
+        task_names, rows = read_label_table(labels_path)
+        unlabelled = [name for name in names if name not in rows]
+        if unlabelled:
+            raise InputError(f"{labels_path}: no labels for {len(unlabelled)} FASTA record(s), e.g. {unlabelled[0]!r}")
+        labels = np.array([rows[name] for name in names], dtype=np.float32)
+    data = _encode(sequences, names, task_names, labels, kmer, reverse_complement)
+    data.attrs.update(fasta=str(fasta_path))
+    return data
+
+
+def _encode(sequences, names, task_names, labels, kmer, reverse_complement, coordinates=None):
+    """One-hot (and k-mer) encode; with `reverse_complement`, append each sequence's reverse complement."""
+    strands = ["+"] * len(names)
+    if reverse_complement:
+        sequences = sequences + [encoding.reverse_complement(s) for s in sequences]
+        names, strands = names * 2, strands + ["-"] * len(names)
+        labels = None if labels is None else np.concatenate([labels, labels])
+        if coordinates is not None:
+            chroms, starts, ends = coordinates
+            coordinates = chroms * 2, np.concatenate([starts, starts]), np.concatenate([ends, ends])
+    onehot = np.empty((len(sequences), len(sequences[0]), 4), dtype=np.uint8)
+    for row, sequence in zip(onehot, sequences):
+        encoding.one_hot(sequence, out=row)
+    kmers = np.stack([encoding.kmer_counts(s, kmer) for s in sequences]) if kmer else None
+    chroms, starts, ends = coordinates or (None, None, None)
+    attrs = {"kmer": kmer, "reverse_complement": reverse_complement}
+    return EncodedDataset(onehot, names, strands, task_names, labels, chroms, starts, ends, kmers, attrs)

@@ -1,0 +1,98 @@
+"""Sequence encodings: one-hot, k-mer counts, reverse complement, windows around region centres.
+
+One-hot uses the alphabet A, C, G, T in that order, stored as uint8. Lower-case (soft-masked) bases encode like
+upper-case ones. N and every other IUPAC ambiguity code encode as all zeros: the model sees "no base" rather
+than a guess, and the encoding stays exact in uint8. Reversing both the position and the channel axes of a
+one-hot array gives its reverse complement, because the complement of A, C, G, T is T, G, C, A.
+"""
+
+import numpy as np
+
+ALPHABET = "ACGT"
+UNKNOWN_BASE_ENCODING = "zeros"
+
+if not np.little_endian:
+    raise ImportError("genotools.encoding builds its lookup tables for little-endian machines")
+
+# Each base maps to its four one-hot bytes read as one little-endian uint32, so a table lookup writes a whole
+# row at once. Looking up pairs of bases (uint16 -> uint64) halves the number of lookups again.
+_BASE_ROWS = np.zeros(256, dtype=np.uint32)
+for _i, _base in enumerate(ALPHABET):
+    _row = np.zeros(4, dtype=np.uint8)
+    _row[_i] = 1
+    _BASE_ROWS[ord(_base)] = _BASE_ROWS[ord(_base.lower())] = _row.view(np.uint32)[0]
+_codes = np.arange(65536)
+_PAIR_ROWS = _BASE_ROWS[_codes & 0xFF].astype(np.uint64) | (_BASE_ROWS[_codes >> 8].astype(np.uint64) << np.uint64(32))
+del _i, _base, _row, _codes
+
+# Lookups run over blocks that stay in cache: much faster than one pass over a long sequence.
+_BLOCK_PAIRS = 1 << 16
+
+_COMPLEMENT = bytes.maketrans(b"ACGTNacgtnRYKMBDHVrykmbdhvSWsw", b"TGCANtgcanYRMKVHDByrmkvhdbSWsw")
+
+
+def one_hot(sequence, out=None):
+    """One-hot encode `sequence` (str or bytes) into a (length, 4) uint8 array, written to `out` when given."""
+    data = sequence.encode("ascii") if isinstance(sequence, str) else bytes(sequence)
+    n = len(data)
+    if out is None:
+        out = np.empty((n, 4), dtype=np.uint8)
+    elif out.shape != (n, 4) or out.dtype != np.uint8 or not out.flags.c_contiguous:
+        raise ValueError(f"out must be a C-contiguous uint8 array of shape ({n}, 4)")
+    codes = np.frombuffer(data, dtype=np.uint8)
+    pairs = codes[: n - n % 2].view(np.uint16)
+    rows = out.reshape(-1).view(np.uint32)
+    pair_rows = rows[: n - n % 2].view(np.uint64)
+    for start in range(0, len(pairs), _BLOCK_PAIRS):
+        np.take(_PAIR_ROWS, pairs[start : start + _BLOCK_PAIRS], out=pair_rows[start : start + _BLOCK_PAIRS])
+    if n % 2:
+        rows[-1] = _BASE_ROWS[codes[-1]]
+    return out
+
+
+def reverse_complement(sequence):
+    """Reverse complement of a DNA string, keeping case and IUPAC codes."""
+    return sequence.encode("ascii").translate(_COMPLEMENT)[::-1].decode("ascii")
+
+
+def reverse_complement_one_hot(onehot):
+    """Reverse complement of one-hot arrays shaped (..., length, 4) (numpy or torch)."""
+    if isinstance(onehot, np.ndarray):
+        return onehot[..., ::-1, ::-1]
+    return onehot.flip((-2, -1))
+
+
+def kmer_counts(sequence, k):
+    """Counts of every k-mer (4**k, in lexicographic order of ALPHABET) in `sequence`; k-mers with N are skipped."""
+    codes = np.full(256, -1, dtype=np.int64)
+    for i, base in enumerate(ALPHABET):
+        codes[ord(base)] = codes[ord(base.lower())] = i
+    digits = codes[np.frombuffer(sequence.encode("ascii"), dtype=np.uint8)]
+    if len(digits) < k:
+        return np.zeros(4**k, dtype=np.uint32)
+    windows = np.lib.stride_tricks.sliding_window_view(digits, k)
+    valid = (windows >= 0).all(axis=1)
+    index = windows[valid] @ (4 ** np.arange(k - 1, -1, -1))
+    return np.bincount(index, minlength=4**k).astype(np.uint32)
+
+
+def centred_window(start, end, length):
+    """The window of `length` bases centred on the interval [start, end) (0-based, half-open)."""
+    window_start = (start + end - length) // 2
+    return window_start, window_start + length
+
+
+def clip_window(start, end, available):
+    """Split the window [start, end) over a sequence of `available` bases into
+    (N padding before, first base inside, end inside, N padding after)."""
+    length = end - start
+    inner_start = min(max(start, 0), available)
+    inner_end = max(min(end, available), inner_start)
+    before = min(max(-start, 0), length)
+    return before, inner_start, inner_end, length - before - (inner_end - inner_start)
+
+
+def resize(sequence, length):
+    """`sequence` cut or padded with N on both sides to `length` bases around its centre."""
+    before, start, end, after = clip_window(*centred_window(0, len(sequence), length), len(sequence))
+    return "N" * before + sequence[start:end] + "N" * after

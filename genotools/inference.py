@@ -1,0 +1,50 @@
+"""Running a trained model over encoded sequences, and mapping raw outputs to the user's scale."""
+
+import numpy as np
+import torch
+
+from genotools.encoding import reverse_complement_one_hot
+from genotools.errors import InputError
+from genotools.runtime import autocast
+
+
+@torch.no_grad()
+def raw_outputs(model, onehot, device, batch_size=256, precision="fp32", reverse_complement=True):
+    """Raw model outputs (N, tasks) for uint8 one-hot sequences (N, length, 4), a numpy array or tensor.
+
+    With `reverse_complement`, the outputs for each sequence and its reverse complement are averaged.
+    """
+    onehot = torch.as_tensor(onehot)
+    model.eval()
+    chunks = []
+    for start in range(0, len(onehot), batch_size):
+        batch = onehot[start : start + batch_size].to(device, non_blocking=True).float()
+        with autocast(device, precision):
+            out = model(batch).float()
+            if reverse_complement:
+                out = (out + model(reverse_complement_one_hot(batch)).float()) / 2
+        chunks.append(out.cpu())
+    return torch.cat(chunks).numpy() if chunks else np.zeros((0, 0), dtype=np.float32)
+
+
+def to_output_scale(raw, task_types, target_mean, target_std):
+    """Probabilities for binary tasks, values in the training targets' units for regression tasks."""
+    binary = np.array([kind == "binary" for kind in task_types])
+    scaled = raw * np.asarray(target_std, dtype=np.float32) + np.asarray(target_mean, dtype=np.float32)
+    return np.where(binary, 1 / (1 + np.exp(-raw)), scaled).astype(np.float32)
+
+
+def predict(model, metadata, onehot, device, batch_size=256, precision="fp32", reverse_complement=True):
+    """Predictions on the output scale for every task of a model loaded with `checkpoint.load_model`."""
+    raw = raw_outputs(model, onehot, device, batch_size, precision, reverse_complement)
+    return to_output_scale(raw, metadata["task_types"], metadata["target_mean"], metadata["target_std"])
+
+
+def check_compatible(metadata, data, source):
+    """Refuse a dataset whose sequence length or encoding differs from what the model was trained on."""
+    if data.seq_len != metadata["seq_len"]:
+        raise InputError(f"{source}: sequences are {data.seq_len} bp but the model takes {metadata['seq_len']} bp; "
+                         f"re-encode with --seq-len {metadata['seq_len']}, or predict from --reference/--regions")
+    for key in ("alphabet", "unknown_base_encoding"):
+        if data.attrs.get(key) != metadata.get(key):
+            raise InputError(f"{source}: {key} {data.attrs.get(key)!r} differs from the model's {metadata.get(key)!r}")

@@ -1,0 +1,84 @@
+"""Encoded datasets in HDF5: one-hot sequences (uint8), labels, names, coordinates, task names and provenance."""
+
+from dataclasses import dataclass, field
+
+import h5py
+import numpy as np
+
+from genotools import __version__
+from genotools.encoding import ALPHABET, UNKNOWN_BASE_ENCODING
+from genotools.errors import InputError
+
+_STRINGS = h5py.string_dtype()
+
+
+@dataclass
+class EncodedDataset:
+    onehot: np.ndarray  # (sequences, length, 4) uint8
+    names: list
+    strands: list  # '-' for reverse-complement copies
+    task_names: list
+    labels: np.ndarray | None = None  # (sequences, tasks) float32, NaN where missing
+    chroms: list | None = None  # window coordinates, when the sequences came from a reference
+    starts: np.ndarray | None = None
+    ends: np.ndarray | None = None
+    kmers: np.ndarray | None = None  # (sequences, 4**k) uint32
+    attrs: dict = field(default_factory=dict)
+
+    @property
+    def seq_len(self):
+        return self.onehot.shape[1]
+
+
+def write_dataset(path, data):
+    """Write `data` to `path` (a fresh HDF5 file)."""
+    with h5py.File(path, "w") as out:
+        rows = max(1, min(len(data.onehot), (1 << 20) // max(1, data.seq_len * 4)))
+        out.create_dataset("onehot", data=data.onehot, chunks=(rows, data.seq_len, 4), compression="lzf", shuffle=True)
+        out.create_dataset("names", data=data.names, dtype=_STRINGS)
+        out.create_dataset("strands", data=data.strands, dtype=_STRINGS)
+        out.create_dataset("task_names", data=data.task_names, dtype=_STRINGS)
+        if data.labels is not None:
+            out.create_dataset("labels", data=data.labels)
+        if data.chroms is not None:
+            out.create_dataset("chroms", data=data.chroms, dtype=_STRINGS)
+            out.create_dataset("starts", data=data.starts)
+            out.create_dataset("ends", data=data.ends)
+        if data.kmers is not None:
+            out.create_dataset("kmers", data=data.kmers, compression="lzf")
+        out.attrs.update(
+            alphabet=ALPHABET,
+            unknown_base_encoding=UNKNOWN_BASE_ENCODING,
+            seq_len=data.seq_len,
+            genotools_version=__version__,
+            **data.attrs,
+        )
+
+
+def read_dataset(path):
+    """Read a dataset written by `write_dataset`; raises InputError for files that are not one."""
+    try:
+        with h5py.File(path, "r") as store:
+            if "onehot" not in store or store.attrs.get("alphabet") is None:
+                raise InputError(f"{path}: not a genotools dataset (no 'onehot' array); make one with genotools-encode")
+
+            def strings(name):
+                return [s.decode() for s in store[name][()]] if name in store else None
+
+            def array(name):
+                return store[name][()] if name in store else None
+
+            return EncodedDataset(
+                onehot=store["onehot"][()],
+                names=strings("names"),
+                strands=strings("strands"),
+                task_names=strings("task_names"),
+                labels=array("labels"),
+                chroms=strings("chroms"),
+                starts=array("starts"),
+                ends=array("ends"),
+                kmers=array("kmers"),
+                attrs={k: v.item() if isinstance(v, np.generic) else v for k, v in store.attrs.items()},
+            )
+    except OSError as error:
+        raise InputError(f"{path}: cannot read as HDF5 ({error})") from None

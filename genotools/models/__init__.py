@@ -1,0 +1,72 @@
+"""Sequence-to-function architectures behind one registry: name -> builder with default hyperparameters.
+
+Every model maps one-hot sequences shaped (batch, length, 4) to one raw output per task (a logit for binary
+tasks, a value for regression tasks).
+"""
+
+import json
+from dataclasses import dataclass
+
+from genotools.errors import InputError
+from genotools.models.basset import Basset
+from genotools.models.danq import DanQ
+from genotools.models.dilated import DilatedResNet
+
+
+@dataclass(frozen=True)
+class Architecture:
+    builder: type
+    defaults: dict
+    summary: str
+
+
+ARCHITECTURES = {
+    "basset": Architecture(
+        Basset,
+        dict(channels=[128, 128, 128], kernel_sizes=[19, 11, 7], pool_sizes=[3, 4, 4], hidden=256, dropout=0.3),
+        "Basset/DeepSEA-style CNN: three convolution + max-pool blocks, two fully connected layers "
+        "(Kelley et al. 2016, Genome Research)",
+    ),
+    "danq": Architecture(
+        DanQ,
+        dict(channels=128, kernel_size=19, pool_size=8, lstm_hidden=64, hidden=128, dropout=0.3),
+        "DanQ-style hybrid: one convolution layer for motifs, a bidirectional LSTM for their grammar "
+        "(Quang & Xie 2016, Nucleic Acids Research)",
+    ),
+    "dilated": Architecture(
+        DilatedResNet,
+        dict(channels=96, stem_kernel=15, blocks=5, dropout=0.2),
+        "Basenji-style dilated residual CNN: stacked dilated convolutions with exponentially growing receptive "
+        "field (Kelley et al. 2018, Genome Research)",
+    ),
+}
+
+
+def architecture(name):
+    try:
+        return ARCHITECTURES[name]
+    except KeyError:
+        raise InputError(f"unknown architecture {name!r}; choose one of {', '.join(ARCHITECTURES)}") from None
+
+
+def _same_kind(value, default):
+    if isinstance(default, list):
+        return isinstance(value, list) and len(value) == len(default) and all(_same_kind(v, d) for v, d in zip(value, default))
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return isinstance(value, int) or isinstance(default, float)
+
+
+def build_model(name, seq_len, n_tasks, hyperparameters=None):
+    """Build architecture `name` for sequences of `seq_len` and `n_tasks` outputs; unknown hyperparameters fail."""
+    arch = architecture(name)
+    unknown = set(hyperparameters or {}) - set(arch.defaults)
+    if unknown:
+        raise InputError(f"architecture {name!r} has no hyperparameter {', '.join(sorted(unknown))}; "
+                         f"it takes {', '.join(arch.defaults)}")
+    for key, value in (hyperparameters or {}).items():
+        if not _same_kind(value, arch.defaults[key]):
+            raise InputError(f"hyperparameter {key} of {name!r} takes values like {json.dumps(arch.defaults[key])}, "
+                             f"not {json.dumps(value)}")
+    params = {**arch.defaults, **(hyperparameters or {})}
+    return arch.builder(seq_len=seq_len, n_tasks=n_tasks, **params), params

@@ -1,0 +1,30 @@
+from setuptools import setup
+
+TOOLS = ["encode", "train", "predict", "simulate"]
+
+setup(
+    name="genotools",
+    version="0.1.0",
+    description="Deep-learning tools for genomics for the command line, Galaxy, Nextflow and CWL",
+    python_requires=">=3.10",
+    packages=["genotools", "genotools.io", "genotools.models", "genotools.tools"],
+    package_dir={"genotools.tools": "tools"},
+    install_requires=[
+        "torch>=2.2",
+        "numpy>=1.24",
+        "pysam>=0.22",
+        "pandas>=2.0",
+        "typer>=0.12",
+        "rich>=13",
+        "h5py>=3.8",
+        "safetensors>=0.4",
+        "scikit-learn>=1.3",
+        "scipy>=1.10",
+        "matplotlib>=3.7",
+    ],
+    extras_require={"test": ["pytest>=8"]},
+    entry_points={
+        "console_scripts": ["genotools=genotools.tools.main:app"]
+        + [f"genotools-{tool}=genotools.tools.{tool}:app" for tool in TOOLS]
+    },
+)

@@ -1,0 +1,127 @@
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+import torch
+from safetensors import safe_open
+from safetensors.torch import load_file
+
+from genotools.checkpoint import read_metadata
+from helpers import DEVICES, SMALL_MODEL, error_line, run_tool, script
+
+
+def train(*args, expect=0):
+    return run_tool("train", *args, expect=expect)
+
+
+def test_training_writes_model_metrics_and_learning_curves(encoded, trained):
+    metadata = read_metadata(trained)
+    assert metadata["architecture"] == "danq" and metadata["seq_len"] == 200 and metadata["alphabet"] == "ACGT"
+    assert metadata["task_names"] == ["ap1_bound", "gata_ebox", "activity"]
+    assert metadata["task_types"] == ["binary", "binary", "regression"]
+    assert metadata["hyperparameters"]["channels"] == 32 and metadata["hyperparameters"]["kernel_size"] == 19
+    metrics = json.loads(trained.with_suffix(".metrics.json").read_text())
+    assert metrics["sequences"]["valid"] > 0 and metrics["sequences"]["test"] > 0
+    assert set(metrics["test"]["ap1_bound"]) == {"n", "positives", "auroc", "auprc"}
+    assert set(metrics["test"]["activity"]) == {"n", "pearson", "spearman"}
+    assert metrics["test"]["ap1_bound"]["auroc"] > 0.8  # AP-1 sites are learnt within a few epochs
+    assert len(metrics["history"]) == metrics["epochs_run"] == 4
+    png = trained.with_suffix(".learning_curves.png").read_bytes()
+    assert png.startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("arch", ["basset", "dilated"])
+def test_every_other_architecture_trains_and_saves(encoded, tmp_path, arch):
+    params = {"basset": ["--param", "channels=[16,16,16]", "--param", "hidden=16"],
+              "dilated": ["--param", "channels=16", "--param", "blocks=2"]}[arch]
+    train("--data", encoded, "--output", tmp_path / "m.safetensors", "--arch", arch, "--epochs", 1, *params)
+    assert read_metadata(tmp_path / "m.safetensors")["architecture"] == arch
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_the_same_seed_gives_the_same_model(encoded, tmp_path, device):
+    for name in ("a", "b"):
+        train("--data", encoded, "--output", tmp_path / f"{name}.safetensors", "--epochs", 2, "--threads", 1,
+              "--device", device, *SMALL_MODEL)
+    a, b = load_file(tmp_path / "a.safetensors"), load_file(tmp_path / "b.safetensors")
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+@pytest.mark.skipif("cuda" not in DEVICES, reason="needs a CUDA GPU")
+def test_bf16_training_runs_on_the_gpu(encoded, tmp_path):
+    train("--data", encoded, "--output", tmp_path / "m.safetensors", "--epochs", 1, "--device", "cuda",
+          "--precision", "bf16", *SMALL_MODEL)
+    assert read_metadata(tmp_path / "m.safetensors")["training"]["precision"] == "bf16"
+
+
+def _checkpoint_epoch(path):
+    try:
+        with safe_open(str(path), "pt") as handle:
+            return json.loads(handle.metadata()["genotools"])["epoch"]
+    except Exception:
+        return 0
+
+
+def test_a_killed_run_resumes_to_the_same_model_as_an_unbroken_run(encoded, tmp_path):
+    options = ["--data", encoded, "--epochs", 4, "--threads", 1, "--device", "cpu", "--patience", 10,
+               *SMALL_MODEL, "--quiet"]
+    train(*options, "--output", tmp_path / "unbroken.safetensors")
+
+    killed = tmp_path / "killed.safetensors"
+    checkpoint = tmp_path / "killed.checkpoint.safetensors"
+    command = [script("genotools-train"), *map(str, options), "--output", str(killed)]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE)
+    deadline = time.time() + 300
+    while _checkpoint_epoch(checkpoint) < 1 and process.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    assert process.poll() is None, "training ended before it could be killed: " + process.stderr.read().decode()
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not killed.exists() and 1 <= _checkpoint_epoch(checkpoint) < 4
+
+    train(*options, "--output", killed, "--resume", checkpoint)
+    unbroken, resumed = load_file(tmp_path / "unbroken.safetensors"), load_file(killed)
+    assert all(torch.equal(unbroken[k], resumed[k]) for k in unbroken)
+    history = [json.loads(p.with_suffix(".metrics.json").read_text())["history"]
+               for p in (tmp_path / "unbroken.safetensors", killed)]
+    assert history[0] == history[1]
+
+
+def test_resuming_with_other_options_is_refused(encoded, tmp_path):
+    train("--data", encoded, "--output", tmp_path / "m.safetensors", "--epochs", 1, *SMALL_MODEL)
+    result = train("--data", encoded, "--output", tmp_path / "m2.safetensors", "--epochs", 1, "--lr", 0.01,
+                   "--resume", tmp_path / "m.checkpoint.safetensors", *SMALL_MODEL, expect=2)
+    assert "other training options" in error_line(result)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--arch", "transformer"], "unknown architecture 'transformer'; choose one of basset, danq, dilated"),
+    (["--param", "depth=3"], "architecture 'danq' has no hyperparameter depth"),
+    (["--param", "channels=[8,8]"], "hyperparameter channels of 'danq' takes values like 128, not [8, 8]"),
+    (["--arch", "basset", "--param", "channels=[8,8]"], "takes values like [128, 128, 128], not [8, 8]"),
+    (["--param", "dropout"], "expected KEY=VALUE"),
+    (["--valid-chroms", "chr22"], "no sequences on the valid chromosomes chr22"),
+    (["--valid-chroms", "chr8", "--test-chroms", "8"], "share a chromosome"),
+    (["--device", "cuda:7"], "--device cuda:7"),
+    (["--device", "tpu"], "--device 'tpu'"),
+    (["--precision", "fp8"], "--precision 'fp8'"),
+])
+def test_bad_options_get_one_clear_line_and_no_output(encoded, tmp_path, args, message):
+    result = train("--data", encoded, "--output", tmp_path / "m.safetensors", "--epochs", 1, *args, expect=2)
+    assert message in error_line(result)
+    assert not (tmp_path / "m.safetensors").exists()
+
+
+def test_a_dataset_without_labels_is_refused(tmp_path):
+    (tmp_path / "seqs.fa").write_text(">a\nACGT\n>b\nACGT\n")
+    run_tool("encode", "--fasta", tmp_path / "seqs.fa", "--output", tmp_path / "d.h5")
+    result = train("--data", tmp_path / "d.h5", "--output", tmp_path / "m.safetensors", expect=2)
+    assert "the dataset has no labels" in error_line(result)
+
+
+def test_a_file_that_is_not_a_dataset_is_refused(test_data, tmp_path):
+    result = train("--data", test_data / "regions.bed", "--output", tmp_path / "m.safetensors", expect=2)
+    assert "cannot read as HDF5" in error_line(result)

@@ -1,0 +1,1 @@
+"""Command-line tools of genotools, one Typer app per tool, installed as genotools.tools."""

@@ -1,0 +1,84 @@
+"""What every tool shares: the standard options, error reporting, progress bars and messages on stderr."""
+
+import contextlib
+import inspect
+import sys
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from genotools import __version__
+from genotools.errors import InputError
+
+stderr = Console(stderr=True)  # progress bars and tables
+
+
+def _print_version(value: bool):
+    if value:
+        typer.echo(f"genotools {__version__}")
+        raise typer.Exit()
+
+
+Version = Annotated[Optional[bool], typer.Option(
+    "--version", callback=_print_version, is_eager=True, help="Print the version and exit.")]
+Device = Annotated[str, typer.Option(
+    help="Where to compute: auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps.")]
+Seed = Annotated[int, typer.Option(help="Seed for every random generator.")]
+Threads = Annotated[int, typer.Option(
+    min=0, help="CPU threads for PyTorch (0: all cores).")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or messages; errors only.")]
+Debug = Annotated[bool, typer.Option("--debug", help="Show the full traceback of an error.")]
+Precision = Annotated[str, typer.Option(
+    help="Numeric precision: fp32, or mixed precision bf16 or fp16 (on GPUs; bf16 also runs on CPUs).")]
+
+
+def existing_file(help_text, **kwargs):
+    """An option naming an input file; Typer checks that it exists and is readable."""
+    return typer.Option(help=help_text, exists=True, dir_okay=False, readable=True, **kwargs)
+
+
+def single_command_app(command, example):
+    """A Typer app that runs `command` directly (no subcommand), with `example` at the end of --help."""
+    command.__doc__ = f"{inspect.cleandoc(command.__doc__)}\n\n\b\nExample:\n  {example}"
+    app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False,
+                      context_settings={"help_option_names": ["-h", "--help"]})
+    app.command()(command)
+    return app
+
+
+@contextlib.contextmanager
+def reported_errors(tool, debug):
+    """Turn an error into one line on stderr and an exit code: 2 for bad input, 1 for a bug, 130 for Ctrl-C."""
+    try:
+        yield
+    except (typer.Exit, typer.Abort):
+        raise
+    except KeyboardInterrupt:
+        typer.echo(f"{tool}: interrupted", err=True)
+        raise typer.Exit(130) from None
+    except InputError as error:
+        if debug:
+            raise
+        typer.echo(f"{tool}: error: {error}", err=True)
+        raise typer.Exit(2) from None
+    except Exception as error:
+        if debug:
+            raise
+        typer.echo(f"{tool}: internal error: {type(error).__name__}: {error} (rerun with --debug for details)",
+                   err=True)
+        raise typer.Exit(1) from None
+
+
+def say(quiet, message):
+    """A message for the user on stderr, unless --quiet."""
+    if not quiet:
+        typer.echo(message, err=True)
+
+
+def progress_bar(quiet, *extra_columns):
+    """A rich progress bar on stderr; silent with --quiet or when stderr is not a terminal."""
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), *extra_columns,
+                    TimeElapsedColumn(), TimeRemainingColumn(), console=stderr,
+                    disable=quiet or not sys.stderr.isatty())

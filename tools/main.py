@@ -1,0 +1,27 @@
+"""genotools: the umbrella command that lists the tools and runs each as a subcommand."""
+
+import typer
+
+from genotools import __version__
+
+from . import encode, predict, simulate, train
+from .common import Version
+
+TOOLS = {
+    "encode": encode.encode,
+    "train": train.train,
+    "predict": predict.predict_command,
+    "simulate": simulate.simulate_command,
+}
+
+app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False, no_args_is_help=True,
+                  context_settings={"help_option_names": ["-h", "--help"]},
+                  help=f"genotools {__version__}: deep-learning tools for genomics. Each subcommand is also "
+                  "installed as genotools-<name>.")
+for name, command in TOOLS.items():
+    app.command(name)(command)
+
+
+@app.callback()
+def umbrella(version: Version = None):
+    pass

@@ -1,0 +1,166 @@
+"""genotools-train: fit a sequence-to-function model to an encoded dataset."""
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import torch
+import typer
+from rich.progress import TextColumn
+from rich.table import Table
+
+from genotools import __version__
+from genotools.checkpoint import save_model
+from genotools.errors import InputError
+from genotools.inference import predict
+from genotools.io.atomic import atomic_output
+from genotools.io.hdf5 import read_dataset
+from genotools.metrics import task_metrics
+from genotools.models import ARCHITECTURES
+from genotools.report import plot_learning_curves
+from genotools.runtime import configure, resolve_device
+from genotools.training import SPLITS, TrainConfig, fit
+
+from .common import (Debug, Device, Precision, Quiet, Seed, Threads, Version, existing_file, progress_bar,
+                     reported_errors, say, single_command_app, stderr)
+
+DEFAULTS = TrainConfig()
+
+
+def _parse_params(pairs):
+    params = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise InputError(f"--param {pair!r}: expected KEY=VALUE, e.g. --param dropout=0.2")
+        try:
+            params[key] = json.loads(value)
+        except json.JSONDecodeError:
+            raise InputError(f"--param {pair!r}: VALUE must be JSON, e.g. 0.2, 64 or [64,64,64]") from None
+    return params
+
+
+def _chroms(values):
+    return [c for value in values for c in value.split(",") if c]
+
+
+class _EpochProgress:
+    """Shows each epoch as a progress bar with the running loss and throughput."""
+
+    def __init__(self, bar):
+        self.bar, self.task, self.batches = bar, None, 0
+
+    def start_epoch(self, epoch, sequences):
+        self.task = self.bar.add_task(f"epoch {epoch}", total=sequences, loss=float("nan"))
+        self.batches = 0
+
+    def advance(self, sequences, loss):
+        self.batches += 1
+        update = {"loss": loss.item()} if self.batches % 10 == 1 else {}
+        self.bar.update(self.task, advance=sequences, **update)
+
+    def end_epoch(self, record):
+        self.bar.update(self.task, description=f"epoch {record['epoch']} valid {record['valid_loss']:.4f}")
+
+
+def train(
+    data: Annotated[Path, existing_file("Encoded dataset from genotools-encode (HDF5).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model file to write (.safetensors).",
+                                         dir_okay=False)],
+    arch: Annotated[str, typer.Option(help=f"Architecture: {', '.join(ARCHITECTURES)}.")] = DEFAULTS.arch,
+    param: Annotated[list[str], typer.Option(
+        help="Architecture hyperparameter as KEY=JSON, repeatable, e.g. --param dropout=0.2.")] = [],
+    valid_chroms: Annotated[list[str], typer.Option(
+        help="Chromosomes held out for validation (repeat or comma-separate; 'chr' prefix optional). "
+        "Datasets without coordinates use a seeded random 10% instead.")] = DEFAULTS.valid_chroms,
+    test_chroms: Annotated[list[str], typer.Option(
+        help="Chromosomes held out for the final test (as --valid-chroms).")] = DEFAULTS.test_chroms,
+    epochs: Annotated[int, typer.Option(min=1, help="Maximum number of epochs.")] = DEFAULTS.epochs,
+    batch_size: Annotated[int, typer.Option(min=2)] = DEFAULTS.batch_size,
+    lr: Annotated[float, typer.Option(min=0, help="Initial learning rate (AdamW); halved when the "
+                                      "validation loss stalls.")] = DEFAULTS.lr,
+    patience: Annotated[int, typer.Option(min=1, help="Stop after this many epochs without a better "
+                                          "validation loss.")] = DEFAULTS.patience,
+    reverse_complement: Annotated[bool, typer.Option(
+        help="Augment by reverse-complementing a random half of each batch.")] = DEFAULTS.reverse_complement,
+    resume: Annotated[Optional[Path], existing_file(
+        "Resume from this checkpoint (written every epoch) with the same options and data.")] = None,
+    checkpoint: Annotated[Optional[Path], typer.Option(
+        help="Checkpoint to write every epoch [default: OUTPUT with .checkpoint.safetensors].",
+        dir_okay=False)] = None,
+    metrics: Annotated[Optional[Path], typer.Option(
+        help="Metrics JSON to write [default: OUTPUT with .metrics.json].", dir_okay=False)] = None,
+    plot: Annotated[Optional[Path], typer.Option(
+        help="Learning-curve PNG to write [default: OUTPUT with .learning_curves.png].", dir_okay=False)] = None,
+    precision: Precision = DEFAULTS.precision,
+    device: Device = "auto",
+    seed: Seed = DEFAULTS.seed,
+    threads: Threads = 0,
+    quiet: Quiet = False,
+    debug: Debug = False,
+    version: Version = None,
+):
+    """Train a sequence-to-function model (binary and regression tasks together) with chromosome hold-out,
+    early stopping on the validation loss and a checkpoint every epoch. Writes the model (safetensors with
+    JSON metadata), per-task metrics on the validation and test chromosomes (AUROC and AUPRC, or Pearson and
+    Spearman) and a learning-curve plot."""
+    with reported_errors("genotools-train", debug):
+        configure(threads, seed)
+        device = resolve_device(device)
+        stem = output.with_suffix("") if output.suffix == ".safetensors" else output
+        checkpoint = checkpoint or Path(f"{stem}.checkpoint.safetensors")
+        metrics = metrics or Path(f"{stem}.metrics.json")
+        plot = plot or Path(f"{stem}.learning_curves.png")
+        config = TrainConfig(arch=arch, hyperparameters=_parse_params(param), epochs=epochs, batch_size=batch_size,
+                             lr=lr, patience=patience, precision=precision, reverse_complement=reverse_complement,
+                             seed=seed, valid_chroms=_chroms(valid_chroms), test_chroms=_chroms(test_chroms))
+        dataset = read_dataset(data)
+        throughput = TextColumn("loss {task.fields[loss]:.4f}  {task.speed:>6.0f} seq/s")
+        with progress_bar(quiet, throughput) as bar:
+            result = fit(dataset, config, device, checkpoint, resume, _EpochProgress(bar))
+
+        metadata = {
+            "architecture": arch,
+            "hyperparameters": result.hyperparameters,
+            "seq_len": dataset.seq_len,
+            "alphabet": dataset.attrs["alphabet"],
+            "unknown_base_encoding": dataset.attrs["unknown_base_encoding"],
+            "task_names": dataset.task_names,
+            "task_types": result.task_types,
+            "target_mean": result.target_mean,
+            "target_std": result.target_std,
+            "reference_fingerprint": dataset.attrs.get("reference_fingerprint"),
+            "training": {**dataclasses.asdict(config), "best_epoch": result.best_epoch, "data": str(data),
+                         "torch_version": torch.__version__},
+            "genotools_version": __version__,
+        }
+        report = {"best_epoch": result.best_epoch, "epochs_run": len(result.history), "history": result.history,
+                  "sequences": {split: int(len(result.splits[split])) for split in SPLITS}}
+        for split in ("valid", "test"):
+            index = result.splits[split]
+            predicted = predict(result.model, metadata, dataset.onehot[index], device, precision=precision)
+            report[split] = task_metrics(dataset.labels[index], predicted, dataset.task_names, result.task_types)
+        save_model(output, result.model, metadata)
+        with atomic_output(metrics) as tmp:
+            tmp.write_text(json.dumps(report, indent=2) + "\n")
+        with atomic_output(plot) as tmp:
+            plot_learning_curves(result.history, result.best_epoch, tmp)
+        if not quiet:
+            stderr.print(_metrics_table(report["test"]))
+        say(quiet, f"model: {output}\nmetrics: {metrics}\nlearning curves: {plot}\ncheckpoint: {checkpoint}")
+
+
+def _metrics_table(test_metrics):
+    table = Table(title="Test chromosomes")
+    for column in ("task", "n", "AUROC", "AUPRC", "Pearson", "Spearman"):
+        table.add_column(column)
+    for task, values in test_metrics.items():
+        cells = [values.get(key) for key in ("auroc", "auprc", "pearson", "spearman")]
+        table.add_row(task, str(values["n"]), *("" if v is None else f"{v:.3f}" for v in cells))
+    return table
+
+
+app = single_command_app(
+    train, "genotools-train --data data.h5 --arch basset --valid-chroms chr8 --test-chroms chr9 "
+    "--output model.safetensors")
