@@ -23,7 +23,7 @@ demo: $(INSTALLED)
 	$(BIN)/genotools-predict --model $(DEMO)/model.safetensors --reference test-data/genome.fa \
 		--regions test-data/regions.bed --output $(DEMO)/predictions.tsv
 	@$(BIN)/python -c 'import json; m = json.load(open("$(DEMO)/model.metrics.json"))["test"]; \
-		print("test AUROC (chr9):", ", ".join(f"{t} {v[\"auroc\"]:.3f}" for t, v in m.items() if "auroc" in v))'
+		print("test AUROC (chr9):", ", ".join("%s %.3f" % (t, v["auroc"]) for t, v in m.items() if "auroc" in v))'
 	@echo "results in $(DEMO)/: data.h5, model.safetensors, model.metrics.json, model.learning_curves.png, predictions.tsv"
 
 test: $(INSTALLED)

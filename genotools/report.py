@@ -17,7 +17,7 @@ def plot_learning_curves(history, best_epoch, path):
     loss_axis.legend()
     loss_axis.set_title("Learning curves")
     lr_axis.plot(epochs, [r["lr"] for r in history], marker=".", color="black")
-    lr_axis.set_yscale("log")
+    lr_axis.ticklabel_format(axis="y", style="sci", scilimits=(0, 0))
     lr_axis.set_ylabel("learning rate")
     lr_axis.set_xlabel("epoch")
     figure.tight_layout()

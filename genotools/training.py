@@ -9,6 +9,7 @@ bit, as a run that was never interrupted (on the same device and thread count).
 import copy
 import dataclasses
 import math
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -149,6 +150,7 @@ def fit(data, config, device, checkpoint_path, resume_from=None, progress=None):
     for epoch in range(state["epoch"], config.epochs):
         if state["bad_epochs"] >= config.patience:
             break
+        started = time.perf_counter()
         seed_everything(config.seed * 100_003 + epoch)
         model.train()
         progress.start_epoch(epoch + 1, len(train_index))
@@ -173,6 +175,7 @@ def fit(data, config, device, checkpoint_path, resume_from=None, progress=None):
             count += len(batch)
             progress.advance(len(batch), loss)
 
+        train_seconds = time.perf_counter() - started
         valid_raw = torch.from_numpy(raw_outputs(model, x[splits["valid"]], device, precision=config.precision,
                                                  reverse_complement=False)).to(device)
         valid_loss = masked_loss(valid_raw, y[splits["valid"]], binary).item()
@@ -183,7 +186,8 @@ def fit(data, config, device, checkpoint_path, resume_from=None, progress=None):
         else:
             state["bad_epochs"] += 1
         record = {"epoch": epoch + 1, "train_loss": total.item() / max(count, 1), "valid_loss": valid_loss,
-                  "lr": optimizer.param_groups[0]["lr"]}
+                  "lr": optimizer.param_groups[0]["lr"], "train_seconds": round(train_seconds, 3),
+                  "seconds": round(time.perf_counter() - started, 3)}
         state["history"].append(record)
         state["epoch"] = epoch + 1
         save_training_state(checkpoint_path, model, best_state, optimizer,

@@ -61,11 +61,12 @@ def test_a_plain_gzip_reference_is_refused_with_the_fix(test_data, tmp_path):
     assert not (tmp_path / "x.h5").exists()
 
 
-def test_fasta_sequences_with_labels(tmp_path):
-    (tmp_path / "seqs.fa").write_text(">a\nACGTacgtNN\n>b\nTTTTGGGGCC\n")
+def test_gzipped_fasta_sequences_with_labels(tmp_path):
+    with gzip.open(tmp_path / "seqs.fa.gz", "wt") as fasta:
+        fasta.write(">a\nACGTacgtNN\n>b\nTTTTGGGGCC\n")
     (tmp_path / "labels.tsv").write_text("name\tbound\tsignal\nb\t1\t2.5\na\t0\tNA\n")
     out = tmp_path / "seqs.h5"
-    encode("--fasta", tmp_path / "seqs.fa", "--labels", tmp_path / "labels.tsv", "--kmer", 2,
+    encode("--fasta", tmp_path / "seqs.fa.gz", "--labels", tmp_path / "labels.tsv", "--kmer", 2,
            "--reverse-complement", "--output", out)
     with h5py.File(out) as store:
         assert [n.decode() for n in store["names"]] == ["a", "b", "a", "b"]

@@ -9,7 +9,6 @@ from genotools.datasets import encode_fasta, encode_regions
 from genotools.errors import InputError
 from genotools.io.atomic import atomic_output
 from genotools.io.hdf5 import write_dataset
-from genotools.runtime import configure, resolve_device
 from .common import (Debug, Device, Quiet, Seed, Threads, Version, existing_file, reported_errors, say,
                           single_command_app)
 
@@ -40,10 +39,9 @@ def encode(
 ):
     """Encode genomic regions or sequences as one-hot tensors (A, C, G, T; N and other IUPAC codes as all
     zeros; soft-masked bases like upper-case ones) in an HDF5 dataset with labels, names, coordinates,
-    task names and provenance. Encoding runs on the CPU whatever --device says."""
+    task names and provenance. Encoding is deterministic and runs on one CPU core: --device, --seed and
+    --threads are accepted, like every genotools tool takes them, and change nothing."""
     with reported_errors("genotools-encode", debug):
-        configure(threads, seed)
-        resolve_device(device)
         if fasta and (reference or regions):
             raise InputError("give either --fasta or --reference with --regions, not both")
         if labels and not fasta:

@@ -5,7 +5,6 @@ from typing import Annotated
 
 import typer
 
-from genotools.runtime import configure, resolve_device
 from genotools.simulate import simulate
 
 from .common import Debug, Device, Quiet, Seed, Threads, Version, reported_errors, say, single_command_app
@@ -24,10 +23,9 @@ def simulate_command(
 ):
     """Write a synthetic genome (genome.fa + .fai) with planted AP-1, GATA and E-box motifs, 200-bp regions
     labelled by a known motif grammar (regions.bed: ap1_bound, gata_ebox, activity) and variants with their
-    true effect on each label (variants.vcf). The same seed gives the same files, byte for byte."""
+    true effect on each label (variants.vcf). The same seed gives the same files, byte for byte. It runs on
+    one CPU core: --device and --threads are accepted, like every genotools tool takes them, and change nothing."""
     with reported_errors("genotools-simulate", debug):
-        configure(threads, seed)
-        resolve_device(device)
         paths = simulate(output_dir, seed=seed, n_chroms=chroms, chrom_len=chrom_len)
         say(quiet, "wrote " + ", ".join(str(p) for p in paths))
 

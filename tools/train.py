@@ -7,8 +7,9 @@ from typing import Annotated, Optional
 
 import torch
 import typer
-from rich.progress import TextColumn
+from rich.progress import ProgressColumn
 from rich.table import Table
+from rich.text import Text
 
 from genotools import __version__
 from genotools.checkpoint import save_model
@@ -43,6 +44,11 @@ def _parse_params(pairs):
 
 def _chroms(values):
     return [c for value in values for c in value.split(",") if c]
+
+
+class _LossAndThroughput(ProgressColumn):
+    def render(self, task):
+        return Text(f"loss {task.fields['loss']:.4f} {task.speed or 0:>6.0f} seq/s")
 
 
 class _EpochProgress:
@@ -116,8 +122,7 @@ def train(
                              lr=lr, patience=patience, precision=precision, reverse_complement=reverse_complement,
                              seed=seed, valid_chroms=_chroms(valid_chroms), test_chroms=_chroms(test_chroms))
         dataset = read_dataset(data)
-        throughput = TextColumn("loss {task.fields[loss]:.4f}  {task.speed:>6.0f} seq/s")
-        with progress_bar(quiet, throughput) as bar:
+        with progress_bar(quiet, _LossAndThroughput()) as bar:
             result = fit(dataset, config, device, checkpoint, resume, _EpochProgress(bar))
 
         metadata = {
