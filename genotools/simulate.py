@@ -38,7 +38,8 @@ def grammar(sequence):
 
 
 def simulate(outdir, seed=1, n_chroms=9, chrom_len=90_000, region_len=200, stride=100, site_spacing=150):
-    """Write genome.fa (+ .fai), regions.bed and variants.vcf to `outdir`; return their paths.
+    """Write genome.fa (+ .fai), regions.bed (and regions_small.bed, every tenth region), sequences.fa with
+    sequences_labels.tsv, and variants.vcf to `outdir`; return their paths.
 
     Motif sites are planted about every `site_spacing` bases, each a random motif in a random orientation; the
     regions tile every chromosome with windows of `region_len` every `stride` bases.
@@ -68,19 +69,27 @@ def simulate(outdir, seed=1, n_chroms=9, chrom_len=90_000, region_len=200, strid
             out.writelines(seq[i : i + 60] + "\n" for i in range(0, len(seq), 60))
     pysam.faidx(str(fasta))
 
-    bed = outdir / "regions.bed"
-    with open(bed, "w") as out:
-        out.write("#" + "\t".join(["chrom", "start", "end", "name", *TASKS]) + "\n")
-        for chrom, seq in genome.items():
-            for start in range(0, len(seq) - region_len + 1, stride):
-                ap1, both, activity = grammar(seq[start : start + region_len])
-                activity += rng.normal(0, 0.2)
-                out.write(f"{chrom}\t{start}\t{start + region_len}\t{chrom}:{start}-{start + region_len}\t"
-                          f"{ap1:.0f}\t{both:.0f}\t{activity:.3f}\n")
+    header = "#" + "\t".join(["chrom", "start", "end", "name", *TASKS]) + "\n"
+    rows = []
+    for chrom, seq in genome.items():
+        for start in range(0, len(seq) - region_len + 1, stride):
+            ap1, both, activity = grammar(seq[start : start + region_len])
+            activity += rng.normal(0, 0.2)
+            rows.append(f"{chrom}\t{start}\t{start + region_len}\t{chrom}:{start}-{start + region_len}\t"
+                        f"{ap1:.0f}\t{both:.0f}\t{activity:.3f}\n")
+    bed, small_bed = outdir / "regions.bed", outdir / "regions_small.bed"
+    bed.write_text(header + "".join(rows))
+    small_bed.write_text(header + "".join(rows[::10]))  # every tenth region, for quick tests
+
+    # The first chr9 windows as ready-made sequences with their labels, for the --fasta inputs.
+    chr9 = [row.split("\t") for row in rows if row.startswith("chr9\t")][:40]
+    sequences, labels = outdir / "sequences.fa", outdir / "sequences_labels.tsv"
+    sequences.write_text("".join(f">{r[3]}\n{genome['chr9'][int(r[1]) : int(r[2])]}\n" for r in chr9))
+    labels.write_text("\t".join(["name", *TASKS]) + "\n" + "".join("\t".join(r[3:]) for r in chr9))
 
     vcf = outdir / "variants.vcf"
     _write_variants(vcf, genome, sites, rng, flank=region_len // 2)
-    return fasta, bed, vcf
+    return fasta, bed, small_bed, sequences, labels, vcf
 
 
 def _write_variants(path, genome, sites, rng, flank, count=200):

@@ -8,7 +8,8 @@ from genotools.simulate import TASKS, grammar
 
 def test_bundled_test_data_is_what_the_generator_makes(tmp_path):
     run_tool("simulate", "--output-dir", tmp_path, "--seed", 1)
-    for name in ("genome.fa", "genome.fa.fai", "regions.bed", "variants.vcf"):
+    for name in ("genome.fa", "genome.fa.fai", "regions.bed", "regions_small.bed", "sequences.fa",
+                 "sequences_labels.tsv", "variants.vcf"):
         assert filecmp.cmp(tmp_path / name, TEST_DATA / name, shallow=False), f"{name} differs from test-data/"
         assert (TEST_DATA / name).stat().st_size < 1_000_000
 

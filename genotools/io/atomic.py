@@ -6,6 +6,15 @@ import tempfile
 from pathlib import Path
 
 
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _umask()
+
+
 @contextlib.contextmanager
 def atomic_output(path):
     """Yield a temporary path beside `path`; rename it to `path` when the block succeeds, delete it otherwise."""
@@ -15,6 +24,7 @@ def atomic_output(path):
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes the file private; give it the permissions a plain open would
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
