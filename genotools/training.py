@@ -111,6 +111,15 @@ class _Silent:
         pass
 
 
+def target_scaling(labels, kinds):
+    """Mean and standard deviation of each regression task's labels (0 and 1 for binary tasks)."""
+    regression = np.array([kind == "regression" for kind in kinds])
+    mean = np.where(regression, np.nan_to_num(np.nanmean(labels, axis=0)), 0.0).astype(np.float32)
+    std = np.where(regression, np.nan_to_num(np.nanstd(labels, axis=0), nan=1.0), 1.0).astype(np.float32)
+    std[std == 0] = 1.0
+    return mean, std
+
+
 def fit(data, config, device, checkpoint_path, resume_from=None, progress=None):
     """Train on `data` (an EncodedDataset with labels); checkpoint after every epoch; return the best model."""
     progress = progress or _Silent()
@@ -119,18 +128,14 @@ def fit(data, config, device, checkpoint_path, resume_from=None, progress=None):
                          "or pass --labels to genotools-encode")
     splits = split_dataset(data, config.valid_chroms, config.test_chroms, config.seed)
     kinds = task_types(data.labels)
-    train_labels = data.labels[splits["train"]]
-    regression = np.array([kind == "regression" for kind in kinds])
-    mean = np.where(regression, np.nan_to_num(np.nanmean(train_labels, axis=0)), 0.0).astype(np.float32)
-    std = np.where(regression, np.nan_to_num(np.nanstd(train_labels, axis=0), nan=1.0), 1.0).astype(np.float32)
-    std[std == 0] = 1.0
+    mean, std = target_scaling(data.labels[splits["train"]], kinds)
 
     seed_everything(config.seed)
     model, hyperparameters = build_model(config.arch, data.seq_len, len(data.task_names), config.hyperparameters)
     model.to(device)
     x = torch.from_numpy(data.onehot).to(device)  # uint8: a quarter of float32, cast per batch
     y = torch.from_numpy((data.labels - mean) / std).to(device)
-    binary = torch.from_numpy(~regression).to(device)
+    binary = torch.tensor([kind == "binary" for kind in kinds], device=device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=max(1, config.patience // 2))
     scaler = torch.amp.GradScaler(device.type, enabled=config.precision == "fp16")
@@ -152,30 +157,11 @@ def fit(data, config, device, checkpoint_path, resume_from=None, progress=None):
             break
         started = time.perf_counter()
         seed_everything(config.seed * 100_003 + epoch)
-        model.train()
         progress.start_epoch(epoch + 1, len(train_index))
         order = train_index[torch.randperm(len(train_index))]
-        total, count = torch.zeros((), device=device), 0
-        for start in range(0, len(order), config.batch_size):
-            batch = order[start : start + config.batch_size]
-            if len(batch) < 2:  # batch normalisation needs two sequences
-                continue
-            inputs, targets = x[batch.to(device)].float(), y[batch.to(device)]
-            if config.reverse_complement:
-                flip = (torch.rand(len(batch)) < 0.5).to(device)
-                inputs[flip] = reverse_complement_one_hot(inputs[flip])
-            with autocast(device, config.precision):
-                outputs = model(inputs)
-            loss = masked_loss(outputs.float(), targets, binary)
-            optimizer.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            scaler.step(optimizer)
-            scaler.update()
-            total += loss.detach() * len(batch)
-            count += len(batch)
-            progress.advance(len(batch), loss)
-
+        train_loss = _train_epoch(model, x, y, binary, order, optimizer, scaler, config, device, progress)
         train_seconds = time.perf_counter() - started
+
         valid_raw = torch.from_numpy(raw_outputs(model, x[splits["valid"]], device, precision=config.precision,
                                                  reverse_complement=False)).to(device)
         valid_loss = masked_loss(valid_raw, y[splits["valid"]], binary).item()
@@ -185,7 +171,7 @@ def fit(data, config, device, checkpoint_path, resume_from=None, progress=None):
             best_state = copy.deepcopy(model.state_dict())
         else:
             state["bad_epochs"] += 1
-        record = {"epoch": epoch + 1, "train_loss": total.item() / max(count, 1), "valid_loss": valid_loss,
+        record = {"epoch": epoch + 1, "train_loss": train_loss, "valid_loss": valid_loss,
                   "lr": optimizer.param_groups[0]["lr"], "train_seconds": round(train_seconds, 3),
                   "seconds": round(time.perf_counter() - started, 3)}
         state["history"].append(record)
@@ -198,3 +184,28 @@ def fit(data, config, device, checkpoint_path, resume_from=None, progress=None):
     model.load_state_dict(best_state)
     return FitResult(model.eval(), hyperparameters, state["history"], state["best_epoch"], splits, kinds,
                      mean.tolist(), std.tolist())
+
+
+def _train_epoch(model, x, y, binary, order, optimizer, scaler, config, device, progress):
+    """One pass over the training sequences in `order`; returns the mean training loss."""
+    model.train()
+    total, count = torch.zeros((), device=device), 0
+    for start in range(0, len(order), config.batch_size):
+        batch = order[start : start + config.batch_size].to(device)
+        if len(batch) < 2:  # batch normalisation needs two sequences
+            continue
+        inputs, targets = x[batch].float(), y[batch]
+        if config.reverse_complement:
+            flip = (torch.rand(len(batch)) < 0.5).to(device)
+            inputs[flip] = reverse_complement_one_hot(inputs[flip])
+        with autocast(device, config.precision):
+            outputs = model(inputs)
+        loss = masked_loss(outputs.float(), targets, binary)
+        optimizer.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+        total += loss.detach() * len(batch)
+        count += len(batch)
+        progress.advance(len(batch), loss)
+    return total.item() / max(count, 1)

@@ -10,11 +10,14 @@ from genotools.encoding import clip_window
 from genotools.errors import InputError
 
 
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
 def _is_plain_gzip(path):
     """True for gzip files that are not BGZF (BGZF carries the 'BC' extra field that faidx needs)."""
     with open(path, "rb") as handle:
         header = handle.read(14)
-    return is_gzip(path) and not (header[3] & 4 and header[12:14] == b"BC")
+    return header[:2] == _GZIP_MAGIC and not (header[3] & 4 and header[12:14] == b"BC")
 
 
 class Reference:
@@ -79,4 +82,4 @@ def read_sequences(path):
 def is_gzip(path):
     """True for gzip (including BGZF) files."""
     with open(path, "rb") as handle:
-        return handle.read(2) == b"\x1f\x8b"
+        return handle.read(2) == _GZIP_MAGIC
