@@ -1,6 +1,6 @@
 from setuptools import setup
 
-TOOLS = ["encode", "train", "predict", "simulate"]
+TOOLS = ["encode", "train", "predict", "score-variants", "simulate"]
 
 setup(
     name="genotools",
@@ -25,6 +25,6 @@ setup(
     extras_require={"test": ["pytest>=8"]},
     entry_points={
         "console_scripts": ["genotools=genotools.tools.main:app"]
-        + [f"genotools-{tool}=genotools.tools.{tool}:app" for tool in TOOLS]
+        + [f"genotools-{tool}=genotools.tools.{tool.replace('-', '_')}:app" for tool in TOOLS]
     },
 )

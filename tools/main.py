@@ -4,13 +4,14 @@ import typer
 
 from genotools import __version__
 
-from . import encode, predict, simulate, train
+from . import encode, predict, score_variants, simulate, train
 from .common import Version
 
 TOOLS = {
     "encode": encode.encode,
     "train": train.train,
     "predict": predict.predict_command,
+    "score-variants": score_variants.score_variants,
     "simulate": simulate.simulate_command,
 }
 

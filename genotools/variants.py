@@ -1,0 +1,149 @@
+"""Alleles, windows and reference checks for scoring variants with a sequence model.
+
+Each allele is scored on a window of the model's input length that starts `length // 2` bases before the
+variant: the left flank, the allele, then as much right flank as fills the window. For the reference allele
+this is exactly the genome window centred on the variant; for an insertion or deletion the window is
+re-centred the same way, so REF and ALT sequences always have the model's length and line up on the left.
+"""
+
+import re
+
+import numpy as np
+
+from genotools.encoding import one_hot
+from genotools.errors import InputError
+from genotools.inference import predict
+
+# Outcome of each ALT allele, written to the INFO status field and the TSV.
+SCORED = "scored"
+SCORED_REF_MISMATCH = "scored_ref_mismatch"
+REF_MISMATCH = "ref_mismatch"
+UNKNOWN_CONTIG = "unknown_contig"
+SYMBOLIC = "symbolic"
+SPANNING_DELETION = "spanning_deletion"
+MISSING_ALT = "missing_alt"
+OUTCOMES = [SCORED, SCORED_REF_MISMATCH, REF_MISMATCH, UNKNOWN_CONTIG, SYMBOLIC, SPANNING_DELETION, MISSING_ALT]
+
+_BASES = re.compile("^[ACGTNacgtn]+$")
+
+
+def alt_outcome(alt):
+    """Why an ALT allele cannot be scored, or None when it is a sequence (SNV, MNV, insertion, deletion)."""
+    if alt is None or alt == ".":
+        return MISSING_ALT
+    if alt == "*":
+        return SPANNING_DELETION
+    if not _BASES.match(alt):
+        return SYMBOLIC  # <DEL>, <INS>, breakends such as N[chr2:123[
+    return None
+
+
+def contig_names(vcf_contigs, reference_contigs):
+    """{VCF contig: reference contig} for contigs found as they are, with or without 'chr', or as chrM/MT."""
+    reference_contigs = set(reference_contigs)
+    mapping = {}
+    for name in vcf_contigs:
+        bare = name[3:] if name.lower().startswith("chr") else name
+        candidates = [name, bare, "chr" + bare]
+        if bare.upper() in ("M", "MT"):
+            candidates += ["chrM", "MT", "chrMT", "M"]
+        found = next((c for c in candidates if c in reference_contigs), None)
+        if found:
+            mapping[name] = found
+    return mapping
+
+
+def allele_window(reference, chrom, start, ref_length, allele, length):
+    """The model's input for `allele` replacing `ref_length` bases at 0-based `start` on `chrom`."""
+    left = start - length // 2
+    right_length = max(length - length // 2 - len(allele), 0)
+    sequence = (reference.fetch(chrom, left, start) + allele.upper()
+                + reference.fetch(chrom, start + ref_length, start + ref_length + right_length))
+    return sequence[:length]
+
+
+SCORES = ("ref", "alt", "diff", "absdiff", "logfc")
+_EPSILON = 1e-6
+
+
+def allele_scores(ref, alt, task_types, scores):
+    """(tasks, scores) array from ref and alt predictions (tasks,). logfc is the log-odds difference for binary
+    tasks and log2(alt / ref) for regression tasks with positive predictions (NaN otherwise)."""
+    columns = []
+    for score in scores:
+        if score == "ref":
+            columns.append(ref)
+        elif score == "alt":
+            columns.append(alt)
+        elif score == "diff":
+            columns.append(alt - ref)
+        elif score == "absdiff":
+            columns.append(np.abs(alt - ref))
+        else:
+            p, q = np.clip(ref, _EPSILON, 1 - _EPSILON), np.clip(alt, _EPSILON, 1 - _EPSILON)
+            log_odds = np.log(q / (1 - q)) - np.log(p / (1 - p))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = np.where((ref > 0) & (alt > 0), np.log2(alt / ref), np.nan)
+            columns.append(np.where(np.array(task_types) == "binary", log_odds, ratio))
+    return np.stack(columns, axis=1).astype(np.float32)
+
+
+def score_records(records, reference, contigs, model, metadata, device, *, scores=SCORES, ref_mismatch="skip",
+                  batch_size=256, precision="fp32", reverse_complement=True, chunk=2048):
+    """For each VCF record, in order: (record, [(outcome, scores array or None) per ALT]).
+
+    Records are taken `chunk` at a time, so memory stays flat however long the VCF is; within a chunk every
+    distinct window (the reference window shared by the ALTs of a site, say) is predicted once.
+    """
+    length = metadata["seq_len"]
+    for block in _chunks(records, chunk):
+        windows, plans = {}, []
+        for record in block:
+            plans.append([_plan(record, alt, reference, contigs, ref_mismatch, length, windows)
+                          for alt in (record.alts or (None,))])
+        predicted = _predict_windows(list(windows), model, metadata, device, batch_size, precision, reverse_complement)
+        for record, plan in zip(block, plans):
+            yield record, [(outcome, None if rows is None else
+                            allele_scores(predicted[rows[0]], predicted[rows[1]], metadata["task_types"], scores))
+                           for outcome, rows in plan]
+
+
+def _plan(record, alt, reference, contigs, ref_mismatch, length, windows):
+    """(outcome, (ref row, alt row) in `windows`, or None) for one ALT allele; adds its windows to `windows`."""
+    chrom = contigs.get(record.chrom)
+    outcome = UNKNOWN_CONTIG if chrom is None else alt_outcome(alt)
+    if outcome is not None:
+        return outcome, None
+    genome = reference.fetch(chrom, record.start, record.start + len(record.ref))
+    outcome = SCORED
+    if genome != record.ref.upper():
+        if ref_mismatch == "error":
+            raise InputError(f"{record.chrom}:{record.pos}: REF {record.ref} differs from the reference ({genome}); "
+                             "check the genome build, or use --ref-mismatch skip or score")
+        if ref_mismatch == "skip":
+            return REF_MISMATCH, None
+        outcome = SCORED_REF_MISMATCH
+    rows = tuple(windows.setdefault(allele_window(reference, chrom, record.start, len(record.ref), allele, length),
+                                    len(windows))
+                 for allele in (record.ref, alt))
+    return outcome, rows
+
+
+def _predict_windows(sequences, model, metadata, device, batch_size, precision, reverse_complement):
+    if not sequences:
+        return np.zeros((0, len(metadata["task_names"])), dtype=np.float32)
+    onehot = np.empty((len(sequences), metadata["seq_len"], 4), dtype=np.uint8)
+    for row, sequence in zip(onehot, sequences):
+        one_hot(sequence, out=row)
+    return predict(model, metadata, onehot, device, batch_size, precision, reverse_complement)
+
+
+def _chunks(iterable, size):
+    block = []
+    for item in iterable:
+        block.append(item)
+        if len(block) == size:
+            yield block
+            block = []
+    if block:
+        yield block

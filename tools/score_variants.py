@@ -1,0 +1,171 @@
+"""genotools-score-variants: the effect of every variant in a VCF on a trained sequence model's predictions."""
+
+import contextlib
+import csv
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Optional
+
+import numpy as np
+import pysam
+import pysam.bcftools
+import typer
+
+from genotools import __version__
+from genotools.checkpoint import load_model
+from genotools.errors import InputError
+from genotools.io.atomic import atomic_output
+from genotools.io.fasta import Reference
+from genotools.runtime import configure, resolve_device
+from genotools.variants import OUTCOMES, SCORES, contig_names, score_records
+
+from .common import (Debug, Device, Precision, Quiet, Seed, Threads, Version, existing_file, reported_errors, say,
+                     single_command_app)
+
+OUTPUT_TYPES = {"v": "w", "z": "wz", "b": "wb"}  # bcftools' -O letters -> pysam write modes
+PREFIX = "GENOTOOLS_"
+
+
+def _output_type(path, requested):
+    if requested != "auto":
+        if requested not in OUTPUT_TYPES:
+            raise InputError(f"--output-type {requested!r}: choose v (VCF), z (bgzipped VCF) or b (BCF)")
+        return requested
+    name = str(path)
+    return "b" if name.endswith(".bcf") else "z" if name.endswith((".gz", ".bgz")) else "v"
+
+
+def _info_id(score, task):
+    return f"{PREFIX}{score.upper()}_{re.sub('[^0-9A-Za-z_.]', '_', task)}"
+
+
+def _header(vcf, tasks, scores):
+    header = vcf.header.copy()
+    if "END" not in header.info:  # htslib writes END for symbolic alleles; BCF needs every INFO key declared
+        header.info.add("END", 1, "Integer", "End position of the variant described in this record")
+    header.add_line(f"##genotools_score_variants_version={__version__}")
+    header.info.add(f"{PREFIX}STATUS", "A", "String",
+                    f"Outcome of scoring each ALT allele with genotools-score-variants: {', '.join(OUTCOMES)}")
+    descriptions = {"ref": "prediction for the REF allele", "alt": "prediction for the ALT allele",
+                    "diff": "ALT minus REF prediction", "absdiff": "absolute ALT minus REF prediction",
+                    "logfc": "log-odds difference (binary tasks) or log2 fold change (regression tasks), ALT vs REF"}
+    for task in tasks:
+        for score in scores:
+            header.info.add(_info_id(score, task), "A", "Float", f"{descriptions[score]} of task {task}")
+    return header
+
+
+def score_variants(
+    model: Annotated[Path, existing_file("Model from genotools-train (.safetensors).")],
+    reference: Annotated[Path, existing_file("Reference genome FASTA (plain or bgzipped).")],
+    vcf: Annotated[Path, typer.Option(help="Variants: VCF or BCF, plain or bgzipped; '-' reads standard input.",
+                                      dir_okay=False)],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Scored variants: .vcf, .vcf.gz or .bcf (indexed "
+                                        "when bgzipped or BCF); '-' writes VCF to standard output.", dir_okay=False)],
+    output_type: Annotated[str, typer.Option(
+        help="v (VCF), z (bgzipped VCF) or b (BCF) [default: from the OUTPUT extension].")] = "auto",
+    tsv: Annotated[Optional[Path], typer.Option(help="Also write a table: one row per ALT allele.",
+                                                dir_okay=False)] = None,
+    summary: Annotated[Optional[Path], typer.Option(help="Counts per outcome as JSON.", dir_okay=False)] = None,
+    scores: Annotated[str, typer.Option(help=f"Comma-separated scores to write: {', '.join(SCORES)}.")]
+    = ",".join(SCORES),
+    tasks: Annotated[Optional[str], typer.Option(help="Comma-separated tasks to write [default: all].")] = None,
+    ref_mismatch: Annotated[str, typer.Option(
+        help="When REF differs from the reference: skip (status ref_mismatch), score (with the VCF's REF) or "
+        "error.")] = "skip",
+    batch_size: Annotated[int, typer.Option(min=1)] = 256,
+    reverse_complement: Annotated[bool, typer.Option(
+        help="Average the predictions for each sequence and its reverse complement.")] = True,
+    precision: Precision = "fp32",
+    device: Device = "auto",
+    seed: Seed = 0,
+    threads: Threads = 0,
+    quiet: Quiet = False,
+    debug: Debug = False,
+    version: Version = None,
+):
+    """Score how every variant changes a sequence model's predictions: each ALT allele of each record (SNVs, MNVs,
+    insertions and deletions) is scored on a window of the model's length around it, and the scores are added to
+    the VCF as INFO fields (one value per ALT, Number=A) with a status per allele. Every input record and
+    header line is kept; symbolic, '*' and missing ALTs, unknown contigs and REF mismatches are passed through
+    with their reason. Contig names are matched with or without 'chr' (and chrM/MT)."""
+    with reported_errors("genotools-score-variants", debug):
+        configure(threads, seed)
+        device = resolve_device(device)
+        wanted_scores = [s for s in scores.split(",") if s]
+        unknown = set(wanted_scores) - set(SCORES)
+        if unknown or not wanted_scores:
+            raise InputError(f"--scores: choose among {', '.join(SCORES)}")
+        if ref_mismatch not in ("skip", "score", "error"):
+            raise InputError("--ref-mismatch: choose skip, score or error")
+        kind = _output_type(output, output_type)
+        network, metadata = load_model(model)
+        network.to(device)
+        chosen = tasks.split(",") if tasks else metadata["task_names"]
+        missing = set(chosen) - set(metadata["task_names"])
+        if missing:
+            raise InputError(f"--tasks: the model has no task {', '.join(sorted(missing))} "
+                             f"(it has {', '.join(metadata['task_names'])})")
+        columns = [metadata["task_names"].index(task) for task in chosen]
+        if str(vcf) != "-" and not vcf.is_file():
+            raise InputError(f"{vcf}: VCF file not found")
+        try:
+            variants = pysam.VariantFile(str(vcf))
+        except (OSError, ValueError) as error:
+            raise InputError(f"{vcf}: cannot read as VCF or BCF ({error})") from None
+        with Reference(reference) as genome, variants, contextlib.ExitStack() as outputs:
+            contigs = contig_names(variants.header.contigs, genome.lengths)
+            renamed = {k: v for k, v in contigs.items() if k != v}
+            scored = score_records(variants, genome, contigs, network, metadata, device, scores=wanted_scores,
+                                   ref_mismatch=ref_mismatch, batch_size=batch_size, precision=precision,
+                                   reverse_complement=reverse_complement)
+            header = _header(variants, chosen, wanted_scores)
+            destination = outputs.enter_context(_destination(output, kind))
+            out = outputs.enter_context(pysam.VariantFile(destination, OUTPUT_TYPES[kind], header=header))
+            table = csv.writer(outputs.enter_context(open(outputs.enter_context(atomic_output(tsv)), "w", newline="")),
+                               delimiter="\t", lineterminator="\n") if tsv else None
+            if table:
+                table.writerow(["chrom", "pos", "id", "ref", "alt", "status",
+                                *(f"{task}_{score}" for task in chosen for score in wanted_scores)])
+            counts = Counter()
+            for record, alleles in scored:
+                record.translate(out.header)
+                if record.alts:  # a record whose ALT is '.' has no allele to carry Number=A values
+                    record.info[f"{PREFIX}STATUS"] = [outcome for outcome, _ in alleles]
+                    for j, task in zip(columns, chosen):
+                        for k, score in enumerate(wanted_scores):
+                            record.info[_info_id(score, task)] = [None if values is None or np.isnan(values[j, k])
+                                                                  else float(values[j, k]) for _, values in alleles]
+                out.write(record)
+                counts.update(outcome for outcome, _ in alleles)
+                if table:
+                    for alt, (outcome, values) in zip(record.alts or (".",), alleles):
+                        cells = ["" if values is None or np.isnan(values[j, k]) else f"{values[j, k]:.6g}"
+                                 for j in columns for k in range(len(wanted_scores))]
+                        table.writerow([record.chrom, record.pos, record.id or ".", record.ref, alt, outcome, *cells])
+        report = {"outcomes": {outcome: counts[outcome] for outcome in OUTCOMES}, "renamed_contigs": renamed}
+        if summary:
+            with atomic_output(summary) as tmp:
+                tmp.write_text(json.dumps(report, indent=2) + "\n")
+        say(quiet, "alleles: " + ", ".join(f"{n} {outcome}" for outcome, n in report["outcomes"].items() if n)
+            + (f"; contigs renamed: {', '.join(f'{k}->{v}' for k, v in renamed.items())}" if renamed else ""))
+
+
+@contextlib.contextmanager
+def _destination(output, kind):
+    """Where pysam writes: standard output, or a temporary file renamed (with its index) once complete."""
+    if str(output) == "-":
+        yield "-"
+        return
+    with atomic_output(output) as tmp:
+        yield str(tmp)
+        if kind != "v":
+            with atomic_output(f"{output}.{'tbi' if kind == 'z' else 'csi'}") as index:
+                pysam.bcftools.index("-t" if kind == "z" else "-c", "-f", "-o", str(index), str(tmp))
+
+
+app = single_command_app(
+    score_variants, "genotools-score-variants --model model.safetensors --reference genome.fa --vcf variants.vcf.gz "
+    "--output scored.vcf.gz --tsv scores.tsv")
