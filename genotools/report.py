@@ -1,6 +1,7 @@
 """Plots and summary files."""
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen before pyplot loads)
@@ -20,6 +21,45 @@ def plot_learning_curves(history, best_epoch, path):
     lr_axis.ticklabel_format(axis="y", style="sci", scilimits=(0, 0))
     lr_axis.set_ylabel("learning rate")
     lr_axis.set_xlabel("epoch")
+    figure.tight_layout()
+    figure.savefig(path, format="png", dpi=100)
+    plt.close(figure)
+
+
+class GenomeMaxima:
+    """The largest |score| per task in bins along the genome: memory set by the genome, not by the variants."""
+
+    def __init__(self, contig_lengths, n_tasks, n_bins=20_000):
+        self.lengths = dict(contig_lengths)
+        self.bin_size = max(1000, -(-sum(self.lengths.values()) // n_bins))
+        self.maxima = {}  # contig -> (bins, tasks), NaN where no variant was scored
+        self.n_tasks = n_tasks
+
+    def add(self, contig, position, values):
+        if contig not in self.maxima:
+            self.maxima[contig] = np.full((self.lengths[contig] // self.bin_size + 1, self.n_tasks), np.nan)
+        row = self.maxima[contig][position // self.bin_size]
+        np.fmax(row, np.abs(values), out=row)
+
+
+def plot_genome_scores(maxima, task_names, score, path):
+    """Manhattan-style PNG: per task, the largest |score| in each genome bin, contigs in alternating colours."""
+    figure, axes = plt.subplots(len(task_names), 1, figsize=(10, 1.8 * len(task_names) + 0.8), sharex=True,
+                                squeeze=False)
+    offset, ticks = 0, []
+    for i, (contig, length) in enumerate(maxima.lengths.items()):
+        values = maxima.maxima.get(contig)
+        if values is not None:
+            x = offset + (np.arange(len(values)) + 0.5) * maxima.bin_size
+            for j, axis in enumerate(axes[:, 0]):
+                axis.scatter(x, values[:, j], s=4, color=("#1f4e79", "#7fa7d0")[i % 2])
+        ticks.append((offset + length / 2, contig))
+        offset += length
+    for axis, task in zip(axes[:, 0], task_names):
+        axis.set_ylabel(f"|{score}|\n{task}")
+    axes[-1, 0].set_xticks([t for t, _ in ticks], [c for _, c in ticks], rotation=90 if len(ticks) > 25 else 0,
+                           fontsize=8)
+    axes[0, 0].set_title(f"Largest |{score}| per {maxima.bin_size:,} bp along the genome")
     figure.tight_layout()
     figure.savefig(path, format="png", dpi=100)
     plt.close(figure)

@@ -56,7 +56,8 @@ def statuses(path):
 def test_every_allele_and_reference_case_gets_its_outcome(test_data, cases, tmp_path):
     out = tmp_path / "scored.vcf.gz"
     score("--reference", test_data / "genome.fa", "--vcf", cases, "--output", out, "--tsv", tmp_path / "s.tsv",
-          "--summary", tmp_path / "summary.json")
+          "--summary", tmp_path / "summary.json", "--plot", tmp_path / "genome.png")
+    assert (tmp_path / "genome.png").read_bytes().startswith(b"\x89PNG")
     assert statuses(out) == {
         "near_start": ["scored"], "snv": ["scored"], "mnv": ["scored"], "insertion": ["scored"],
         "deletion": ["scored"], "multiallelic": ["scored", "symbolic", "spanning_deletion"],

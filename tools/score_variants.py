@@ -18,6 +18,7 @@ from genotools.checkpoint import load_model
 from genotools.errors import InputError
 from genotools.io.atomic import atomic_output
 from genotools.io.fasta import Reference
+from genotools.report import GenomeMaxima, plot_genome_scores
 from genotools.runtime import configure, resolve_device
 from genotools.variants import OUTCOMES, SCORES, contig_names, score_records
 
@@ -69,6 +70,9 @@ def score_variants(
     tsv: Annotated[Optional[Path], typer.Option(help="Also write a table: one row per ALT allele.",
                                                 dir_okay=False)] = None,
     summary: Annotated[Optional[Path], typer.Option(help="Counts per outcome as JSON.", dir_okay=False)] = None,
+    plot: Annotated[Optional[Path], typer.Option(
+        help="PNG of the scores along the genome (DIFF, or the first of --scores), Manhattan-style.",
+        dir_okay=False)] = None,
     scores: Annotated[str, typer.Option(help=f"Comma-separated scores to write: {', '.join(SCORES)}.")]
     = ",".join(SCORES),
     tasks: Annotated[Optional[str], typer.Option(help="Comma-separated tasks to write [default: all].")] = None,
@@ -130,6 +134,8 @@ def score_variants(
                 table.writerow(["chrom", "pos", "id", "ref", "alt", "status",
                                 *(f"{task}_{score}" for task in chosen for score in wanted_scores)])
             counts = Counter()
+            plotted = wanted_scores.index("diff") if "diff" in wanted_scores else 0
+            maxima = GenomeMaxima(genome.lengths, len(chosen))
             for record, alleles in scored:
                 record.translate(out.header)
                 if record.alts:  # a record whose ALT is '.' has no allele to carry Number=A values
@@ -140,6 +146,9 @@ def score_variants(
                                                                   else float(values[j, k]) for _, values in alleles]
                 out.write(record)
                 counts.update(outcome for outcome, _ in alleles)
+                for _, values in alleles:
+                    if values is not None:
+                        maxima.add(contigs[record.chrom], record.start, values[columns, plotted])
                 if table:
                     for alt, (outcome, values) in zip(record.alts or (".",), alleles):
                         cells = ["" if values is None or np.isnan(values[j, k]) else f"{values[j, k]:.6g}"
@@ -149,6 +158,9 @@ def score_variants(
         if summary:
             with atomic_output(summary) as tmp:
                 tmp.write_text(json.dumps(report, indent=2) + "\n")
+        if plot:
+            with atomic_output(plot) as tmp:
+                plot_genome_scores(maxima, chosen, wanted_scores[plotted].upper(), tmp)
         say(quiet, "alleles: " + ", ".join(f"{n} {outcome}" for outcome, n in report["outcomes"].items() if n)
             + (f"; contigs renamed: {', '.join(f'{k}->{v}' for k, v in renamed.items())}" if renamed else ""))
 
