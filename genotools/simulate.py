@@ -96,8 +96,10 @@ def _write_variants(path, genome, sites, rng, flank, count=200):
     """Variants of four kinds in turn (inside a site, creating an AP-1 site, random SNV, indel), each with the
     change it makes to the noise-free labels of the sequence `flank` bases either side of it."""
     records = set()
-    while len(records) < count:
-        kind = len(records) % 4
+    for attempt in range(100 * count):  # bounded: a tiny genome may hold fewer distinct variants
+        if len(records) == count:
+            break
+        kind = attempt % 4
         if kind == 0:
             chrom, position, length = sites[int(rng.integers(len(sites)))]
             position += int(rng.integers(1, length - 1))
