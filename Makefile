@@ -1,16 +1,18 @@
-# `make demo` and `make test` set themselves up: a virtualenv in .venv with the CPU build of PyTorch
-# (installed first, from the pinned file on disk, so that no multi-GB CUDA build is pulled) and genotools.
+# `make demo` and `make test` set themselves up: bcftools/tabix/samtools from Debian (the tests check VCF
+# output with them), a virtualenv in .venv with the CPU build of PyTorch (installed first, from the pinned
+# file on disk, so that no multi-GB CUDA build is pulled) and genotools.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 DEMO := results/demo
 
-.PHONY: install demo test test-data benchmark clean
+.PHONY: install demo test test-data benchmark wrappers galaxy-test clean
 
 install: $(INSTALLED)
 
 $(INSTALLED): setup.py
+	command -v bcftools >/dev/null || (apt-get update -qq && apt-get install -y -qq bcftools tabix samtools)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
@@ -22,15 +24,35 @@ demo: $(INSTALLED)
 	$(BIN)/genotools-train --data $(DEMO)/data.h5 --valid-chroms chr8 --test-chroms chr9 --output $(DEMO)/model.safetensors
 	$(BIN)/genotools-predict --model $(DEMO)/model.safetensors --reference test-data/genome.fa \
 		--regions test-data/regions.bed --output $(DEMO)/predictions.tsv
+	$(BIN)/genotools-score-variants --model $(DEMO)/model.safetensors --reference test-data/genome.fa \
+		--vcf test-data/variants.vcf --output $(DEMO)/variants.scored.vcf.gz --tsv $(DEMO)/variants.scores.tsv \
+		--plot $(DEMO)/variants.genome.png
+	$(BIN)/python benchmarks/variant_effects.py $(DEMO)/variants.scored.vcf.gz
 	@$(BIN)/python -c 'import json; m = json.load(open("$(DEMO)/model.metrics.json"))["test"]; \
 		print("test AUROC (chr9):", ", ".join("%s %.3f" % (t, v["auroc"]) for t, v in m.items() if "auroc" in v))'
-	@echo "results in $(DEMO)/: data.h5, model.safetensors, model.metrics.json, model.learning_curves.png, predictions.tsv"
+	@echo "results in $(DEMO)/: data.h5, model.safetensors, model.metrics.json, model.learning_curves.png," \
+		"predictions.tsv, variants.scored.vcf.gz, variants.scores.tsv, variants.genome.png"
 
 test: $(INSTALLED)
 	$(BIN)/pytest -q
 
+# The text files come from the simulator; the small dataset and model, used by the wrapper tests, from the tools.
 test-data: $(INSTALLED)
 	$(BIN)/genotools-simulate --output-dir test-data --seed 1
+	$(BIN)/genotools-encode --reference test-data/genome.fa --regions test-data/regions_small.bed \
+		--output test-data/small.h5 --quiet
+	$(BIN)/genotools-train --data test-data/small.h5 --epochs 2 --threads 1 --device cpu --quiet \
+		--param channels=16 --param lstm_hidden=8 --param hidden=16 --output test-data/small.safetensors \
+		--checkpoint results/small.checkpoint.safetensors --metrics results/small.metrics.json \
+		--plot results/small.learning_curves.png
+
+# Galaxy XML, CWL and Nextflow modules, rendered from the Typer apps and tools/specs/*.yml.
+wrappers: $(INSTALLED)
+	$(BIN)/python -m genotools.tools.wrappers
+
+# A real Galaxy server (its own virtualenv) loads every tool and runs every tool test.
+galaxy-test: $(INSTALLED)
+	bash tests/galaxy-test.sh
 
 benchmark: $(INSTALLED)
 	$(BIN)/python benchmarks/encode.py

@@ -7,7 +7,7 @@ setup(
     version="0.1.0",
     description="Deep-learning tools for genomics for the command line, Galaxy, Nextflow and CWL",
     python_requires=">=3.10",
-    packages=["genotools", "genotools.io", "genotools.models", "genotools.tools"],
+    packages=["genotools", "genotools.io", "genotools.models", "genotools.wrappers", "genotools.tools"],
     package_dir={"genotools.tools": "tools"},
     install_requires=[
         "torch>=2.2",
@@ -21,8 +21,9 @@ setup(
         "scikit-learn>=1.3",
         "scipy>=1.10",
         "matplotlib>=3.7",
+        "pyyaml>=6",
     ],
-    extras_require={"test": ["pytest>=8"]},
+    extras_require={"test": ["pytest>=8", "cwltest>=2.7", "toil[cwl]>=9.6"]},
     entry_points={
         "console_scripts": ["genotools=genotools.tools.main:app"]
         + [f"genotools-{tool}=genotools.tools.{tool.replace('-', '_')}:app" for tool in TOOLS]

@@ -1,0 +1,173 @@
+#!/usr/bin/env cwl-runner
+cwlVersion: v1.2
+class: CommandLineTool
+label: Train a sequence model to predict function from DNA sequence (GPU)
+doc: |
+  Train a sequence-to-function model (binary and regression tasks together) with chromosome hold-out,
+  early stopping on the validation loss and a checkpoint every epoch. Writes the model (safetensors with
+  JSON metadata), per-task metrics on the validation and test chromosomes (AUROC and AUPRC, or Pearson and
+  Spearman) and a learning-curve plot.
+
+  Example:
+
+      genotools-train --data data.h5 --arch basset --valid-chroms chr8 --test-chroms chr9 --output model.safetensors
+intent:
+  - edam:operation_2423
+
+requirements:
+  InlineJavascriptRequirement: {}
+  cwltool:CUDARequirement: {cudaVersionMin: '12.6', cudaComputeCapability: '7.5', cudaDeviceCountMin: 1}
+
+hints:
+  DockerRequirement:
+    dockerPull: quay.io/genotools/genotools:0.1.0-cuda
+  SoftwareRequirement:
+    packages:
+      genotools:
+        version: [0.1.0]
+  ResourceRequirement: {coresMin: 2, ramMin: 8192}
+
+baseCommand: genotools-train
+arguments:
+  - {prefix: --device, valueFrom: cuda}
+  - {prefix: --threads, valueFrom: $(runtime.cores)}
+  - --quiet
+  - {prefix: --output, valueFrom: output.safetensors}
+  - {prefix: --checkpoint, valueFrom: checkpoint.safetensors}
+  - {prefix: --metrics, valueFrom: metrics.json}
+  - {prefix: --plot, valueFrom: plot.png}
+
+inputs:
+  data:
+    type: File
+    format: edam:format_3590
+    label: Encoded dataset
+    doc: Encoded dataset from genotools-encode (HDF5).
+    inputBinding: {prefix: --data}
+  arch:
+    type:
+      type: enum
+      symbols: [danq, basset, dilated]
+    label: Architecture
+    doc: 'Architecture: basset, danq, dilated.'
+    default: danq
+    inputBinding: {prefix: --arch}
+  param:
+    type:
+      type: array
+      items: string
+      inputBinding: {prefix: --param}
+    label: Architecture hyperparameter (KEY=VALUE)
+    doc: Architecture hyperparameter as KEY=JSON, repeatable, e.g. --param dropout=0.2.
+    default: []
+    inputBinding: {}
+  valid_chroms:
+    type:
+      type: array
+      items: string
+      inputBinding: {prefix: --valid-chroms}
+    label: Validation chromosomes
+    doc: Chromosomes held out for validation (repeat or comma-separate; 'chr' prefix optional). Datasets without
+      coordinates use a seeded random 10% instead.
+    default: [chr8]
+    inputBinding: {}
+  test_chroms:
+    type:
+      type: array
+      items: string
+      inputBinding: {prefix: --test-chroms}
+    label: Test chromosomes
+    doc: Chromosomes held out for the final test (as --valid-chroms).
+    default: [chr9]
+    inputBinding: {}
+  epochs:
+    type: int
+    label: Epochs
+    doc: Maximum number of epochs.
+    default: 30
+    inputBinding: {prefix: --epochs}
+  batch_size:
+    type: int
+    label: Batch size
+    default: 64
+    inputBinding: {prefix: --batch-size}
+  lr:
+    type: float
+    label: Learning rate
+    doc: Initial learning rate (AdamW); halved when the validation loss stalls.
+    default: 0.001
+    inputBinding: {prefix: --lr}
+  patience:
+    type: int
+    label: Patience
+    doc: Stop after this many epochs without a better validation loss.
+    default: 5
+    inputBinding: {prefix: --patience}
+  reverse_complement:
+    type: boolean
+    label: Reverse-complement augmentation
+    doc: Augment by reverse-complementing a random half of each batch.
+    default: true
+    inputBinding:
+      valueFrom: '$(self ? "--reverse-complement" : "--no-reverse-complement")'
+  resume:
+    type: File?
+    format: edam:format_2333
+    label: Resume from checkpoint
+    doc: Resume from this checkpoint (written every epoch) with the same options and data.
+    inputBinding: {prefix: --resume}
+  precision:
+    type:
+      type: enum
+      symbols: [fp32, bf16, fp16]
+    label: Precision
+    doc: 'Numeric precision: fp32, or mixed precision bf16 or fp16 (on GPUs; bf16 also runs on CPUs).'
+    default: fp32
+    inputBinding: {prefix: --precision}
+  seed:
+    type: int
+    label: Seed
+    doc: Seed for every random generator.
+    default: 0
+    inputBinding: {prefix: --seed}
+
+outputs:
+  output:
+    type: File
+    format: edam:format_2333
+    label: Trained model
+    doc: Model file to write (.safetensors).
+    outputBinding: {glob: output.safetensors}
+  checkpoint:
+    type: File
+    format: edam:format_2333
+    label: Last checkpoint
+    doc: Checkpoint to write every epoch.
+    outputBinding: {glob: checkpoint.safetensors}
+  metrics:
+    type: File
+    format: edam:format_3464
+    label: Metrics
+    doc: Metrics JSON to write.
+    outputBinding: {glob: metrics.json}
+  plot:
+    type: File
+    format: edam:format_3603
+    label: Learning curves
+    doc: Learning-curve PNG to write.
+    outputBinding: {glob: plot.png}
+
+$namespaces:
+  edam: http://edamontology.org/
+  s: https://schema.org/
+  cwltool: http://commonwl.org/cwltool#
+$schemas:
+  - http://edamontology.org/EDAM_1.25.owl
+
+s:keywords:
+  - edam:topic_3474
+  - edam:topic_0085
+s:citation:
+  - https://doi.org/10.1093/nar/gkw226
+  - https://doi.org/10.1101/gr.200535.115
+  - https://doi.org/10.1101/gr.227819.117

@@ -1,0 +1,112 @@
+"""The CWL descriptors run for real: cwltool validates them, cwltest runs every spec test with cwltool, and the
+workflow runs under cwltool and under Toil, on test-data, with the genotools executables of this environment."""
+
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import h5py
+import pytest
+import yaml
+
+from genotools.tools.wrappers import ROOT, tools
+from genotools.wrappers import cwl
+from genotools.wrappers.model import GPU_IMAGE
+
+CWL = ROOT / "cwl"
+WORKFLOW = CWL / "workflows" / "encode-train-predict.cwl"
+BIN = Path(sys.executable).parent
+ENV = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+# No network here: the EDAM ontology named in $schemas cannot be fetched, which cwltool reports as this line.
+UNREACHABLE_EDAM = f"Field '$schemas' contains undefined reference to '{cwl.EDAM_SCHEMA}'"
+
+
+def run(*command, cwd=CWL, tmp_path=None):
+    env = {**ENV, "TMPDIR": str(tmp_path)} if tmp_path else ENV
+    return subprocess.run([str(c) for c in command], cwd=cwd, env=env, capture_output=True, text=True)
+
+
+def cwltest(test_file, tmp_path, jobs=1):
+    """Run a cwltest file with cwltool; {test id: output object}. Outputs stay in tmp_path (cwltest's TMPDIR)."""
+    report = tmp_path / "junit.xml"
+    result = run(BIN / "cwltest", "--test", test_file, "--tool", BIN / "cwltool", "-j", jobs, "--timeout", 180,
+                 "--junit-xml", report, "--", "--no-container", "--skip-schemas", cwd=test_file.parent,
+                 tmp_path=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return {case.get("file"): json.loads(case.find("system-out").text)
+            for case in ElementTree.parse(report).iter("testcase")}
+
+
+def check(path, expectations):
+    """The output expectations of a spec test (the ones Galaxy and Nextflow check too)."""
+    for kind, value in expectations.items():
+        if kind == "has_text":
+            assert value in Path(path).read_text(), f"{path} lacks {value!r}"
+        elif kind == "min_size":
+            assert Path(path).stat().st_size >= value, path
+        elif kind == "h5_keys":
+            with h5py.File(path) as h5:
+                assert set(value) <= set(h5), f"{path} lacks {set(value) - set(h5)}"
+        else:
+            raise AssertionError(f"tests/test_cwl.py does not know the expectation {kind!r}")
+
+
+def descriptors():
+    return sorted(path for path in cwl.render(tools()) if path.endswith(".cwl"))
+
+
+@pytest.mark.parametrize("path", [*descriptors(), str(WORKFLOW.relative_to(ROOT))])
+def test_cwltool_validates_every_descriptor_without_warnings(path):
+    # The GPU variants' cwltool:CUDARequirement is a cwltool extension, which cwltool loads with --enable-ext.
+    extensions = ["--enable-ext"] if "/gpu/" in path else []
+    result = run(BIN / "cwltool", "--validate", "--skip-schemas", *extensions, ROOT / path)
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "WARNING" in line and UNREACHABLE_EDAM not in line]
+    assert not warnings, result.stderr
+
+
+def test_the_gpu_variants_differ_from_the_cpu_descriptors_only_in_what_the_gpu_needs():
+    gpu_tools = [tool for tool in tools() if tool.gpu]
+    assert gpu_tools
+    for tool in gpu_tools:
+        cpu = yaml.safe_load((CWL / f"{tool.name}.cwl").read_text())
+        gpu = yaml.safe_load((CWL / "gpu" / f"{tool.name}.cwl").read_text())
+        assert gpu["requirements"].pop("cwltool:CUDARequirement")["cudaDeviceCountMin"] == 1
+        assert gpu["$namespaces"].pop("cwltool") == "http://commonwl.org/cwltool#"
+        assert gpu["hints"]["DockerRequirement"]["dockerPull"] == GPU_IMAGE
+        gpu["arguments"].remove({"prefix": "--device", "valueFrom": "cuda"})
+        cpu["arguments"].remove({"prefix": "--device", "valueFrom": "cpu"})
+        for descriptor in (cpu, gpu):
+            del descriptor["hints"]["DockerRequirement"], descriptor["label"]
+        cpu["requirements"] = cpu.get("requirements", {})
+        assert cpu == gpu
+
+
+def test_cwltest_runs_every_spec_test_with_cwltool(tmp_path):
+    outputs = cwltest(CWL / "tests.yml", tmp_path, jobs=2)
+    expected = {cwl.job_name(tool, test): (tool, test) for tool in tools() for test in tool.tests}
+    assert set(outputs) == set(expected)
+    for name, (tool, test) in expected.items():
+        for output, expectations in test["outputs"].items():
+            check(outputs[name][output]["path"], expectations)
+
+
+def test_the_workflow_runs_under_cwltool(tmp_path):
+    outputs = cwltest(WORKFLOW.parent / "tests.yml", tmp_path)["encode-train-predict"]
+    check(outputs["metrics"]["path"], {"has_text": "auroc"})
+    check(outputs["predictions"]["path"], {"has_text": "ap1_bound"})
+
+
+def test_the_workflow_runs_under_toil(tmp_path):
+    result = run(BIN / "toil-cwl-runner", "--batchSystem", "single_machine", "--no-container",
+                 "--jobStore", tmp_path / "jobstore", "--workDir", tmp_path, "--outdir", tmp_path / "out",
+                 WORKFLOW, WORKFLOW.with_name("encode-train-predict.job.yml"), tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr[-5000:]
+    outputs = json.loads(result.stdout)
+    assert outputs["model"]["format"] == "http://edamontology.org/format_2333"
+    check(outputs["model"]["path"], {"min_size": 1000})
+    check(outputs["metrics"]["path"], {"has_text": "auroc"})
+    check(outputs["predictions"]["path"], {"has_text": "ap1_bound"})

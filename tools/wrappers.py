@@ -1,0 +1,52 @@
+"""`make wrappers`: render the Galaxy, CWL and Nextflow descriptors of every tool; `--check` reports drift.
+
+    python -m genotools.tools.wrappers [--check]
+"""
+
+import sys
+from pathlib import Path
+
+import typer
+
+from genotools.wrappers import cwl, galaxy, nextflow
+from genotools.wrappers.model import describe
+
+from .main import TOOLS
+
+ROOT = Path(__file__).resolve().parent.parent
+SPECS = Path(__file__).resolve().parent / "specs"
+
+
+def tools():
+    """A Tool for every command that has a spec."""
+    return [describe(typer.main.get_command(getattr(sys.modules[function.__module__], "app")), function,
+                     SPECS / f"{name}.yml")
+            for name, function in TOOLS.items()]
+
+
+def rendered():
+    described = tools()
+    files = {}
+    for platform in (galaxy, cwl, nextflow):
+        files.update(platform.render(described))
+    return files
+
+
+def main(check: bool = typer.Option(False, "--check", help="Only report files that differ from what is rendered.")):
+    """Write every descriptor under the repository root, or with --check list those that drifted."""
+    stale = []
+    for relative, text in sorted(rendered().items()):
+        path = ROOT / relative
+        if path.exists() and path.read_text() == text:
+            continue
+        stale.append(relative)
+        if not check:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+    for relative in stale:
+        typer.echo(("drifted: " if check else "wrote: ") + relative, err=True)
+    raise typer.Exit(1 if check and stale else 0)
+
+
+if __name__ == "__main__":
+    typer.run(main)
