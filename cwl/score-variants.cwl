@@ -130,8 +130,6 @@ outputs:
 $namespaces:
   edam: http://edamontology.org/
   s: https://schema.org/
-$schemas:
-  - http://edamontology.org/EDAM_1.25.owl
 
 s:keywords:
   - edam:topic_3474

@@ -132,8 +132,6 @@ $namespaces:
   edam: http://edamontology.org/
   s: https://schema.org/
   cwltool: http://commonwl.org/cwltool#
-$schemas:
-  - http://edamontology.org/EDAM_1.25.owl
 
 s:keywords:
   - edam:topic_3474

@@ -95,5 +95,3 @@ outputs:
 
 $namespaces:
   edam: http://edamontology.org/
-$schemas:
-  - http://edamontology.org/EDAM_1.25.owl

@@ -15,7 +15,6 @@ import yaml
 from .model import CPU_IMAGE, EDAM_FORMATS, GPU_IMAGE
 
 EDAM = "http://edamontology.org/"
-EDAM_SCHEMA = "http://edamontology.org/EDAM_1.25.owl"
 TYPES = {"integer": "int", "float": "float", "boolean": "boolean", "text": "string", "file": "File"}
 EXTENSIONS = {"fasta": "fa", "bed": "bed", "vcf": "vcf", "vcf_bgzip": "vcf.gz", "h5": "h5",
               "safetensors": "safetensors", "tabular": "tsv", "bedgraph": "bedgraph", "png": "png", "json": "json"}
@@ -183,7 +182,7 @@ def _tool(tool, gpu):
         {"baseCommand": tool.command, "arguments": arguments},
         {"inputs": inputs},
         {"outputs": {key: _file_output(*value) for key, value in outputs(tool).items()}},
-        {"$namespaces": namespaces, "$schemas": [EDAM_SCHEMA]},
+        {"$namespaces": namespaces},
         metadata,
     ]
     return "#!/usr/bin/env cwl-runner\n" + "\n".join(_yaml(section) for section in sections if section)
