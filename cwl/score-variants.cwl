@@ -81,6 +81,7 @@ inputs:
   batch_size:
     type: int
     label: Batch size
+    doc: Sequences per forward pass.
     default: 256
     inputBinding: {prefix: --batch-size}
   reverse_complement:

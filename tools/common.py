@@ -30,6 +30,10 @@ Threads = Annotated[int, typer.Option(
     min=0, help="CPU threads for PyTorch (0: all cores).")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or messages; errors only.")]
 Debug = Annotated[bool, typer.Option("--debug", help="Show the full traceback of an error.")]
+BatchSize = Annotated[int, typer.Option(min=1, help="Sequences per forward pass.")]
+AverageStrands = Annotated[bool, typer.Option(
+    "--reverse-complement/--no-reverse-complement",
+    help="Average the predictions for each sequence and its reverse complement.")]
 Precision = Annotated[str, typer.Option(
     help="Numeric precision: fp32, or mixed precision bf16 or fp16 (on GPUs; bf16 also runs on CPUs).")]
 

@@ -14,8 +14,8 @@ from genotools.io.atomic import atomic_output
 from genotools.io.hdf5 import read_dataset
 from genotools.runtime import configure, resolve_device
 
-from .common import (Debug, Device, Precision, Quiet, Seed, Threads, Version, existing_file, reported_errors, say,
-                     single_command_app)
+from .common import (AverageStrands, BatchSize, Debug, Device, Precision, Quiet, Seed, Threads, Version,
+                     existing_file, reported_errors, say, single_command_app)
 
 FORMATS = ("tsv", "bedgraph")
 
@@ -34,9 +34,8 @@ def predict_command(
         "--format", help="tsv (name, coordinates when known, one column per task) or bedgraph (one task, "
         "needs coordinates) [default: from the OUTPUT extension].")] = "auto",
     task: Annotated[Optional[str], typer.Option(help="The task to write as bedGraph (models with several).")] = None,
-    batch_size: Annotated[int, typer.Option(min=1)] = 256,
-    reverse_complement: Annotated[bool, typer.Option(
-        help="Average the predictions for each sequence and its reverse complement.")] = True,
+    batch_size: BatchSize = 256,
+    reverse_complement: AverageStrands = True,
     precision: Precision = "fp32",
     device: Device = "auto",
     seed: Seed = 0,

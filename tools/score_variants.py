@@ -22,8 +22,8 @@ from genotools.report import GenomeMaxima, plot_genome_scores
 from genotools.runtime import configure, resolve_device
 from genotools.variants import OUTCOMES, SCORES, contig_names, score_records
 
-from .common import (Debug, Device, Precision, Quiet, Seed, Threads, Version, existing_file, reported_errors, say,
-                     single_command_app)
+from .common import (AverageStrands, BatchSize, Debug, Device, Precision, Quiet, Seed, Threads, Version,
+                     existing_file, reported_errors, say, single_command_app)
 
 OUTPUT_TYPES = {"v": "w", "z": "wz", "b": "wb"}  # bcftools' -O letters -> pysam write modes
 PREFIX = "GENOTOOLS_"
@@ -79,9 +79,8 @@ def score_variants(
     ref_mismatch: Annotated[str, typer.Option(
         help="When REF differs from the reference: skip (status ref_mismatch), score (with the VCF's REF) or "
         "error.")] = "skip",
-    batch_size: Annotated[int, typer.Option(min=1)] = 256,
-    reverse_complement: Annotated[bool, typer.Option(
-        help="Average the predictions for each sequence and its reverse complement.")] = True,
+    batch_size: BatchSize = 256,
+    reverse_complement: AverageStrands = True,
     precision: Precision = "fp32",
     device: Device = "auto",
     seed: Seed = 0,

@@ -13,6 +13,7 @@ import re
 import yaml
 
 from .model import CPU_IMAGE, EDAM_FORMATS, GPU_IMAGE
+from .yaml_style import IndentedDumper
 
 EDAM = "http://edamontology.org/"
 TYPES = {"integer": "int", "float": "float", "boolean": "boolean", "text": "string", "file": "File"}
@@ -25,14 +26,8 @@ CUDA = {"cudaVersionMin": "12.6", "cudaComputeCapability": "7.5", "cudaDeviceCou
 TEST_DATA = "../../test-data"  # as seen from cwl/jobs/
 
 
-class _Dumper(yaml.SafeDumper):
-    """YAML as CWL authors write it: list items indented under their key, multi-line text as a literal block."""
-
-    def increase_indent(self, flow=False, indentless=False):
-        return super().increase_indent(flow, False)
-
-    def ignore_aliases(self, data):
-        return True
+class _Dumper(IndentedDumper):
+    """YAML as CWL authors write it: also multi-line text as a literal block, short collections on one line."""
 
 
 def _inline(values):

@@ -13,6 +13,7 @@ import textwrap
 import yaml
 
 from .model import CPU_IMAGE, EDAM_FORMATS, GPU_IMAGE
+from .yaml_style import IndentedDumper
 
 ROOT = "nextflow/modules/genotools"
 
@@ -34,16 +35,6 @@ META = {"type": "map", "description": "Groovy Map containing sample information,
 VERSIONS = {"versions.yml": {"type": "file", "description": "File containing software versions",
                              "pattern": "versions.yml",
                              "ontologies": [{"edam": "http://edamontology.org/format_3750"}]}}
-
-
-class _Dumper(yaml.SafeDumper):
-    """YAML as nf-core writes it: list items indented under their key, no anchors."""
-
-    def increase_indent(self, flow=False, indentless=False):
-        return super().increase_indent(flow, False)
-
-    def ignore_aliases(self, data):
-        return True
 
 
 def module_name(tool):
@@ -214,7 +205,7 @@ def meta_yml(tool):
                 "tools": [{"genotools": tool_entry}], "input": inputs, "output": output}
     header = ("# yaml-language-server: $schema=https://raw.githubusercontent.com/nf-core/modules/master/"
               "modules/meta-schema.json\n")
-    return header + yaml.dump(document, Dumper=_Dumper, sort_keys=False, width=110)
+    return header + yaml.dump(document, Dumper=IndentedDumper, sort_keys=False, width=110)
 
 
 def environment_yml(tool):

@@ -1,0 +1,13 @@
+"""YAML laid out as CWL and nf-core authors write it."""
+
+import yaml
+
+
+class IndentedDumper(yaml.SafeDumper):
+    """List items indented under their key, and no anchors or aliases."""
+
+    def increase_indent(self, flow=False, indentless=False):
+        return super().increase_indent(flow, False)
+
+    def ignore_aliases(self, data):
+        return True
