@@ -38,6 +38,13 @@ def _output_type(path, requested):
     return "b" if name.endswith(".bcf") else "z" if name.endswith((".gz", ".bgz")) else "v"
 
 
+def _value(values, task, score):
+    """Score `score` of task `task` from an allele's (tasks, scores) array; None when unscored or undefined."""
+    if values is None or np.isnan(values[task, score]):
+        return None
+    return float(values[task, score])
+
+
 def _info_id(score, task):
     return f"{PREFIX}{score.upper()}_{re.sub('[^0-9A-Za-z_.]', '_', task)}"
 
@@ -141,8 +148,7 @@ def score_variants(
                     record.info[f"{PREFIX}STATUS"] = [outcome for outcome, _ in alleles]
                     for j, task in zip(columns, chosen):
                         for k, score in enumerate(wanted_scores):
-                            record.info[_info_id(score, task)] = [None if values is None or np.isnan(values[j, k])
-                                                                  else float(values[j, k]) for _, values in alleles]
+                            record.info[_info_id(score, task)] = [_value(values, j, k) for _, values in alleles]
                 out.write(record)
                 counts.update(outcome for outcome, _ in alleles)
                 for _, values in alleles:
@@ -150,7 +156,7 @@ def score_variants(
                         maxima.add(contigs[record.chrom], record.start, values[columns, plotted])
                 if table:
                     for alt, (outcome, values) in zip(record.alts or (".",), alleles):
-                        cells = ["" if values is None or np.isnan(values[j, k]) else f"{values[j, k]:.6g}"
+                        cells = ["" if (value := _value(values, j, k)) is None else f"{value:.6g}"
                                  for j in columns for k in range(len(wanted_scores))]
                         table.writerow([record.chrom, record.pos, record.id or ".", record.ref, alt, outcome, *cells])
         report = {"outcomes": {outcome: counts[outcome] for outcome in OUTCOMES}, "renamed_contigs": renamed}
