@@ -22,7 +22,7 @@ import pysam
 import torch
 
 from genotools.checkpoint import save_model
-from genotools.encoding import ALPHABET, UNKNOWN_BASE_ENCODING, one_hot
+from genotools.encoding import ALPHABET, UNKNOWN_BASE_ENCODING, one_hot_many
 from genotools.inference import predict
 from genotools.io.fasta import Reference
 from genotools.models import build_model
@@ -61,7 +61,7 @@ def bare_forward(model, metadata, genome, vcf):
     with pysam.VariantFile(str(vcf)) as variants:
         windows = [allele_window(genome, r.chrom, r.start, len(r.ref), allele, metadata["seq_len"])
                    for r in variants for allele in (r.ref, r.alts[0])]
-    onehot = np.stack([one_hot(w) for w in windows])
+    onehot = one_hot_many(windows, metadata["seq_len"])
     start = time.perf_counter()
     predict(model, metadata, onehot, torch.device("cpu"), batch_size=256)
     return len(windows) / 2 / (time.perf_counter() - start)

@@ -73,9 +73,7 @@ def _encode(sequences, names, task_names, labels, kmer, reverse_complement, coor
         if coordinates is not None:
             chroms, starts, ends = coordinates
             coordinates = chroms * 2, np.concatenate([starts, starts]), np.concatenate([ends, ends])
-    onehot = np.empty((len(sequences), len(sequences[0]), 4), dtype=np.uint8)
-    for row, sequence in zip(onehot, sequences):
-        encoding.one_hot(sequence, out=row)
+    onehot = encoding.one_hot_many(sequences, len(sequences[0]))
     kmers = np.stack([encoding.kmer_counts(s, kmer) for s in sequences]) if kmer else None
     chroms, starts, ends = coordinates or (None, None, None)
     attrs = {"kmer": kmer, "reverse_complement": reverse_complement}

@@ -52,6 +52,14 @@ def one_hot(sequence, out=None):
     return out
 
 
+def one_hot_many(sequences, length):
+    """One-hot encode sequences of `length` bases each into one (len(sequences), length, 4) uint8 array."""
+    onehot = np.empty((len(sequences), length, 4), dtype=np.uint8)
+    for row, sequence in zip(onehot, sequences):
+        one_hot(sequence, out=row)
+    return onehot
+
+
 def reverse_complement(sequence):
     """Reverse complement of a DNA string, keeping case and IUPAC codes."""
     return sequence.encode("ascii").translate(_COMPLEMENT)[::-1].decode("ascii")

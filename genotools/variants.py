@@ -10,7 +10,7 @@ import re
 
 import numpy as np
 
-from genotools.encoding import one_hot
+from genotools.encoding import one_hot_many
 from genotools.errors import InputError
 from genotools.inference import predict
 
@@ -132,9 +132,7 @@ def _plan(record, alt, reference, contigs, ref_mismatch, length, windows):
 def _predict_windows(sequences, model, metadata, device, batch_size, precision, reverse_complement):
     if not sequences:
         return np.zeros((0, len(metadata["task_names"])), dtype=np.float32)
-    onehot = np.empty((len(sequences), metadata["seq_len"], 4), dtype=np.uint8)
-    for row, sequence in zip(onehot, sequences):
-        one_hot(sequence, out=row)
+    onehot = one_hot_many(sequences, metadata["seq_len"])
     return predict(model, metadata, onehot, device, batch_size, precision, reverse_complement)
 
 
