@@ -28,10 +28,15 @@ demo: $(INSTALLED)
 		--vcf test-data/variants.vcf --output $(DEMO)/variants.scored.vcf.gz --tsv $(DEMO)/variants.scores.tsv \
 		--plot $(DEMO)/variants.genome.png
 	$(BIN)/python benchmarks/variant_effects.py $(DEMO)/variants.scored.vcf.gz
+	rm -rf $(DEMO)/variants.logos
+	$(BIN)/genotools-interpret --model $(DEMO)/model.safetensors --reference test-data/genome.fa \
+		--vcf test-data/variants.vcf --task ap1_bound --method gradient-input --output $(DEMO)/variants.attributions.tsv \
+		--logos $(DEMO)/variants.logos --max-logos 10
 	@$(BIN)/python -c 'import json; m = json.load(open("$(DEMO)/model.metrics.json"))["test"]; \
 		print("test AUROC (chr9):", ", ".join("%s %.3f" % (t, v["auroc"]) for t, v in m.items() if "auroc" in v))'
 	@echo "results in $(DEMO)/: data.h5, model.safetensors, model.metrics.json, model.learning_curves.png," \
-		"predictions.tsv, variants.scored.vcf.gz, variants.scores.tsv, variants.genome.png"
+		"predictions.tsv, variants.scored.vcf.gz, variants.scores.tsv, variants.genome.png," \
+		"variants.attributions.tsv, variants.logos/"
 
 test: $(INSTALLED)
 	$(BIN)/pytest -q

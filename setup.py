@@ -1,6 +1,6 @@
 from setuptools import setup
 
-TOOLS = ["encode", "train", "predict", "score-variants", "simulate"]
+TOOLS = ["encode", "train", "predict", "score-variants", "interpret", "simulate"]
 
 setup(
     name="genotools",
@@ -21,6 +21,7 @@ setup(
         "scikit-learn>=1.3",
         "scipy>=1.10",
         "matplotlib>=3.7",
+        "logomaker>=0.8",
         "pyyaml>=6",
     ],
     extras_require={"test": ["pytest>=8", "cwltest>=2.7", "toil[cwl]>=9.6"]},

@@ -18,7 +18,7 @@ def _common_length(lengths, what):
     return int(lengths[0])
 
 
-def _missing_contigs_message(path, missing, available):
+def missing_contigs_message(path, missing, available):
     listed = ", ".join(sorted(missing)[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
     renamed = {c[3:] if c.startswith("chr") else "chr" + c for c in missing}
     hint = " (the names differ by a 'chr' prefix: rename them in the BED)" if renamed & set(available) else ""
@@ -32,7 +32,7 @@ def encode_regions(reference_path, regions_path, seq_len=None, kmer=0, reverse_c
     with Reference(reference_path) as reference:
         missing = set(regions.chroms) - set(reference.lengths)
         if missing:
-            raise InputError(_missing_contigs_message(regions_path, missing, reference.lengths))
+            raise InputError(missing_contigs_message(regions_path, missing, reference.lengths))
         starts, ends = encoding.centred_window(regions.starts, regions.ends, seq_len)
         sequences = [reference.fetch(c, s, e) for c, s, e in zip(regions.chroms, starts.tolist(), ends.tolist())]
         fingerprint = reference.fingerprint

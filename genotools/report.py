@@ -2,6 +2,9 @@
 
 import matplotlib
 import numpy as np
+import pandas as pd
+
+from genotools.encoding import ALPHABET, one_hot
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen before pyplot loads)
@@ -60,6 +63,28 @@ def plot_genome_scores(maxima, task_names, score, path):
     axes[-1, 0].set_xticks([t for t, _ in ticks], [c for _, c in ticks], rotation=90 if len(ticks) > 25 else 0,
                            fontsize=8)
     axes[0, 0].set_title(f"Largest |{score}| per {maxima.bin_size:,} bp along the genome")
+    figure.tight_layout()
+    figure.savefig(path, format="png", dpi=100)
+    plt.close(figure)
+
+
+def plot_attribution_logos(rows, title, path):
+    """PNG with one attribution logo per row (label, sequence, attributions (length,), highlighted offsets):
+    each base drawn as tall as its attribution, above the axis when it raises the output, below when it lowers it."""
+    import logomaker  # imported here: only runs that draw logos pay for it
+
+    length = len(rows[0][1])
+    figure, axes = plt.subplots(len(rows), 1, figsize=(max(6, length / 12), 1.8 * len(rows) + 0.6), sharex=True,
+                                sharey=True, squeeze=False)
+    for axis, (label, sequence, attributions, highlight) in zip(axes[:, 0], rows):
+        logomaker.Logo(pd.DataFrame(one_hot(sequence) * attributions[:, None], columns=list(ALPHABET)), ax=axis,
+                       color_scheme="classic")
+        if len(highlight):
+            axis.axvspan(highlight[0] - 0.5, highlight[-1] + 0.5, color="gold", alpha=0.3, linewidth=0)
+        axis.axhline(0, color="black", linewidth=0.5)
+        axis.set_ylabel(label)
+    axes[-1, 0].set_xlabel("position in the window (bp)")
+    axes[0, 0].set_title(title)
     figure.tight_layout()
     figure.savefig(path, format="png", dpi=100)
     plt.close(figure)

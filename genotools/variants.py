@@ -108,21 +108,35 @@ def score_records(records, reference, contigs, model, metadata, device, *, score
                            for outcome, rows in plan]
 
 
-def _plan(record, alt, reference, contigs, ref_mismatch, length, windows):
-    """(outcome, (ref row, alt row) in `windows`, or None) for one ALT allele; adds its windows to `windows`."""
+def allele_outcome(record, alt, reference, contigs, ref_mismatch="skip"):
+    """SCORED or SCORED_REF_MISMATCH when the ALT allele `alt` of `record` can be scored, else why not."""
     chrom = contigs.get(record.chrom)
     outcome = UNKNOWN_CONTIG if chrom is None else alt_outcome(alt)
     if outcome is not None:
-        return outcome, None
+        return outcome
     genome = reference.fetch(chrom, record.start, record.start + len(record.ref))
-    outcome = SCORED
-    if genome != record.ref.upper():
-        if ref_mismatch == "error":
-            raise InputError(f"{record.chrom}:{record.pos}: REF {record.ref} differs from the reference ({genome}); "
-                             "check the genome build, or use --ref-mismatch skip or score")
-        if ref_mismatch == "skip":
-            return REF_MISMATCH, None
-        outcome = SCORED_REF_MISMATCH
+    if genome == record.ref.upper():
+        return SCORED
+    if ref_mismatch == "error":
+        raise InputError(f"{record.chrom}:{record.pos}: REF {record.ref} differs from the reference ({genome}); "
+                         "check the genome build, or use --ref-mismatch skip or score")
+    return REF_MISMATCH if ref_mismatch == "skip" else SCORED_REF_MISMATCH
+
+
+def allele_positions(start, ref_length, allele_length, length):
+    """0-based genome position of each base of `allele_window`'s window (-1 for inserted bases)."""
+    offsets = np.arange(length) - length // 2
+    inside = (offsets >= 0) & (offsets < allele_length)
+    positions = np.where(offsets < 0, start + offsets, start + ref_length + offsets - allele_length)
+    return np.where(inside, np.where(offsets < ref_length, start + offsets, -1), positions)
+
+
+def _plan(record, alt, reference, contigs, ref_mismatch, length, windows):
+    """(outcome, (ref row, alt row) in `windows`, or None) for one ALT allele; adds its windows to `windows`."""
+    outcome = allele_outcome(record, alt, reference, contigs, ref_mismatch)
+    if outcome not in (SCORED, SCORED_REF_MISMATCH):
+        return outcome, None
+    chrom = contigs[record.chrom]
     rows = tuple(windows.setdefault(allele_window(reference, chrom, record.start, len(record.ref), allele, length),
                                     len(windows))
                  for allele in (record.ref, alt))

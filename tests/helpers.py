@@ -6,10 +6,10 @@ from pathlib import Path
 import torch
 from typer.testing import CliRunner
 
-from genotools.tools import encode, predict, score_variants, simulate, train
+from genotools.tools import encode, interpret, predict, score_variants, simulate, train
 
 TEST_DATA = Path(__file__).resolve().parent.parent / "test-data"
-APPS = {"encode": encode.app, "train": train.app, "predict": predict.app, "score-variants": score_variants.app,
+APPS = {"encode": encode.app, "train": train.app, "predict": predict.app, "score-variants": score_variants.app, "interpret": interpret.app,
         "simulate": simulate.app}
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 # A small model of the default architecture keeps the tests quick; `make demo` trains with the defaults.

@@ -43,6 +43,8 @@ def check(path, expectations):
     for kind, value in expectations.items():
         if kind == "has_text":
             assert value in Path(path).read_text(), f"{path} lacks {value!r}"
+        elif kind == "count":
+            assert len(list(Path(path).iterdir())) == value, path
         elif kind == "min_size":
             assert Path(path).stat().st_size >= value, path
         elif kind == "h5_keys":

@@ -105,6 +105,11 @@ def test_outputs_have_the_spec_formats_and_folders_come_from_the_working_directo
             for key, content in option.contents.items():
                 assert outputs[key].get("format") == content["format"]
                 assert outputs[key].get("from_work_dir") == f"{option.name}/{content['path']}"
+        elif option.collection:
+            assert f"{option.flag} {option.name}" in _command(root)
+            assert outputs[option.name].tag == "collection"
+            discover = outputs[option.name].find("discover_datasets")
+            assert (discover.get("directory"), discover.get("format")) == (option.name, option.collection)
         else:
             assert outputs[option.name].get("format") == option.format
             assert f"{option.flag} '${option.name}'" in _command(root)
@@ -122,9 +127,12 @@ def test_every_spec_test_is_a_galaxy_test_on_files_in_test_data(name):
             if param.get("name") in formats:
                 assert (ROOT / "test-data" / param.get("value")).is_file()
                 assert param.get("ftype") == formats[param.get("name")]
-        assert {output.get("name") for output in test.iter("output")} == set(spec["outputs"])
+        checked = [*test.iter("output"), *test.iter("output_collection")]
+        assert {output.get("name") for output in checked} == set(spec["outputs"])
         for output in test.iter("output"):
             assert len(output.find("assert_contents")) == len(spec["outputs"][output.get("name")])
+        for collection in test.iter("output_collection"):
+            assert collection.get("count") == str(spec["outputs"][collection.get("name")]["count"])
 
 
 @pytest.mark.parametrize("name", TOOLS)

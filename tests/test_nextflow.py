@@ -236,7 +236,7 @@ def test_the_module_script_runs_its_nf_test_case(module, case, tmp_path):
     parsed, variables, work = run_block(module, "script", case, tmp_path)
     files = {emit: work / _interpolate(path, variables) for _, path, emit in parsed["output"]}
     for emit, path in files.items():
-        assert path.is_file(), f"{module} did not write its {emit} output"
+        assert path.exists(), f"{module} did not write its {emit} output"
     versions = yaml.safe_load(files["versions"].read_text())
     assert versions == {parsed["name"]: {"genotools": __version__}}
     emits = {option.name: emit for emit, *_, option in nextflow.outputs(tool)} | {e: e for _, _, e in parsed["output"]}
@@ -247,6 +247,8 @@ def test_the_module_script_runs_its_nf_test_case(module, case, tmp_path):
             assert expected["has_text"] in path.read_text()
         if "min_size" in expected:
             assert path.stat().st_size >= expected["min_size"]
+        if "count" in expected:
+            assert len(list(path.iterdir())) == expected["count"]
         if "h5_keys" in expected:
             with h5py.File(path) as store:
                 assert set(expected["h5_keys"]) <= set(store)

@@ -4,7 +4,7 @@ import typer
 
 from genotools import __version__
 
-from . import encode, predict, score_variants, simulate, train
+from . import encode, interpret, predict, score_variants, simulate, train
 from .common import Version
 
 TOOLS = {
@@ -12,6 +12,7 @@ TOOLS = {
     "train": train.train,
     "predict": predict.predict_command,
     "score-variants": score_variants.score_variants,
+    "interpret": interpret.interpret,
     "simulate": simulate.simulate_command,
 }
 

@@ -2,8 +2,11 @@
 
 import contextlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
+
+from genotools.errors import InputError
 
 
 def _umask():
@@ -29,3 +32,23 @@ def atomic_output(path):
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+@contextlib.contextmanager
+def atomic_directory(path):
+    """Yield a temporary folder beside `path`; rename it to `path` when the block succeeds, delete it otherwise.
+    An existing empty folder at `path` is replaced; a non-empty one is an error, so no user file is ever lost."""
+    path = Path(path)
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise InputError(f"{path}: exists and is not an empty folder; remove it or choose another name")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, 0o777 & ~_UMASK)
+        if path.exists():
+            path.rmdir()
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            shutil.rmtree(tmp)

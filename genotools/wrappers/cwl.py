@@ -52,8 +52,8 @@ def _edam(term):
 
 
 def file_name(option):
-    """The fixed name a tool writes an output file under."""
-    return f"{option.name}.{EXTENSIONS[option.format]}"
+    """The fixed name a tool writes an output file or folder under."""
+    return option.name if option.format == "directory" else f"{option.name}.{EXTENSIONS[option.format]}"
 
 
 def _doc(option, set_here):
@@ -101,6 +101,8 @@ def _input(option):
 
 
 def _file_output(label, doc, file_format, glob):
+    if file_format == "directory":
+        return {"type": "Directory", "label": label, **({"doc": doc} if doc else {}), "outputBinding": {"glob": glob}}
     described = {"type": "File", "format": _edam(EDAM_FORMATS[file_format])}
     if file_format in INDEXES:
         described["secondaryFiles"] = [{"pattern": INDEXES[file_format], "required": False}]
@@ -112,7 +114,8 @@ def _file_output(label, doc, file_format, glob):
 
 
 def outputs(tool):
-    """{output id: (label, doc, Galaxy format, path written)} for every output file, folders' contents included."""
+    """{output id: (label, doc, Galaxy format or "directory", path written)} for every output file, folders'
+    contents included; a folder of files the tool names (a collection) is one Directory."""
     result = {}
     for option in tool.outputs:
         if option.contents:
@@ -147,7 +150,7 @@ def _tool(tool, gpu):
         arguments.append("--quiet")
     arguments += [{"prefix": flag, "valueFrom": str(value)} for flag, value in tool.fixed.items()]
     for option in tool.outputs:
-        arguments.append({"prefix": option.flag, "valueFrom": option.name if option.contents else file_name(option)})
+        arguments.append({"prefix": option.flag, "valueFrom": file_name(option)})
 
     requirements = {}
     if javascript:
@@ -203,7 +206,9 @@ def _tests(tools):
     tests = []
     for tool in tools:
         for test in tool.tests:
-            expected = {key: {"class": "File", "basename": path.rsplit("/", 1)[-1],
+            expected = {key: {"class": "Directory", "basename": path, "location": "Any", "listing": []}
+                        if file_format == "directory"
+                        else {"class": "File", "basename": path.rsplit("/", 1)[-1],
                               "format": EDAM + EDAM_FORMATS[file_format], "location": "Any"}
                         for key, (_, _, file_format, path) in outputs(tool).items()}
             tests.append({"id": job_name(tool, test), "doc": f"{tool.command}, test {test['name']} of its spec",

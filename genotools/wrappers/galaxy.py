@@ -41,9 +41,13 @@ def _value(value):
 
 
 def _groups(tool):
-    """{option name: (group, case)} for the options inside an input group."""
-    return {name: (group, case) for group in tool.input_groups
-            for case, spec in group["cases"].items() for name in spec["options"]}
+    """{option name: (group, [cases that list it])} for the options inside an input group."""
+    groups = {}
+    for group in tool.input_groups:
+        for case, spec in group["cases"].items():
+            for name in spec["options"]:
+                groups.setdefault(name, (group, []))[1].append(case)
+    return groups
 
 
 def _selector(group):
@@ -78,7 +82,7 @@ def _optional(tool, option):
     under `optional`."""
     group = _groups(tool).get(option.name)
     if group:
-        return option.name in group[0]["cases"][group[1]].get("optional", [])
+        return any(option.name in group[0]["cases"][case].get("optional", []) for case in group[1])
     return option.default is None and not option.required
 
 
@@ -168,8 +172,10 @@ def _link(tool, option):
         lines = [f"#if {variable}:", *["    " + line for line in lines], "#end if"]
     group = _groups(tool).get(option.name)
     if group:
-        lines = [f"#if ${group[0]['name']}.{_selector(group[0])} == '{group[1]}':", *["    " + line for line in lines],
-                 "#end if"]
+        selector = f"${group[0]['name']}.{_selector(group[0])}"
+        test = (f"{selector} == '{group[1][0]}'" if len(group[1]) == 1
+                else f"{selector} in [{', '.join(repr(case) for case in group[1])}]")
+        lines = [f"#if {test}:", *["    " + line for line in lines], "#end if"]
     return lines
 
 
@@ -193,7 +199,7 @@ def _command(tool):
         lines += ["    " + line for line in branches + ["#end if"]]
     lines += [f"    {flag} {value}" for flag, value in tool.fixed.items()]
     for option in tool.outputs:
-        lines.append(f"    {option.flag} " + (option.name if option.contents else f"'${option.name}'"))
+        lines.append(f"    {option.flag} " + (option.name if option.format == "directory" else f"'${option.name}'"))
     runtime = GPU_RUNTIME if tool.gpu else RUNTIME
     lines += [f"    {runtime[name]}" for name in tool.runtime if name in runtime]
     return links + lines
@@ -202,20 +208,29 @@ def _command(tool):
 # --- outputs, tests, help ----------------------------------------------------------------------------------
 
 def _outputs(tool):
-    """[(name, format, label, from_work_dir)] of every dataset the tool writes."""
+    """[(name, format, label, from_work_dir, is a collection)] of every dataset or collection the tool writes."""
     datasets = []
     for option in tool.outputs:
         if option.contents:
-            datasets += [(name, content["format"], content["label"], f"{option.name}/{content['path']}")
+            datasets += [(name, content["format"], content["label"], f"{option.name}/{content['path']}", False)
                          for name, content in option.contents.items()]
         else:
-            datasets.append((option.name, option.format, option.label, None))
+            datasets.append((option.name, option.collection or option.format, option.label, None,
+                             bool(option.collection)))
     return datasets
 
 
 def _output_lines(tool):
-    return [f'<data name="{name}" format="{fmt}"{_attrs(from_work_dir=path)} '
-            f'label="${{tool.name}} on ${{on_string}}: {_attr(label)}"/>' for name, fmt, label, path in _outputs(tool)]
+    lines = []
+    for name, fmt, label, path, collection in _outputs(tool):
+        label = f'label="${{tool.name}} on ${{on_string}}: {_attr(label)}"'
+        if collection:  # the tool names the files: Galaxy makes each one an element, named after it
+            lines += [f'<collection name="{name}" type="list" {label}>',
+                      f'    <discover_datasets pattern="__name_and_ext__" directory="{name}" format="{fmt}"/>',
+                      "</collection>"]
+        else:
+            lines.append(f'<data name="{name}" format="{fmt}"{_attrs(from_work_dir=path)} {label}/>')
+    return lines
 
 
 def _test_param(option, value):
@@ -228,12 +243,11 @@ def _test_param(option, value):
 
 
 def _test(tool, test):
-    formats = {name: fmt for name, fmt, _, _ in _outputs(tool)}
+    formats = {name: fmt for name, fmt, *_ in _outputs(tool)}
     lines = [f'<test expect_num_outputs="{len(formats)}">']
     grouped = set()
     for group in tool.input_groups:
-        case, spec = next((case, spec) for case, spec in group["cases"].items()
-                          if set(spec["options"]) & set(test["options"]))
+        case, spec = max(group["cases"].items(), key=lambda item: len(set(item[1]["options"]) & set(test["options"])))
         lines += [f'    <conditional name="{group["name"]}">', f'        <param name="{_selector(group)}" value="{case}"/>']
         lines += ["        " + line for name in spec["options"] if name in test["options"]
                   for line in _test_param(tool.option(name), test["options"][name])]
@@ -241,7 +255,11 @@ def _test(tool, test):
         grouped |= {name for spec in group["cases"].values() for name in spec["options"]}
     lines += ["    " + line for name, value in test["options"].items() if name not in grouped
               for line in _test_param(tool.option(name), value)]
+    collections = {name for name, *_, collection in _outputs(tool) if collection}
     for name, expectations in test["outputs"].items():
+        if name in collections:
+            lines.append(f'    <output_collection name="{name}" type="list" count="{expectations["count"]}"/>')
+            continue
         lines += [f'    <output name="{name}" ftype="{formats[name]}">', "        <assert_contents>"]
         lines += [f"            {ASSERTIONS[kind](value)}" for kind, value in expectations.items()]
         lines += ["        </assert_contents>", "    </output>"]
@@ -256,8 +274,8 @@ def _help(tool):
     helps = {option.name: _help_text(option, False) for option in tool.outputs}
     inputs = [f"- **{option.label}** ({option.format}): {_help_text(option, _optional(tool, option))}"
               for option in tool.inputs]
-    outputs = [f"- **{label}** ({fmt}){': ' + helps[name] if helps.get(name) else ''}"
-               for name, fmt, label, _ in _outputs(tool)]
+    outputs = [f"- **{label}** ({'a collection of ' if collection else ''}{fmt})"
+               f"{': ' + helps[name] if helps.get(name) else ''}" for name, fmt, label, _, collection in _outputs(tool)]
     lines = [".. class:: infomark", "", "**What it does**", ""]
     for paragraph in _paragraphs(tool.help):
         lines += [paragraph, ""]

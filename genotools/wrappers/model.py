@@ -54,6 +54,7 @@ class Option:
     format: str | None = None  # Galaxy datatype of a file, or "directory" for an output folder
     label: str = ""  # short human label for forms
     contents: dict | None = None  # an output folder's files: {name: {path, format, label}}
+    collection: str | None = None  # or: the format of an output folder's files, any number, named by the tool
 
 
 @dataclass
@@ -142,6 +143,9 @@ def describe(command, function, spec_path):
             option.role = "output" if info.get("output") else "input"
             option.format = info["format"]
             option.contents = info.get("contents")
+            option.collection = info.get("collection")
+            if option.format == "directory" and not (option.contents or option.collection):
+                raise ValueError(f"{spec_path}: folder {option.flag} needs its 'contents' or a 'collection' format")
         options.append(option)
     known = {p.name for p in command.params}
     unknown = (set(files) | set(choices) | set(labels) | set(runtime) | set(fixed)) - known

@@ -76,11 +76,11 @@ def _output_name(tool, option):
 def outputs(tool):
     """(emit, path in the process, description, format, option) of every output file. The main output is
     emitted by its extension, as nf-core emits `bam` or `vcf`, the others by their option's name; a folder
-    file by file."""
+    with fixed contents file by file, a collection folder whole."""
     result = []
     for option in tool.outputs:
         name = _output_name(tool, option)
-        if option.format == "directory":
+        if option.contents:
             result += [(key, f"{name}/{content['path']}", content["label"], content["format"], option)
                        for key, content in option.contents.items()]
         else:
@@ -93,7 +93,7 @@ def _touch(tool):
     """Stub commands that create every output."""
     folders = [f"mkdir -p {_output_name(tool, o)}" for o in tool.outputs if o.format == "directory"]
     return folders + [f'echo "" | gzip > {path}' if path.endswith(".gz") else f"touch {path}"
-                      for _, path, *_ in outputs(tool)]
+                      for _, path, _, fmt, _ in outputs(tool) if fmt != "directory"]
 
 
 def _container(tool):
@@ -172,7 +172,7 @@ def main_nf(tool):
 
 
 def _file_entry(description, fmt):
-    entry = {"type": "file", "description": description}
+    entry = {"type": "directory" if fmt == "directory" else "file", "description": description}
     if fmt in EXTENSIONS:
         entry["pattern"] = EXTENSIONS[fmt][1]
     entry["ontologies"] = [{"edam": f"http://edamontology.org/{EDAM_FORMATS[fmt]}"}] if fmt in EDAM_FORMATS else []
@@ -181,10 +181,10 @@ def _file_entry(description, fmt):
 
 def _input_description(tool, option):
     text = option.help
-    for group in tool.input_groups:
-        for case in group["cases"].values():
-            if option.name in case["options"]:
-                return f"{text} ({case['label']}; pass [] when not used)"
+    cases = [case["label"] for group in tool.input_groups for case in group["cases"].values()
+             if option.name in case["options"]]
+    if cases:
+        return f"{text} ({' or '.join(cases)}; pass [] when not used)"
     return text if option.required else f"{text} (optional: pass [] when not used)"
 
 
@@ -264,6 +264,8 @@ def _assertions(tool, test):
         if "has_text" in expectations:
             text = _groovy_string(expectations["has_text"])
             checks.append(f"{{ assert path(process.out.{emit}[0][1]).text.contains({text}) }}")
+        if "count" in expectations:
+            checks.append(f"{{ assert file(process.out.{emit}[0][1]).listFiles().size() == {expectations['count']} }}")
         if "min_size" in expectations:
             checks.append(f"{{ assert file(process.out.{emit}[0][1]).size() >= {expectations['min_size']} }}")
     checks.append("{ assert path(process.out.versions[0]).text.contains('genotools') }")

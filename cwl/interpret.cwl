@@ -1,0 +1,159 @@
+#!/usr/bin/env cwl-runner
+cwlVersion: v1.2
+class: CommandLineTool
+label: Interpret a sequence model which bases drive its predictions
+doc: |
+  Show which bases drive a trained model's prediction for one task, by in-silico saturation mutagenesis,
+  gradient x input or integrated gradients, for FASTA sequences, BED regions on a reference or the alleles of
+  VCF variants. Attributions explain the logit of a binary task and the prediction in training units of a
+  regression task: positive where a base raises the output. ism's A, C, G, T columns hold the output change
+  when that base is put at the position; the gradient methods' hold each base's share of the attribution.
+
+  Interpret, one of:
+  - FASTA sequences: fasta
+  - Regions on a reference genome: reference, regions
+  - Variants on a reference genome: reference, vcf
+
+  Example:
+
+      genotools-interpret --model model.safetensors --reference genome.fa --regions peaks.bed --task ap1_bound --output attributions.tsv --bedgraph attributions.bedgraph --logos logos/
+intent:
+  - edam:operation_0239
+  - edam:operation_0331
+
+requirements:
+  InlineJavascriptRequirement: {}
+
+hints:
+  DockerRequirement:
+    dockerPull: quay.io/genotools/genotools:0.1.0
+  SoftwareRequirement:
+    packages:
+      genotools:
+        version: [0.1.0]
+  ResourceRequirement: {coresMin: 2, ramMin: 8192}
+
+baseCommand: genotools-interpret
+arguments:
+  - {prefix: --device, valueFrom: cpu}
+  - {prefix: --threads, valueFrom: $(runtime.cores)}
+  - --quiet
+  - {prefix: --output, valueFrom: output.tsv}
+  - {prefix: --bedgraph, valueFrom: bedgraph.bedgraph}
+  - {prefix: --logos, valueFrom: logos}
+
+inputs:
+  model:
+    type: File
+    format: edam:format_2333
+    label: Trained model
+    doc: Model from genotools-train (.safetensors).
+    inputBinding: {prefix: --model}
+  fasta:
+    type: File?
+    format: edam:format_1929
+    secondaryFiles:
+      - {pattern: .fai, required: false}
+    label: Sequences
+    doc: Sequences to interpret (FASTA); each is cut or N-padded around its centre to the model's length.
+    inputBinding: {prefix: --fasta}
+  reference:
+    type: File?
+    format: edam:format_1929
+    secondaryFiles:
+      - {pattern: .fai, required: false}
+    label: Reference genome
+    doc: Reference genome FASTA, with --regions or --vcf.
+    inputBinding: {prefix: --reference}
+  regions:
+    type: File?
+    format: edam:format_3003
+    label: Regions
+    doc: 'BED regions: a window of the model''s length is centred on each.'
+    inputBinding: {prefix: --regions}
+  vcf:
+    type: File?
+    format: edam:format_3016
+    label: Variants
+    doc: 'Variants (VCF or BCF): the REF and ALT windows of each ALT allele, as genotools-score-variants scores
+      them. Alleles it cannot score are left out and counted.'
+    inputBinding: {prefix: --vcf}
+  task:
+    type: string?
+    label: Task
+    doc: The task to explain (needed when the model has several).
+    inputBinding: {prefix: --task}
+  method:
+    type:
+      type: enum
+      symbols: [ism, gradient-input, integrated-gradients]
+    label: Attribution method
+    doc: 'ism (saturation mutagenesis: each substitution''s effect), gradient-input (gradient x input) or integrated-gradients
+      (from a baseline of 0.25 per base).'
+    default: ism
+    inputBinding: {prefix: --method}
+  steps:
+    type: int
+    label: Integration steps
+    doc: Integration steps of integrated-gradients.
+    default: 50
+    inputBinding: {prefix: --steps}
+  max_logos:
+    type: int
+    label: Most logos to draw
+    doc: Draw logos for the first this many only.
+    default: 50
+    inputBinding: {prefix: --max-logos}
+  batch_size:
+    type: int
+    label: Batch size
+    doc: Sequences per forward pass.
+    default: 256
+    inputBinding: {prefix: --batch-size}
+  reverse_complement:
+    type: boolean
+    label: Average with the reverse complement
+    doc: Average the predictions for each sequence and its reverse complement.
+    default: true
+    inputBinding:
+      valueFrom: '$(self ? "--reverse-complement" : "--no-reverse-complement")'
+  precision:
+    type:
+      type: enum
+      symbols: [fp32, bf16, fp16]
+    label: Precision
+    doc: 'Numeric precision: fp32, or mixed precision bf16 or fp16 (on GPUs; bf16 also runs on CPUs).'
+    default: fp32
+    inputBinding: {prefix: --precision}
+
+outputs:
+  output:
+    type: File
+    format: edam:format_3475
+    label: Attributions per base
+    doc: 'Per-base table (TSV): name, allele, chrom, position, offset, base, attribution and the method''s value
+      for each base A, C, G, T.'
+    outputBinding: {glob: output.tsv}
+  bedgraph:
+    type: File
+    format: edam:format_3583
+    label: Attributions along the genome
+    doc: 'Also write the attributions as bedGraph: along the genome (for --vcf, of the REF windows), or along each
+      FASTA record; a base in several windows gets their mean.'
+    outputBinding: {glob: bedgraph.bedgraph}
+  logos:
+    type: Directory
+    label: Sequence logos
+    doc: 'Folder for sequence-logo PNGs: one per sequence, region or variant (REF above ALT).'
+    outputBinding: {glob: logos}
+
+$namespaces:
+  edam: http://edamontology.org/
+  s: https://schema.org/
+
+s:keywords:
+  - edam:topic_3474
+  - edam:topic_0160
+s:citation:
+  - https://doi.org/10.48550/arXiv.1703.01365
+  - https://doi.org/10.1038/nmeth.3547

@@ -1,0 +1,241 @@
+"""genotools-interpret: which bases drive a trained sequence model's prediction, per base and as sequence logos."""
+
+import contextlib
+import itertools
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Optional
+
+import numpy as np
+import pandas as pd
+import pysam
+import typer
+
+from genotools.checkpoint import load_model
+from genotools.datasets import missing_contigs_message
+from genotools.encoding import ALPHABET, centred_window, one_hot_many, resize
+from genotools.errors import InputError
+from genotools.interpret import METHODS, attribute
+from genotools.io.atomic import atomic_directory, atomic_output
+from genotools.io.bed import read_regions
+from genotools.io.fasta import Reference, read_sequences
+from genotools.report import plot_attribution_logos
+from genotools.runtime import configure, resolve_device
+from genotools.variants import SCORED, allele_outcome, allele_positions, allele_window, contig_names
+
+from .common import (AverageStrands, BatchSize, Debug, Device, Precision, Quiet, Seed, Threads, Version,
+                     existing_file, progress_bar, reported_errors, say, single_command_app)
+
+COLUMNS = ["name", "allele", "chrom", "position", "offset", "base", "attribution", *ALPHABET]
+UNITS_PER_BLOCK = 16  # sequences or variants attributed and written together: memory stays flat however many
+
+
+@dataclass
+class Window:
+    """One sequence of the model's length to interpret."""
+
+    name: str
+    allele: str  # ref or alt for a variant, '.' otherwise
+    chrom: str  # reference contig, or the FASTA record
+    positions: np.ndarray  # 0-based position of each base on `chrom`, -1 off it or inserted
+    sequence: str
+    highlight: range = range(0)  # offsets drawn highlighted in the logo: a variant's allele
+
+
+def _fasta_windows(path, length):
+    """Each record is its own contig: positions count from its first base, as in a genome browser given the FASTA."""
+    for name, sequence in read_sequences(path):
+        start, _ = centred_window(0, len(sequence), length)
+        yield [Window(name, ".", name, _on_contig(start + np.arange(length), len(sequence)),
+                      resize(sequence, length).upper())]
+
+
+def _region_windows(reference, path, length):
+    regions = read_regions(path)
+    missing = set(regions.chroms) - set(reference.lengths)
+    if missing:
+        raise InputError(missing_contigs_message(path, missing, reference.lengths))
+    starts, _ = centred_window(regions.starts, regions.ends, length)
+    for chrom, start, name in zip(regions.chroms, starts.tolist(), regions.names):
+        positions = start + np.arange(length)
+        yield [Window(name, ".", chrom, _on_contig(positions, reference.lengths[chrom]),
+                      reference.fetch(chrom, start, start + length))]
+
+
+def _variant_windows(reference, path, length, skipped):
+    """A REF and an ALT window per scorable ALT allele; counts the alleles left out by reason in `skipped`."""
+    try:
+        variants = pysam.VariantFile(str(path))
+    except (OSError, ValueError) as error:
+        raise InputError(f"{path}: cannot read as VCF or BCF ({error})") from None
+    with variants:
+        contigs = contig_names(variants.header.contigs, reference.lengths)
+        for record in variants:
+            for alt in record.alts or (None,):
+                outcome = allele_outcome(record, alt, reference, contigs)
+                if outcome != SCORED:
+                    skipped[outcome] += 1
+                    continue
+                chrom, name = contigs[record.chrom], f"{record.chrom}:{record.pos}:{record.ref}>{alt}"
+                yield [Window(name, allele_name, chrom,
+                              _on_contig(allele_positions(record.start, len(record.ref), len(allele), length),
+                                         reference.lengths[chrom]),
+                              allele_window(reference, chrom, record.start, len(record.ref), allele, length),
+                              range(length // 2, min(length // 2 + len(allele), length)))
+                       for allele_name, allele in (("ref", record.ref), ("alt", alt))]
+
+
+def _on_contig(positions, contig_length):
+    return np.where((positions >= 0) & (positions < contig_length), positions, -1)
+
+
+def _table(windows, values, attributions):
+    """Rows of the per-base TSV for a block of windows."""
+    length = len(windows[0].sequence)
+    positions = np.concatenate([w.positions for w in windows])
+    table = pd.DataFrame({
+        "name": np.repeat([w.name for w in windows], length),
+        "allele": np.repeat([w.allele for w in windows], length),
+        "chrom": np.repeat([w.chrom for w in windows], length),
+        "position": pd.Series(positions + 1).where(positions >= 0).astype("Int64"),
+        "offset": np.tile(np.arange(1, length + 1), len(windows)),
+        "base": list("".join(w.sequence for w in windows)),
+        "attribution": attributions.reshape(-1),
+    })
+    for j, base in enumerate(ALPHABET):
+        table[base] = values[:, :, j].reshape(-1)
+    return table
+
+
+def _genome_bases(windows, attributions):
+    """(chrom, start, attribution) of the bases of every window but ALT ones, for the bedGraph."""
+    return [pd.DataFrame({"chrom": w.chrom, "start": w.positions[w.positions >= 0],
+                          "attribution": a[w.positions >= 0]})
+            for w, a in zip(windows, attributions) if w.allele != "alt"]
+
+
+def _bedgraph(parts, contig_order):
+    """One line per base: the mean attribution over the windows that cover it, contigs in `contig_order` (default:
+    as they come)."""
+    if not parts:
+        return pd.DataFrame(columns=["chrom", "start", "end", "attribution"])
+    bases = pd.concat(parts)
+    bases["chrom"] = pd.Categorical(bases["chrom"], categories=contig_order or bases["chrom"].unique())
+    mean = bases.groupby(["chrom", "start"], observed=True)["attribution"].mean().reset_index()
+    mean.insert(2, "end", mean["start"] + 1)
+    return mean
+
+
+def _draw_logos(block, attributions, folder, first, title):
+    """One PNG per unit of `block` (a sequence, or a variant's REF and ALT), numbered from `first`."""
+    rows = iter(attributions)
+    for number, unit in enumerate(block, start=first):
+        name = unit[0].name
+        plot_attribution_logos([(w.allele if w.allele != "." else "attribution", w.sequence, next(rows), w.highlight)
+                                for w in unit], f"{name}: {title}",
+                               folder / f"{number:04d}_{re.sub(r'[^0-9A-Za-z_.-]+', '_', name)}.png")
+
+
+def _blocks(units, size=UNITS_PER_BLOCK):
+    units = iter(units)
+    while block := list(itertools.islice(units, size)):
+        yield block
+
+
+def interpret(
+    model: Annotated[Path, existing_file("Model from genotools-train (.safetensors).")],
+    output: Annotated[Path, typer.Option(
+        "--output", "-o", help="Per-base table (TSV): name, allele, chrom, position, offset, base, attribution and "
+        "the method's value for each base A, C, G, T.", dir_okay=False)],
+    fasta: Annotated[Optional[Path], existing_file(
+        "Sequences to interpret (FASTA); each is cut or N-padded around its centre to the model's length.")] = None,
+    reference: Annotated[Optional[Path], existing_file(
+        "Reference genome FASTA, with --regions or --vcf.")] = None,
+    regions: Annotated[Optional[Path], existing_file(
+        "BED regions: a window of the model's length is centred on each.")] = None,
+    vcf: Annotated[Optional[Path], existing_file(
+        "Variants (VCF or BCF): the REF and ALT windows of each ALT allele, as genotools-score-variants scores "
+        "them. Alleles it cannot score are left out and counted.")] = None,
+    task: Annotated[Optional[str], typer.Option(help="The task to explain (needed when the model has several).")]
+    = None,
+    method: Annotated[str, typer.Option(
+        help="ism (saturation mutagenesis: each substitution's effect), gradient-input (gradient x input) or "
+        "integrated-gradients (from a baseline of 0.25 per base).")] = "ism",
+    steps: Annotated[int, typer.Option(min=1, help="Integration steps of integrated-gradients.")] = 50,
+    bedgraph: Annotated[Optional[Path], typer.Option(
+        help="Also write the attributions as bedGraph: along the genome (for --vcf, of the REF windows), or along "
+        "each FASTA record; a base in several windows gets their mean.", dir_okay=False)] = None,
+    logos: Annotated[Optional[Path], typer.Option(
+        help="Folder for sequence-logo PNGs: one per sequence, region or variant (REF above ALT).",
+        file_okay=False)] = None,
+    max_logos: Annotated[int, typer.Option(min=0, help="Draw logos for the first this many only.")] = 50,
+    batch_size: BatchSize = 256,
+    reverse_complement: AverageStrands = True,
+    precision: Precision = "fp32",
+    device: Device = "auto",
+    seed: Seed = 0,
+    threads: Threads = 0,
+    quiet: Quiet = False,
+    debug: Debug = False,
+    version: Version = None,
+):
+    """Show which bases drive a trained model's prediction for one task, by in-silico saturation mutagenesis,
+    gradient x input or integrated gradients, for FASTA sequences, BED regions on a reference or the alleles of
+    VCF variants. Attributions explain the logit of a binary task and the prediction in training units of a
+    regression task: positive where a base raises the output. ism's A, C, G, T columns hold the output change
+    when that base is put at the position; the gradient methods' hold each base's share of the attribution."""
+    with reported_errors("genotools-interpret", debug):
+        configure(threads, seed)
+        device = resolve_device(device)
+        if method not in METHODS:
+            raise InputError(f"--method {method!r}: choose {', '.join(METHODS)}")
+        if sum(x is not None for x in (fasta, regions, vcf)) != 1 or bool(reference) == bool(fasta):
+            raise InputError("give exactly one input: --fasta, or --reference with --regions or --vcf")
+        network, metadata = load_model(model)
+        network.to(device)
+        task_names = metadata["task_names"]
+        if task is None and len(task_names) > 1:
+            raise InputError(f"the model has {len(task_names)} tasks; choose one with --task ({', '.join(task_names)})")
+        task = task or task_names[0]
+        if task not in task_names:
+            raise InputError(f"--task {task!r} is not a task of the model ({', '.join(task_names)})")
+        length = metadata["seq_len"]
+        skipped, count = Counter(), 0
+        with contextlib.ExitStack() as stack:
+            genome = stack.enter_context(Reference(reference)) if reference else None
+            table_file = open(stack.enter_context(atomic_output(output)), "w")
+            stack.callback(table_file.close)
+            bedgraph_path = stack.enter_context(atomic_output(bedgraph)) if bedgraph else None
+            logo_folder = stack.enter_context(atomic_directory(logos)) if logos else None
+            progress = stack.enter_context(progress_bar(quiet))
+            bar = progress.add_task("interpreting", total=None)
+            units = (_fasta_windows(fasta, length) if fasta else _region_windows(genome, regions, length) if regions
+                     else _variant_windows(genome, vcf, length, skipped))
+            table_file.write("\t".join(COLUMNS) + "\n")
+            genome_bases = []
+            for block in _blocks(units):
+                windows = [w for unit in block for w in unit]
+                values, attributions = attribute(
+                    network, metadata, one_hot_many([w.sequence for w in windows], length), task, method, device,
+                    batch_size=batch_size, precision=precision, reverse_complement=reverse_complement, steps=steps)
+                _table(windows, values, attributions).to_csv(table_file, sep="\t", header=False, index=False,
+                                                              float_format="%.6g", na_rep=".")
+                if bedgraph:
+                    genome_bases += _genome_bases(windows, attributions)
+                if logos and count < max_logos:
+                    _draw_logos(block[: max_logos - count], attributions, logo_folder, count + 1, f"{method}, {task}")
+                count += len(block)
+                progress.update(bar, advance=len(block))
+            if bedgraph:
+                _bedgraph(genome_bases, genome and list(genome.lengths)).to_csv(bedgraph_path, sep="\t", header=False,
+                                                                     index=False, float_format="%.6g")
+        say(quiet, f"interpreted {count} {'variant' if vcf else 'sequence'}(s) for {task} with {method} into {output}"
+            + (f"; {min(count, max_logos)} logo(s) in {logos}" if logos else "")
+            + ("; alleles left out: " + ", ".join(f"{n} {reason}" for reason, n in skipped.items()) if skipped else ""))
+
+
+app = single_command_app(
+    interpret, "genotools-interpret --model model.safetensors --reference genome.fa --regions peaks.bed "
+    "--task ap1_bound --output attributions.tsv --bedgraph attributions.bedgraph --logos logos/")
