@@ -1,14 +1,21 @@
 """Plots and summary files."""
 
-import matplotlib
 import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen before pyplot loads)
+
+def _pyplot():
+    """matplotlib's pyplot on the Agg backend, imported on first use: it costs tools that plot nothing ~0.5 s."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # the backend must be chosen before pyplot loads
+
+    return plt
 
 
 def plot_learning_curves(history, best_epoch, path):
     """PNG of training and validation loss per epoch, with the learning rate and the chosen epoch marked."""
+    plt = _pyplot()
     epochs = [r["epoch"] for r in history]
     figure, (loss_axis, lr_axis) = plt.subplots(2, 1, figsize=(6, 5), sharex=True, height_ratios=[3, 1])
     loss_axis.plot(epochs, [r["train_loss"] for r in history], marker="o", label="training")
@@ -44,6 +51,7 @@ class GenomeMaxima:
 
 def plot_genome_scores(maxima, task_names, score, path):
     """Manhattan-style PNG: per task, the largest |score| in each genome bin, contigs in alternating colours."""
+    plt = _pyplot()
     figure, axes = plt.subplots(len(task_names), 1, figsize=(10, 1.8 * len(task_names) + 0.8), sharex=True,
                                 squeeze=False)
     offset, ticks = 0, []
