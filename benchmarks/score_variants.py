@@ -27,7 +27,7 @@ from genotools.inference import predict
 from genotools.io.fasta import Reference
 from genotools.models import build_model
 from genotools.training import TrainConfig
-from genotools.variants import allele_window
+from genotools.variants import allele_window, flanks
 
 TEST_DATA = Path(__file__).resolve().parent.parent / "test-data"
 TASKS = ["ap1_bound", "gata_ebox", "activity"]
@@ -58,10 +58,12 @@ def run_tool(model, vcf, out):
 
 
 def bare_forward(model, metadata, genome, vcf):
+    length, windows = metadata["seq_len"], []
     with pysam.VariantFile(str(vcf)) as variants:
-        windows = [allele_window(genome, r.chrom, r.start, len(r.ref), allele, metadata["seq_len"])
-                   for r in variants for allele in (r.ref, r.alts[0])]
-    onehot = one_hot_many(windows, metadata["seq_len"])
+        for r in variants:
+            site = flanks(genome, r.chrom, r.start, len(r.ref), length)
+            windows += [allele_window(site, r.ref, length), allele_window(site, r.alts[0], length)]
+    onehot = one_hot_many(windows, length)
     start = time.perf_counter()
     predict(model, metadata, onehot, torch.device("cpu"), batch_size=256)
     return len(windows) / 2 / (time.perf_counter() - start)

@@ -54,10 +54,10 @@ def one_hot(sequence, out=None):
 
 def one_hot_many(sequences, length):
     """One-hot encode sequences of `length` bases each into one (len(sequences), length, 4) uint8 array."""
-    onehot = np.empty((len(sequences), length, 4), dtype=np.uint8)
-    for row, sequence in zip(onehot, sequences):
-        one_hot(sequence, out=row)
-    return onehot
+    if any(len(sequence) != length for sequence in sequences):
+        raise ValueError(f"every sequence must have {length} bases")
+    # One lookup pass over all the sequences at once: far fewer numpy calls than one per sequence.
+    return one_hot("".join(sequences)).reshape(len(sequences), length, 4)
 
 
 def reverse_complement(sequence):

@@ -1,17 +1,23 @@
 """Plots and summary files."""
 
-import matplotlib
 import numpy as np
-import pandas as pd
 
 from genotools.encoding import ALPHABET, one_hot
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen before pyplot loads)
+
+def _pyplot():
+    """matplotlib's pyplot on the Agg backend, imported on first use: it costs tools that plot nothing ~0.5 s."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # the backend must be chosen before pyplot loads
+
+    return plt
 
 
 def plot_learning_curves(history, best_epoch, path):
     """PNG of training and validation loss per epoch, with the learning rate and the chosen epoch marked."""
+    plt = _pyplot()
     epochs = [r["epoch"] for r in history]
     figure, (loss_axis, lr_axis) = plt.subplots(2, 1, figsize=(6, 5), sharex=True, height_ratios=[3, 1])
     loss_axis.plot(epochs, [r["train_loss"] for r in history], marker="o", label="training")
@@ -47,6 +53,7 @@ class GenomeMaxima:
 
 def plot_genome_scores(maxima, task_names, score, path):
     """Manhattan-style PNG: per task, the largest |score| in each genome bin, contigs in alternating colours."""
+    plt = _pyplot()
     figure, axes = plt.subplots(len(task_names), 1, figsize=(10, 1.8 * len(task_names) + 0.8), sharex=True,
                                 squeeze=False)
     offset, ticks = 0, []
@@ -72,7 +79,9 @@ def plot_attribution_logos(rows, title, path):
     """PNG with one attribution logo per row (label, sequence, attributions (length,), highlighted offsets):
     each base drawn as tall as its attribution, above the axis when it raises the output, below when it lowers it."""
     import logomaker  # imported here: only runs that draw logos pay for it
+    import pandas as pd
 
+    plt = _pyplot()
     length = len(rows[0][1])
     figure, axes = plt.subplots(len(rows), 1, figsize=(max(6, length / 12), 1.8 * len(rows) + 0.6), sharex=True,
                                 sharey=True, squeeze=False)

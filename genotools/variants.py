@@ -53,13 +53,19 @@ def contig_names(vcf_contigs, reference_contigs):
     return mapping
 
 
-def allele_window(reference, chrom, start, ref_length, allele, length):
-    """The model's input for `allele` replacing `ref_length` bases at 0-based `start` on `chrom`."""
-    left = start - length // 2
-    right_length = max(length - length // 2 - len(allele), 0)
-    sequence = (reference.fetch(chrom, left, start) + allele.upper()
-                + reference.fetch(chrom, start + ref_length, start + ref_length + right_length))
-    return sequence[:length]
+def flanks(reference, chrom, start, ref_length, length):
+    """(left flank, the reference's bases under REF, right flank) of a variant at 0-based `start`, from one fetch.
+
+    The right flank is as long as any allele's window can need (an allele has at least one base)."""
+    half = length // 2
+    sequence = reference.fetch(chrom, start - half, start + ref_length + length - half - 1)
+    return sequence[:half], sequence[half : half + ref_length], sequence[half + ref_length :]
+
+
+def allele_window(site, allele, length):
+    """The model's input for `allele` between the flanks of its `site` (from `flanks`)."""
+    left, _, right = site
+    return (left + allele.upper() + right)[:length]
 
 
 SCORES = ("ref", "alt", "diff", "absdiff", "logfc")
@@ -67,7 +73,7 @@ _EPSILON = 1e-6
 
 
 def allele_scores(ref, alt, task_types, scores):
-    """(tasks, scores) array from ref and alt predictions (tasks,). logfc is the log-odds difference for binary
+    """(..., tasks, scores) array from ref and alt predictions (..., tasks). logfc is the log-odds difference for binary
     tasks and log2(alt / ref) for regression tasks with positive predictions (NaN otherwise)."""
     columns = []
     for score in scores:
@@ -85,7 +91,7 @@ def allele_scores(ref, alt, task_types, scores):
             with np.errstate(divide="ignore", invalid="ignore"):
                 ratio = np.where((ref > 0) & (alt > 0), np.log2(alt / ref), np.nan)
             columns.append(np.where(np.array(task_types) == "binary", log_odds, ratio))
-    return np.stack(columns, axis=1).astype(np.float32)
+    return np.stack(columns, axis=-1).astype(np.float32)
 
 
 def score_records(records, reference, contigs, model, metadata, device, *, scores=SCORES, ref_mismatch="skip",
@@ -97,30 +103,34 @@ def score_records(records, reference, contigs, model, metadata, device, *, score
     """
     length = metadata["seq_len"]
     for block in _chunks(records, chunk):
-        windows, plans = {}, []
-        for record in block:
-            plans.append([_plan(record, alt, reference, contigs, ref_mismatch, length, windows)
-                          for alt in (record.alts or (None,))])
+        windows = {}
+        plans = [_plan(record, reference, contigs, ref_mismatch, length, windows) for record in block]
         predicted = _predict_windows(list(windows), model, metadata, device, batch_size, precision, reverse_complement)
+        pairs = np.array([rows for plan in plans for _, rows in plan if rows is not None], dtype=int).reshape(-1, 2)
+        values = iter(allele_scores(predicted[pairs[:, 0]], predicted[pairs[:, 1]], metadata["task_types"], scores))
         for record, plan in zip(block, plans):
-            yield record, [(outcome, None if rows is None else
-                            allele_scores(predicted[rows[0]], predicted[rows[1]], metadata["task_types"], scores))
-                           for outcome, rows in plan]
+            yield record, [(outcome, None if rows is None else next(values)) for outcome, rows in plan]
 
 
-def allele_outcome(record, alt, reference, contigs, ref_mismatch="skip"):
-    """SCORED or SCORED_REF_MISMATCH when the ALT allele `alt` of `record` can be scored, else why not."""
+def allele_outcomes(record, reference, contigs, ref_mismatch, length):
+    """(outcome of each ALT allele of `record`, the site's `flanks`, or None when no allele can be scored)."""
     chrom = contigs.get(record.chrom)
-    outcome = UNKNOWN_CONTIG if chrom is None else alt_outcome(alt)
-    if outcome is not None:
-        return outcome
-    genome = reference.fetch(chrom, record.start, record.start + len(record.ref))
-    if genome == record.ref.upper():
-        return SCORED
-    if ref_mismatch == "error":
-        raise InputError(f"{record.chrom}:{record.pos}: REF {record.ref} differs from the reference ({genome}); "
-                         "check the genome build, or use --ref-mismatch skip or score")
-    return REF_MISMATCH if ref_mismatch == "skip" else SCORED_REF_MISMATCH
+    alts = record.alts or (None,)
+    if chrom is None:
+        return [UNKNOWN_CONTIG] * len(alts), None
+    outcomes = [alt_outcome(alt) for alt in alts]
+    if all(outcomes):
+        return outcomes, None
+    site = flanks(reference, chrom, record.start, len(record.ref), length)
+    scored = SCORED
+    if site[1] != record.ref.upper():
+        if ref_mismatch == "error":
+            raise InputError(f"{record.chrom}:{record.pos}: REF {record.ref} differs from the reference ({site[1]}); "
+                             "check the genome build, or use --ref-mismatch skip or score")
+        if ref_mismatch == "skip":
+            return [outcome or REF_MISMATCH for outcome in outcomes], None
+        scored = SCORED_REF_MISMATCH
+    return [outcome or scored for outcome in outcomes], site
 
 
 def allele_positions(start, ref_length, allele_length, length):
@@ -131,16 +141,15 @@ def allele_positions(start, ref_length, allele_length, length):
     return np.where(inside, np.where(offsets < ref_length, start + offsets, -1), positions)
 
 
-def _plan(record, alt, reference, contigs, ref_mismatch, length, windows):
-    """(outcome, (ref row, alt row) in `windows`, or None) for one ALT allele; adds its windows to `windows`."""
-    outcome = allele_outcome(record, alt, reference, contigs, ref_mismatch)
-    if outcome not in (SCORED, SCORED_REF_MISMATCH):
-        return outcome, None
-    chrom = contigs[record.chrom]
-    rows = tuple(windows.setdefault(allele_window(reference, chrom, record.start, len(record.ref), allele, length),
-                                    len(windows))
-                 for allele in (record.ref, alt))
-    return outcome, rows
+def _plan(record, reference, contigs, ref_mismatch, length, windows):
+    """(outcome, (ref row, alt row) in `windows`, or None) for each ALT allele; adds their windows to `windows`."""
+    outcomes, site = allele_outcomes(record, reference, contigs, ref_mismatch, length)
+    if site is None:
+        return [(outcome, None) for outcome in outcomes]
+    ref_row = windows.setdefault(allele_window(site, record.ref, length), len(windows))
+    return [(outcome, (ref_row, windows.setdefault(allele_window(site, alt, length), len(windows))))
+            if outcome in (SCORED, SCORED_REF_MISMATCH) else (outcome, None)
+            for outcome, alt in zip(outcomes, record.alts)]
 
 
 def _predict_windows(sequences, model, metadata, device, batch_size, precision, reverse_complement):

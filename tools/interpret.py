@@ -23,7 +23,7 @@ from genotools.io.bed import read_regions
 from genotools.io.fasta import Reference, read_sequences
 from genotools.report import plot_attribution_logos
 from genotools.runtime import configure, resolve_device
-from genotools.variants import SCORED, allele_outcome, allele_positions, allele_window, contig_names
+from genotools.variants import SCORED, allele_outcomes, allele_positions, allele_window, contig_names
 
 from .common import (AverageStrands, BatchSize, Debug, Device, Precision, Quiet, Seed, Threads, Version,
                      existing_file, progress_bar, reported_errors, say, single_command_app)
@@ -73,8 +73,8 @@ def _variant_windows(reference, path, length, skipped):
     with variants:
         contigs = contig_names(variants.header.contigs, reference.lengths)
         for record in variants:
-            for alt in record.alts or (None,):
-                outcome = allele_outcome(record, alt, reference, contigs)
+            outcomes, site = allele_outcomes(record, reference, contigs, "skip", length)
+            for outcome, alt in zip(outcomes, record.alts or (None,)):
                 if outcome != SCORED:
                     skipped[outcome] += 1
                     continue
@@ -82,7 +82,7 @@ def _variant_windows(reference, path, length, skipped):
                 yield [Window(name, allele_name, chrom,
                               _on_contig(allele_positions(record.start, len(record.ref), len(allele), length),
                                          reference.lengths[chrom]),
-                              allele_window(reference, chrom, record.start, len(record.ref), allele, length),
+                              allele_window(site, allele, length),
                               range(length // 2, min(length // 2 + len(allele), length)))
                        for allele_name, allele in (("ref", record.ref), ("alt", alt))]
 

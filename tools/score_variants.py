@@ -3,12 +3,12 @@
 import contextlib
 import csv
 import json
+import math
 import re
 from collections import Counter
 from pathlib import Path
 from typing import Annotated, Optional
 
-import numpy as np
 import pysam
 import pysam.bcftools
 import typer
@@ -38,11 +38,12 @@ def _output_type(path, requested):
     return "b" if name.endswith(".bcf") else "z" if name.endswith((".gz", ".bgz")) else "v"
 
 
-def _value(values, task, score):
-    """Score `score` of task `task` from an allele's (tasks, scores) array; None when unscored or undefined."""
-    if values is None or np.isnan(values[task, score]):
-        return None
-    return float(values[task, score])
+def _cells(values, columns, n):
+    """The `n` scores of the tasks in `columns` from an allele's (tasks, scores) array, task by task, as floats;
+    None where unscored or undefined (NaN)."""
+    if values is None:
+        return [None] * n
+    return [None if math.isnan(value) else value for value in values[columns].ravel().tolist()]
 
 
 def _info_id(score, task):
@@ -142,23 +143,23 @@ def score_variants(
             counts = Counter()
             plotted = wanted_scores.index("diff") if "diff" in wanted_scores else 0
             maxima = GenomeMaxima(genome.lengths, len(chosen))
+            fields = [_info_id(score, task) for task in chosen for score in wanted_scores]
             for record, alleles in scored:
                 record.translate(out.header)
+                cells = [_cells(values, columns, len(fields)) for _, values in alleles]
                 if record.alts:  # a record whose ALT is '.' has no allele to carry Number=A values
                     record.info[f"{PREFIX}STATUS"] = [outcome for outcome, _ in alleles]
-                    for j, task in zip(columns, chosen):
-                        for k, score in enumerate(wanted_scores):
-                            record.info[_info_id(score, task)] = [_value(values, j, k) for _, values in alleles]
+                    for i, field in enumerate(fields):
+                        record.info[field] = [allele[i] for allele in cells]
                 out.write(record)
                 counts.update(outcome for outcome, _ in alleles)
                 for _, values in alleles:
                     if values is not None:
                         maxima.add(contigs[record.chrom], record.start, values[columns, plotted])
                 if table:
-                    for alt, (outcome, values) in zip(record.alts or (".",), alleles):
-                        cells = ["" if (value := _value(values, j, k)) is None else f"{value:.6g}"
-                                 for j in columns for k in range(len(wanted_scores))]
-                        table.writerow([record.chrom, record.pos, record.id or ".", record.ref, alt, outcome, *cells])
+                    for alt, (outcome, _), values in zip(record.alts or (".",), alleles, cells):
+                        table.writerow([record.chrom, record.pos, record.id or ".", record.ref, alt, outcome,
+                                        *("" if value is None else f"{value:.6g}" for value in values)])
         report = {"outcomes": {outcome: counts[outcome] for outcome in OUTCOMES}, "renamed_contigs": renamed}
         if summary:
             with atomic_output(summary) as tmp:
