@@ -1,1 +1,1 @@
-"""Drug-response prediction: reading and matching the tables, drug fingerprints, cross-validation splits and baselines."""
+"""Drug-response prediction: reading and matching the tables, fingerprints, cross-validation splits, baselines."""

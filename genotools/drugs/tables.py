@@ -211,7 +211,8 @@ def match(response, omics, drugs):
     cell_keys, drug_keys = [normalise(c) for c in response.cells], [normalise(d) for d in response.drugs]
     keep = np.array([all(c in rows for rows in omics_rows) and d in drug_rows for c, d in zip(cell_keys, drug_keys)],
                     dtype=bool)
-    response_cells, response_drugs = _first_spelling(cell_keys, response.cells), _first_spelling(drug_keys, response.drugs)
+    response_cells = _first_spelling(cell_keys, response.cells)
+    response_drugs = _first_spelling(drug_keys, response.drugs)
     unmatched = {}
     for o, rows in zip(omics, omics_rows):
         unmatched[f"cell lines of {response.path} not in {o.path}"] = [response_cells[k] for k in response_cells
