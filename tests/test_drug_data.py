@@ -133,6 +133,17 @@ def test_fingerprints_and_similarity(bundled):
     assert similarity[np.ix_(family, family)].min() > similarity[np.ix_(family, others)].max()
 
 
+@pytest.mark.parametrize("rows, message", [
+    ([("drug", "smiles"), ("5-FU", "C1=C(C(=O)NC(=O)N1)F"), ("5-fu", "CCO")],
+     "line 3: drug '5-fu' is already on line 2"),
+    ([("drug", "smiles"), ("Olaparib", "NA")], "line 2: a drug needs a name and a SMILES"),
+])
+def test_a_bad_drug_table_gets_one_line_naming_the_file_and_line(tmp_path, rows, message):
+    path = write(tmp_path / "drugs.tsv", rows)
+    with pytest.raises(InputError, match=f"^{re.escape(str(path))}: {message}"):
+        read_drugs(path)
+
+
 def test_invalid_smiles_are_reported_by_drug_name():
     with pytest.raises(InputError, match=r"^drugs.tsv: 2 invalid SMILES: bad \('C1CC'\), worse \('Xx'\); "):
         morgan_fingerprints(["good", "bad", "worse"], ["c1ccccc1O", "C1CC", "Xx"], "drugs.tsv")

@@ -144,7 +144,9 @@ def read_omics(path, cells, orientation="auto"):
     if orientation not in ORIENTATIONS:
         raise ValueError(f"orientation must be one of {ORIENTATIONS}, not {orientation!r}")
     header, rows = _rows(path, "omics")
-    if rows and len(header) == len(rows[0][1]) - 1:
+    if not rows:
+        raise InputError(f"{path}: a header but no rows of values")
+    if len(header) == len(rows[0][1]) - 1:
         header = ["", *header]  # R's write.table leaves out the row names' column name
     if len(header) < 2:
         raise InputError(f"{path}: line 1: expected row names and at least one column of values")
