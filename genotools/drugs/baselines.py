@@ -22,7 +22,7 @@ def per_drug_mean(dataset, train, test):
     return means[dataset.drug_index[test]]
 
 
-def per_drug_ridge(dataset, train, test, n_features=1000):
+def per_drug_ridge(dataset, train, test, n_features=2000):
     """Each omics matrix keeps its `n_features` most variable features, standardised (both fitted on the
     training cell lines); a drug without training measurements gets the training mean. The penalty is the
     number of features, the mean eigenvalue of the cell lines' kernel: directions of above-average variance are
