@@ -41,9 +41,10 @@ demo: $(INSTALLED)
 test: $(INSTALLED)
 	$(BIN)/pytest -q
 
-# The text files come from the simulator; the small dataset and model, used by the wrapper tests, from the tools.
+# The text files come from the simulators; the small dataset and model, used by the wrapper tests, from the tools.
 test-data: $(INSTALLED)
 	$(BIN)/genotools-simulate --output-dir test-data --seed 1
+	$(BIN)/python -c 'from genotools.drugs.simulate import simulate_drug_response; simulate_drug_response("test-data", seed=1)'
 	$(BIN)/genotools-encode --reference test-data/genome.fa --regions test-data/regions_small.bed \
 		--output test-data/small.h5 --quiet
 	$(BIN)/genotools-train --data test-data/small.h5 --epochs 2 --threads 1 --device cpu --quiet \

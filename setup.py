@@ -7,7 +7,7 @@ setup(
     version="0.1.0",
     description="Deep-learning tools for genomics for the command line, Galaxy, Nextflow and CWL",
     python_requires=">=3.10",
-    packages=["genotools", "genotools.io", "genotools.models", "genotools.wrappers", "genotools.tools"],
+    packages=["genotools", "genotools.io", "genotools.drugs", "genotools.models", "genotools.wrappers", "genotools.tools"],
     package_dir={"genotools.tools": "tools"},
     install_requires=[
         "torch>=2.2",
@@ -23,6 +23,7 @@ setup(
         "matplotlib>=3.7",
         "logomaker>=0.8",
         "pyyaml>=6",
+        "rdkit>=2026.9.1",
     ],
     extras_require={"test": ["pytest>=8", "cwltest>=2.7", "toil[cwl]>=9.6"]},
     entry_points={

@@ -1,4 +1,5 @@
-"""Per-task evaluation: AUROC and AUPRC for binary tasks, Pearson and Spearman correlation for regression tasks."""
+"""Evaluation: AUROC and AUPRC for binary tasks; Pearson and Spearman correlation (and RMSE) for regression tasks,
+overall or averaged over groups such as drugs."""
 
 import numpy as np
 from scipy.stats import pearsonr, spearmanr
@@ -20,10 +21,26 @@ def task_metrics(truth, predicted, task_names, task_types):
                 "auprc": float(average_precision_score(y, p)) if both_classes else None,
             }
         else:
-            varied = len(y) > 2 and np.ptp(y) > 0 and np.ptp(p) > 0
-            report[name] = {
-                "n": int(len(y)),
-                "pearson": float(pearsonr(y, p)[0]) if varied else None,
-                "spearman": float(spearmanr(y, p)[0]) if varied else None,
-            }
+            report[name] = {"n": int(len(y)), **correlations(y, p)}
     return report
+
+
+def correlations(truth, predicted):
+    """Pearson and Spearman correlation; None where undefined (fewer than 3 values, or either side constant)."""
+    varied = len(truth) > 2 and np.ptp(truth) > 0 and np.ptp(predicted) > 0
+    return {"pearson": float(pearsonr(truth, predicted)[0]) if varied else None,
+            "spearman": float(spearmanr(truth, predicted)[0]) if varied else None}
+
+
+def regression_metrics(truth, predicted):
+    return {"n": int(len(truth)), **correlations(truth, predicted),
+            "rmse": float(np.sqrt(np.mean((truth - predicted) ** 2)))}
+
+
+def grouped_metrics(truth, predicted, groups):
+    """Metrics over all values ("overall") and the mean of each metric over the groups where it is defined
+    ("mean_per_group", e.g. per drug: how well the ranking within one drug is predicted)."""
+    per_group = [regression_metrics(truth[groups == g], predicted[groups == g]) for g in np.unique(groups)]
+    means = {key: float(np.mean(defined)) if (defined := [m[key] for m in per_group if m[key] is not None]) else None
+             for key in ("pearson", "spearman", "rmse")}
+    return {"overall": regression_metrics(truth, predicted), "mean_per_group": {"groups": len(per_group), **means}}

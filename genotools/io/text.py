@@ -6,6 +6,8 @@ from pathlib import Path
 from genotools.errors import InputError
 from genotools.io.fasta import is_gzip
 
+MISSING = ("", ".", "NA", "NaN", "nan")  # how tables spell a missing value
+
 
 def read_lines(path, what):
     """The lines of a text file (gzipped or not) without line endings; `what` names the file kind in errors."""
@@ -21,7 +23,7 @@ def read_lines(path, what):
 
 def parse_value(text, path, line_number, column):
     """A label value: a float, or NaN for a missing value ('', '.', 'NA', 'nan')."""
-    if text in ("", ".", "NA", "NaN", "nan"):
+    if text in MISSING:
         return float("nan")
     try:
         return float(text)

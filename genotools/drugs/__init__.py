@@ -1,0 +1,1 @@
+"""Drug-response prediction: reading and matching the tables, fingerprints, cross-validation splits, baselines."""

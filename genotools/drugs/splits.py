@@ -1,0 +1,32 @@
+"""K-fold cross-validation folds of (cell line, drug) measurements.
+
+random      measurements are assigned to folds at random: a test pair's cell line and drug are both seen in training
+cell-blind  cell lines are assigned to folds: no test cell line is in training (a new tumour)
+drug-blind  drugs are assigned to folds: no test drug is in training (a new compound)
+"""
+
+import numpy as np
+
+from genotools.errors import InputError
+
+SPLITS = ("random", "cell-blind", "drug-blind")
+
+
+def assign_folds(dataset, split, folds=5, seed=0):
+    """The fold (0 .. folds - 1) of each measurement; the same arguments give the same folds."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, not {split!r}")
+    groups = {"random": np.arange(len(dataset.values)), "cell-blind": dataset.cell_index,
+              "drug-blind": dataset.drug_index}[split]
+    count = int(groups.max()) + 1
+    what = {"random": "measurements", "cell-blind": "cell lines", "drug-blind": "drugs"}[split]
+    if not 2 <= folds <= count:
+        raise InputError(f"cannot split {count} {what} into {folds} folds ({split} split); choose 2 to {count} folds")
+    fold_of_group = np.empty(count, dtype=np.int64)
+    fold_of_group[np.random.default_rng(seed).permutation(count)] = np.arange(count) % folds
+    return fold_of_group[groups]
+
+
+def train_test(folds, fold):
+    """Indices of the training and test measurements of one fold."""
+    return np.flatnonzero(folds != fold), np.flatnonzero(folds == fold)
