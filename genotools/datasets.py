@@ -18,11 +18,15 @@ def _common_length(lengths, what):
     return int(lengths[0])
 
 
-def missing_contigs_message(path, missing, available):
+def check_contigs(path, chroms, available):
+    """Refuse regions of `path` on contigs the reference lacks, with a hint when only a 'chr' prefix differs."""
+    missing = set(chroms) - set(available)
+    if not missing:
+        return
     listed = ", ".join(sorted(missing)[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
     renamed = {c[3:] if c.startswith("chr") else "chr" + c for c in missing}
     hint = " (the names differ by a 'chr' prefix: rename them in the BED)" if renamed & set(available) else ""
-    return f"{path}: contigs not in the reference: {listed}{hint}"
+    raise InputError(f"{path}: contigs not in the reference: {listed}{hint}")
 
 
 def encode_regions(reference_path, regions_path, seq_len=None, kmer=0, reverse_complement=False):
@@ -30,9 +34,7 @@ def encode_regions(reference_path, regions_path, seq_len=None, kmer=0, reverse_c
     regions = read_regions(regions_path)
     seq_len = seq_len or _common_length(regions.ends - regions.starts, f"{regions_path}: regions")
     with Reference(reference_path) as reference:
-        missing = set(regions.chroms) - set(reference.lengths)
-        if missing:
-            raise InputError(missing_contigs_message(regions_path, missing, reference.lengths))
+        check_contigs(regions_path, regions.chroms, reference.lengths)
         starts, ends = encoding.centred_window(regions.starts, regions.ends, seq_len)
         sequences = [reference.fetch(c, s, e) for c, s, e in zip(regions.chroms, starts.tolist(), ends.tolist())]
         fingerprint = reference.fingerprint

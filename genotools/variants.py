@@ -9,6 +9,7 @@ re-centred the same way, so REF and ALT sequences always have the model's length
 import re
 
 import numpy as np
+import pysam
 
 from genotools.encoding import one_hot_many
 from genotools.errors import InputError
@@ -36,6 +37,14 @@ def alt_outcome(alt):
     if not _BASES.match(alt):
         return SYMBOLIC  # <DEL>, <INS>, breakends such as N[chr2:123[
     return None
+
+
+def open_variants(path):
+    """A pysam VariantFile for a VCF or BCF (plain or bgzipped; '-' is standard input)."""
+    try:
+        return pysam.VariantFile(str(path))
+    except (OSError, ValueError) as error:
+        raise InputError(f"{path}: cannot read as VCF or BCF ({error})") from None
 
 
 def contig_names(vcf_contigs, reference_contigs):
@@ -102,7 +111,7 @@ def score_records(records, reference, contigs, model, metadata, device, *, score
     distinct window (the reference window shared by the ALTs of a site, say) is predicted once.
     """
     length = metadata["seq_len"]
-    for block in _chunks(records, chunk):
+    for block in chunks(records, chunk):
         windows = {}
         plans = [_plan(record, reference, contigs, ref_mismatch, length, windows) for record in block]
         predicted = _predict_windows(list(windows), model, metadata, device, batch_size, precision, reverse_complement)
@@ -159,7 +168,8 @@ def _predict_windows(sequences, model, metadata, device, batch_size, precision, 
     return predict(model, metadata, onehot, device, batch_size, precision, reverse_complement)
 
 
-def _chunks(iterable, size):
+def chunks(iterable, size):
+    """Lists of `size` items (the last may be shorter) from `iterable`, read as they are needed."""
     block = []
     for item in iterable:
         block.append(item)

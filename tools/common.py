@@ -75,6 +75,17 @@ def reported_errors(tool, debug):
         raise typer.Exit(1) from None
 
 
+def one_task(task, task_names, purpose=""):
+    """The task named by --task, or the model's only task; `purpose` completes "choose one ... with --task"."""
+    if task is None and len(task_names) > 1:
+        raise InputError(f"the model has {len(task_names)} tasks; choose one{purpose} with --task "
+                         f"({', '.join(task_names)})")
+    task = task or task_names[0]
+    if task not in task_names:
+        raise InputError(f"--task {task!r} is not a task of the model ({', '.join(task_names)})")
+    return task
+
+
 def say(quiet, message):
     """A message for the user on stderr, unless --quiet."""
     if not quiet:

@@ -1,7 +1,6 @@
 """genotools-interpret: which bases drive a trained sequence model's prediction, per base and as sequence logos."""
 
 import contextlib
-import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -10,11 +9,10 @@ from typing import Annotated, Optional
 
 import numpy as np
 import pandas as pd
-import pysam
 import typer
 
 from genotools.checkpoint import load_model
-from genotools.datasets import missing_contigs_message
+from genotools.datasets import check_contigs
 from genotools.encoding import ALPHABET, centred_window, one_hot_many, resize
 from genotools.errors import InputError
 from genotools.interpret import METHODS, attribute
@@ -23,10 +21,11 @@ from genotools.io.bed import read_regions
 from genotools.io.fasta import Reference, read_sequences
 from genotools.report import plot_attribution_logos
 from genotools.runtime import configure, resolve_device
-from genotools.variants import SCORED, allele_outcomes, allele_positions, allele_window, contig_names
+from genotools.variants import (SCORED, allele_outcomes, allele_positions, allele_window, chunks, contig_names,
+                                open_variants)
 
 from .common import (AverageStrands, BatchSize, Debug, Device, Precision, Quiet, Seed, Threads, Version,
-                     existing_file, progress_bar, reported_errors, say, single_command_app)
+                     existing_file, one_task, progress_bar, reported_errors, say, single_command_app)
 
 COLUMNS = ["name", "allele", "chrom", "position", "offset", "base", "attribution", *ALPHABET]
 UNITS_PER_BLOCK = 16  # sequences or variants attributed and written together: memory stays flat however many
@@ -54,9 +53,7 @@ def _fasta_windows(path, length):
 
 def _region_windows(reference, path, length):
     regions = read_regions(path)
-    missing = set(regions.chroms) - set(reference.lengths)
-    if missing:
-        raise InputError(missing_contigs_message(path, missing, reference.lengths))
+    check_contigs(path, regions.chroms, reference.lengths)
     starts, _ = centred_window(regions.starts, regions.ends, length)
     for chrom, start, name in zip(regions.chroms, starts.tolist(), regions.names):
         positions = start + np.arange(length)
@@ -66,11 +63,7 @@ def _region_windows(reference, path, length):
 
 def _variant_windows(reference, path, length, skipped):
     """A REF and an ALT window per scorable ALT allele; counts the alleles left out by reason in `skipped`."""
-    try:
-        variants = pysam.VariantFile(str(path))
-    except (OSError, ValueError) as error:
-        raise InputError(f"{path}: cannot read as VCF or BCF ({error})") from None
-    with variants:
+    with open_variants(path) as variants:
         contigs = contig_names(variants.header.contigs, reference.lengths)
         for record in variants:
             outcomes, site = allele_outcomes(record, reference, contigs, "skip", length)
@@ -138,12 +131,6 @@ def _draw_logos(block, attributions, folder, first, title):
                                folder / f"{number:04d}_{re.sub(r'[^0-9A-Za-z_.-]+', '_', name)}.png")
 
 
-def _blocks(units, size=UNITS_PER_BLOCK):
-    units = iter(units)
-    while block := list(itertools.islice(units, size)):
-        yield block
-
-
 def interpret(
     model: Annotated[Path, existing_file("Model from genotools-train (.safetensors).")],
     output: Annotated[Path, typer.Option(
@@ -195,12 +182,7 @@ def interpret(
             raise InputError("give exactly one input: --fasta, or --reference with --regions or --vcf")
         network, metadata = load_model(model)
         network.to(device)
-        task_names = metadata["task_names"]
-        if task is None and len(task_names) > 1:
-            raise InputError(f"the model has {len(task_names)} tasks; choose one with --task ({', '.join(task_names)})")
-        task = task or task_names[0]
-        if task not in task_names:
-            raise InputError(f"--task {task!r} is not a task of the model ({', '.join(task_names)})")
+        task = one_task(task, metadata["task_names"])
         length = metadata["seq_len"]
         skipped, count = Counter(), 0
         with contextlib.ExitStack() as stack:
@@ -215,7 +197,7 @@ def interpret(
                      else _variant_windows(genome, vcf, length, skipped))
             table_file.write("\t".join(COLUMNS) + "\n")
             genome_bases = []
-            for block in _blocks(units):
+            for block in chunks(units, UNITS_PER_BLOCK):
                 windows = [w for unit in block for w in unit]
                 values, attributions = attribute(
                     network, metadata, one_hot_many([w.sequence for w in windows], length), task, method, device,

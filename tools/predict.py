@@ -15,7 +15,7 @@ from genotools.io.hdf5 import read_dataset
 from genotools.runtime import configure, resolve_device
 
 from .common import (AverageStrands, BatchSize, Debug, Device, Precision, Quiet, Seed, Threads, Version,
-                     existing_file, reported_errors, say, single_command_app)
+                     existing_file, one_task, reported_errors, say, single_command_app)
 
 FORMATS = ("tsv", "bedgraph")
 
@@ -89,12 +89,7 @@ def predict_command(
 def _bedgraph(table, task_names, task):
     if "chrom" not in table:
         raise InputError("bedGraph needs coordinates: predict from --reference/--regions or a dataset encoded from them")
-    if task is None and len(task_names) > 1:
-        raise InputError(f"the model has {len(task_names)} tasks; choose one for bedGraph with --task "
-                         f"({', '.join(task_names)})")
-    task = task or task_names[0]
-    if task not in task_names:
-        raise InputError(f"--task {task!r} is not a task of the model ({', '.join(task_names)})")
+    task = one_task(task, task_names, " for bedGraph")
     return table[["chrom", "start", "end", task]].sort_values(["chrom", "start"], kind="stable")
 
 

@@ -20,7 +20,7 @@ from genotools.io.atomic import atomic_output
 from genotools.io.fasta import Reference
 from genotools.report import GenomeMaxima, plot_genome_scores
 from genotools.runtime import configure, resolve_device
-from genotools.variants import OUTCOMES, SCORES, contig_names, score_records
+from genotools.variants import OUTCOMES, SCORES, contig_names, open_variants, score_records
 
 from .common import (AverageStrands, BatchSize, Debug, Device, Precision, Quiet, Seed, Threads, Version,
                      existing_file, reported_errors, say, single_command_app)
@@ -122,10 +122,7 @@ def score_variants(
         columns = [metadata["task_names"].index(task) for task in chosen]
         if str(vcf) != "-" and not vcf.is_file():
             raise InputError(f"{vcf}: VCF file not found")
-        try:
-            variants = pysam.VariantFile(str(vcf))
-        except (OSError, ValueError) as error:
-            raise InputError(f"{vcf}: cannot read as VCF or BCF ({error})") from None
+        variants = open_variants(vcf)
         with Reference(reference) as genome, variants, contextlib.ExitStack() as outputs:
             contigs = contig_names(variants.header.contigs, genome.lengths)
             renamed = {k: v for k, v in contigs.items() if k != v}
