@@ -43,12 +43,33 @@ def existing_file(help_text, **kwargs):
     return typer.Option(help=help_text, exists=True, dir_okay=False, readable=True, **kwargs)
 
 
+def _with_example(command, example):
+    command.__doc__ = f"{inspect.cleandoc(command.__doc__)}\n\n\b\nExample:\n  {example}"
+    return command
+
+
+def _typer(**settings):
+    return typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False,
+                       context_settings={"help_option_names": ["-h", "--help"]}, **settings)
+
+
 def single_command_app(command, example):
     """A Typer app that runs `command` directly (no subcommand), with `example` at the end of --help."""
-    command.__doc__ = f"{inspect.cleandoc(command.__doc__)}\n\n\b\nExample:\n  {example}"
-    app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False,
-                      context_settings={"help_option_names": ["-h", "--help"]})
-    app.command()(command)
+    app = _typer()
+    app.command()(_with_example(command, example))
+    return app
+
+
+def _group_options(version: Version = None):
+    pass
+
+
+def group_app(help_text, subcommands):
+    """A Typer app with subcommands: {name: (command, example)}."""
+    app = _typer(help=help_text, no_args_is_help=True)
+    app.callback()(_group_options)
+    for name, (command, example) in subcommands.items():
+        app.command(name)(_with_example(command, example))
     return app
 
 

@@ -4,7 +4,7 @@ import typer
 
 from genotools import __version__
 
-from . import encode, interpret, predict, score_variants, simulate, train
+from . import drug_response, encode, interpret, predict, score_variants, simulate, train
 from .common import Version
 
 TOOLS = {
@@ -22,6 +22,7 @@ app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions
                   "installed as genotools-<name>.")
 for name, command in TOOLS.items():
     app.command(name)(command)
+app.add_typer(drug_response.app, name="drug-response")
 
 
 @app.callback()
