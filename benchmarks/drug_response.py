@@ -19,7 +19,7 @@ import torch  # the expression profiles are pickled torch tensors
 from threadpoolctl import threadpool_limits
 
 from genotools.drugs.baselines import out_of_fold, per_drug_mean, per_drug_ridge, tanimoto_neighbours
-from genotools.drugs.chemistry import morgan_fingerprints, tanimoto
+from genotools.drugs.chemistry import molecules, morgan_fingerprints, tanimoto
 from genotools.drugs.splits import assign_folds
 from genotools.drugs.tables import Drugs, Omics, match, read_response, summarise
 from genotools.metrics import grouped_metrics
@@ -67,7 +67,7 @@ def main():
           f"{dataset.omics[0].shape[1]} genes")
     for line in summarise(dataset.unmatched):
         print(f"  unmatched: {line}")
-    fingerprints = morgan_fingerprints(dataset.drugs, dataset.smiles, "SMILES_dict.pkl")
+    fingerprints = morgan_fingerprints(molecules(dataset.drugs, dataset.smiles, "SMILES_dict.pkl"))
     per_drug = {"per-drug mean": (per_drug_mean, {}), "per-drug ridge": (per_drug_ridge, {"n_features": args.genes})}
     similarity = tanimoto(fingerprints, fingerprints)
     baselines = {"random": per_drug, "cell-blind": per_drug,

@@ -7,8 +7,8 @@ loop's progress as JSON, so that a run resumed from it ends exactly where an unb
 """
 
 import json
+from dataclasses import dataclass
 
-import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, safe_open, save_file
 
@@ -42,6 +42,9 @@ def read_metadata(path):
 def load_model(path):
     """(model in eval mode on the CPU, metadata) from a model file written by `save_model`."""
     metadata = read_metadata(path)
+    if "architecture" not in metadata:
+        raise InputError(f"{path}: not a sequence model (a {metadata.get('kind', 'different')} model?); train one "
+                         "with genotools-train")
     model, _ = build_model(metadata["architecture"], metadata["seq_len"], len(metadata["task_names"]),
                            metadata["hyperparameters"])
     try:
@@ -51,10 +54,12 @@ def load_model(path):
     return model.eval(), metadata
 
 
-def save_training_state(path, model, best_state, optimizer, progress):
-    """Everything a resumed run needs: current and best weights, optimiser tensors, and `progress` (JSON)."""
+def save_training_state(path, model, best_state, optimizer, progress, extra=None):
+    """Everything a resumed run needs: current and best weights, optimiser tensors, `progress` (JSON) and any
+    `extra` tensors of the caller."""
     tensors = {f"model.{k}": v for k, v in model.state_dict().items()}
     tensors.update({f"best.{k}": v for k, v in best_state.items()})
+    tensors.update({f"extra.{k}": v for k, v in (extra or {}).items()})
     optim = optimizer.state_dict()
     for index, state in optim["state"].items():
         tensors.update({f"optim.{index}.{k}": v for k, v in state.items()})
@@ -63,23 +68,38 @@ def save_training_state(path, model, best_state, optimizer, progress):
         save_file(_contiguous(tensors), tmp, metadata={_KEY: json.dumps(progress)})
 
 
-def load_training_state(path, model, optimizer):
-    """Restore `model` and `optimizer` from a checkpoint; returns (best_state, progress)."""
+@dataclass
+class TrainingState:
+    """A checkpoint read back: the caller's progress and extra tensors, and the weights to `restore`."""
+    path: str
+    progress: dict
+    tensors: dict
+    param_groups: list
+
+    @property
+    def extra(self):
+        return {k[6:]: v for k, v in self.tensors.items() if k.startswith("extra.")}
+
+    def restore(self, model, optimizer):
+        """Load the current weights into `model` and the optimiser state into `optimizer`; returns the best
+        weights so far."""
+        try:
+            model.load_state_dict({k[6:]: v for k, v in self.tensors.items() if k.startswith("model.")})
+        except RuntimeError:
+            raise InputError(f"{self.path}: checkpoint is for a different model; resume with the same options and "
+                             "data") from None
+        state = {}
+        for key, value in self.tensors.items():
+            if key.startswith("optim."):
+                _, index, name = key.split(".", 2)
+                state.setdefault(int(index), {})[name] = value
+        optimizer.load_state_dict({"state": state, "param_groups": self.param_groups})
+        return {k[5:]: v for k, v in self.tensors.items() if k.startswith("best.")}
+
+
+def load_training_state(path):
     progress = read_metadata(path)
-    tensors = load_file(str(path))
-    try:
-        model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
-    except RuntimeError:
-        raise InputError(f"{path}: checkpoint is for a different model; resume with the same --arch, "
-                         "--param and data") from None
-    best_state = {k[5:]: v for k, v in tensors.items() if k.startswith("best.")}
-    state = {}
-    for key, value in tensors.items():
-        if key.startswith("optim."):
-            _, index, name = key.split(".", 2)
-            state.setdefault(int(index), {})[name] = value
-    optimizer.load_state_dict({"state": state, "param_groups": progress.pop("param_groups")})
-    return best_state, progress
+    return TrainingState(str(path), progress, load_file(str(path)), progress.pop("param_groups"))
 
 
 def _contiguous(tensors):

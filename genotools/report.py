@@ -97,3 +97,31 @@ def plot_attribution_logos(rows, title, path):
     figure.tight_layout()
     figure.savefig(path, format="png", dpi=100)
     plt.close(figure)
+
+
+def plot_drug_response(observed, predictions, drug_index, path):
+    """PNG of cross-validated drug response: predicted against observed for the model, and the distribution of
+    per-drug Pearson correlations of the model and of each baseline. `predictions`: {method: values}, the model
+    first."""
+    from genotools.metrics import correlations
+
+    plt = _pyplot()
+    figure, (scatter_axis, drug_axis) = plt.subplots(1, 2, figsize=(11, 4.5))
+    model, predicted = next(iter(predictions.items()))
+    scatter_axis.hexbin(observed, predicted, gridsize=60, bins="log", mincnt=1, cmap="viridis")
+    low, high = np.nanmin([observed.min(), predicted.min()]), np.nanmax([observed.max(), predicted.max()])
+    scatter_axis.plot([low, high], [low, high], color="grey", linestyle="--", linewidth=1)
+    scatter_axis.set(xlabel="observed", ylabel="predicted", title=f"{model}: every measurement, out of fold")
+    edges = np.linspace(-1, 1, 41)
+    for method, values in predictions.items():
+        per_drug = [correlations(observed[drug_index == d], values[drug_index == d])["pearson"]
+                    for d in np.unique(drug_index)]
+        per_drug = [r for r in per_drug if r is not None]
+        if per_drug:
+            drug_axis.hist(per_drug, bins=edges, histtype="step", linewidth=1.5,
+                           label=f"{method} (mean {np.mean(per_drug):.3f})")
+    drug_axis.set(xlabel="Pearson correlation within a drug", ylabel="drugs", title="Per-drug correlation")
+    drug_axis.legend(fontsize="small", loc="upper left")
+    figure.tight_layout()
+    figure.savefig(path, format="png", dpi=100)
+    plt.close(figure)

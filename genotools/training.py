@@ -144,7 +144,8 @@ def fit(data, config, device, checkpoint_path, resume_from=None, progress=None):
     state = {"epoch": 0, "history": [], "best_loss": math.inf, "best_epoch": 0, "bad_epochs": 0}
     best_state = copy.deepcopy(model.state_dict())
     if resume_from is not None:
-        best_state, state = load_training_state(resume_from, model, optimizer)
+        checkpoint = load_training_state(resume_from)
+        best_state, state = checkpoint.restore(model, optimizer), checkpoint.progress
         if state.pop("config") != config_record:
             raise InputError(f"{resume_from}: checkpoint was written with other training options; "
                              "resume with the same options and data")

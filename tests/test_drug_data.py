@@ -7,7 +7,7 @@ import pytest
 
 from helpers import TEST_DATA
 from genotools.drugs.baselines import out_of_fold, per_drug_mean, per_drug_ridge, tanimoto_neighbours
-from genotools.drugs.chemistry import morgan_fingerprints, tanimoto
+from genotools.drugs.chemistry import molecules, morgan_fingerprints, tanimoto
 from genotools.drugs.preprocessing import fit_standardiser
 from genotools.drugs.simulate import simulate_drug_response
 from genotools.drugs.splits import SPLITS, assign_folds, train_test
@@ -123,9 +123,9 @@ def test_a_response_table_with_no_overlap_is_an_error(bundled, tmp_path):
 
 
 def test_fingerprints_and_similarity(bundled):
-    fingerprints = morgan_fingerprints(bundled.drugs, bundled.smiles, DRUGS)
+    fingerprints = morgan_fingerprints(molecules(bundled.drugs, bundled.smiles, DRUGS))
     assert fingerprints.shape == (24, 2048) and fingerprints.dtype == np.uint8 and fingerprints.max() == 1
-    assert morgan_fingerprints(["x"], ["CCO"], DRUGS, radius=1, n_bits=64).shape == (1, 64)
+    assert morgan_fingerprints(molecules(["x"], ["CCO"], DRUGS), radius=1, n_bits=64).shape == (1, 64)
     similarity = tanimoto(fingerprints, fingerprints)
     assert np.allclose(np.diag(similarity), 1) and np.allclose(similarity, similarity.T)
     family = [i for i, drug in enumerate(bundled.drugs) if drug.startswith("Anilinib")]
@@ -146,7 +146,7 @@ def test_a_bad_drug_table_gets_one_line_naming_the_file_and_line(tmp_path, rows,
 
 def test_invalid_smiles_are_reported_by_drug_name():
     with pytest.raises(InputError, match=r"^drugs.tsv: 2 invalid SMILES: bad \('C1CC'\), worse \('Xx'\); "):
-        morgan_fingerprints(["good", "bad", "worse"], ["c1ccccc1O", "C1CC", "Xx"], "drugs.tsv")
+        molecules(["good", "bad", "worse"], ["c1ccccc1O", "C1CC", "Xx"], "drugs.tsv")
 
 
 @pytest.mark.parametrize("split", SPLITS)
@@ -194,7 +194,7 @@ def test_baselines_beat_a_constant_predictor(bundled):
     assert ratio < 0.8
     ratio, metrics = rmse_and_pearson("cell-blind", per_drug_ridge)
     assert ratio < 0.7 and metrics["mean_per_group"]["pearson"] > 0.3  # the planted gene effects
-    fingerprints = morgan_fingerprints(bundled.drugs, bundled.smiles, DRUGS)
+    fingerprints = morgan_fingerprints(molecules(bundled.drugs, bundled.smiles, DRUGS))
     ratio, metrics = rmse_and_pearson("drug-blind", tanimoto_neighbours,
                                       similarity=tanimoto(fingerprints, fingerprints))
     assert ratio < 0.7 and metrics["overall"]["pearson"] > 0.7  # drugs of a family act alike

@@ -1,13 +1,39 @@
 """genotools-drug-response: train a drug-response model on cell lines' omics and drugs' structures, evaluate it
 by cross-validation, and predict the response of new cell lines to new drugs."""
 
+import dataclasses
+import json
 from pathlib import Path
 from typing import Annotated, Optional
 
+import numpy as np
+import pandas as pd
+import torch
 import typer
+from rich.table import Table
+from threadpoolctl import threadpool_limits
 
-from .common import (BatchSize, Debug, Device, Precision, Quiet, Seed, Threads, Version, existing_file,
-                     group_app)
+from genotools import __version__
+from genotools.checkpoint import save_model
+from genotools.drugs.baselines import out_of_fold, per_drug_mean, per_drug_ridge, tanimoto_neighbours
+from genotools.drugs.chemistry import molecular_graphs, molecules, morgan_fingerprints, tanimoto
+from genotools.drugs.model import DRUG_ENCODERS, KIND, load_drug_model
+from genotools.drugs.preprocessing import Preprocessing, Standardiser, log_transform
+from genotools.drugs.splits import SPLITS, assign_folds
+from genotools.drugs.tables import (DUPLICATE_RULES, ORIENTATIONS, Omics, match, normalise, read_drugs, read_omics,
+                                    read_pairs, read_response, summarise)
+from genotools.drugs.training import DrugTrainConfig, cross_validate, drug_tensors, predict_matrix
+from genotools.errors import InputError
+from genotools.io.atomic import atomic_output
+from genotools.io.text import read_lines
+from genotools.metrics import grouped_metrics
+from genotools.report import plot_drug_response
+from genotools.runtime import configure, resolve_device
+
+from .common import (Debug, Device, Precision, Quiet, Seed, Threads, Version, existing_file, group_app,
+                     progress_bar, reported_errors, say, stderr)
+
+FINGERPRINT_BITS = 2048
 
 Orientation = Annotated[str, typer.Option(
     help="Whether the cell lines of each --omics matrix are its rows or its columns; auto takes the side whose "
@@ -46,7 +72,8 @@ def train(
         help="Drug representation: fingerprint (Morgan bits), graph (a graph neural network over the "
         "molecule) or both.")] = "both",
     epochs: Annotated[int, typer.Option(min=1, help="Maximum epochs per training run.")] = 100,
-    batch_size: Annotated[int, typer.Option(min=2, help="Measurements per training step.")] = 256,
+    batch_size: Annotated[int, typer.Option(
+        min=2, help="Cell lines per training step, each with all its training measurements.")] = 128,
     lr: Annotated[float, typer.Option(min=0, help="Learning rate (AdamW).")] = 1e-3,
     patience: Annotated[int, typer.Option(
         min=1, help="Stop a training run after this many epochs without a better validation loss.")] = 10,
@@ -78,7 +105,88 @@ def train(
     encoder for drugs, combined to predict the response. K-fold cross-validation (random, cell-blind or
     drug-blind) reports the model's metrics overall and per drug beside baselines on the same folds; then the
     model is trained on all measurements and saved with its preprocessing."""
-    raise NotImplementedError
+    with reported_errors("genotools-drug-response train", debug):
+        configure(threads, seed)
+        device = resolve_device(device)
+        for flag, value, choices in (("--split", split, SPLITS), ("--drug-encoder", drug_encoder, DRUG_ENCODERS),
+                                     ("--orientation", orientation, ORIENTATIONS),
+                                     ("--duplicates", duplicates, DUPLICATE_RULES)):
+            if value not in choices:
+                raise InputError(f"{flag} {value!r}: choose {', '.join(choices)}")
+        stem = output.with_suffix("") if output.suffix == ".safetensors" else output
+        checkpoint = checkpoint or Path(f"{stem}.checkpoint.safetensors")
+        metrics = metrics or Path(f"{stem}.metrics.json")
+        fold_table = fold_table or Path(f"{stem}.folds.tsv")
+        predictions = predictions or Path(f"{stem}.cv_predictions.tsv")
+        plot = plot or Path(f"{stem}.cv.png")
+
+        measured = read_response(response, cell_column, drug_column, value_column, duplicates)
+        kept = set(read_lines(feature_list, "feature list")) if feature_list else None
+        matrices = [_chosen_features(read_omics(path, measured.cells, orientation), kept, log) for path in omics]
+        dataset = match(measured, matrices, read_drugs(drugs))
+        for line in summarise(dataset.unmatched):
+            say(quiet, f"not matched: {line}")
+        say(quiet, f"{len(dataset.values)} measurements: {len(dataset.cells)} cell lines x {len(dataset.drugs)} drugs"
+            f" ({measured.missing} rows without a value, {measured.merged} duplicates merged by {duplicates})")
+        fingerprints = morgan_fingerprints(molecules(dataset.drugs, dataset.smiles, drugs), n_bits=FINGERPRINT_BITS)
+        graphs = molecular_graphs(molecules(dataset.drugs, dataset.smiles, drugs))
+        fold_of = assign_folds(dataset, split, folds, seed)
+        config = DrugTrainConfig(split=split, folds=folds, features=features, drug_encoder=drug_encoder,
+                                 epochs=epochs, batch_size=batch_size, lr=lr, patience=patience,
+                                 precision=precision, seed=seed)
+        with progress_bar(quiet) as bar:
+            result = cross_validate(dataset, fingerprints, graphs, fold_of, config, device, checkpoint, resume,
+                                    _RunProgress(bar))
+        # One BLAS thread: the ridge fits are small, and spinning BLAS threads on shared cores slow them 30-fold.
+        with threadpool_limits(1):
+            baselines = ({"tanimoto_neighbours": out_of_fold(dataset, fold_of, tanimoto_neighbours,
+                                                             similarity=tanimoto(fingerprints, fingerprints))}
+                         if split == "drug-blind" else
+                         {"per_drug_mean": out_of_fold(dataset, fold_of, per_drug_mean),
+                          "per_drug_ridge": out_of_fold(dataset, fold_of, per_drug_ridge, n_features=features)})
+        methods = {"model": result.predictions, **baselines}
+
+        report = {"split": split, "folds": folds, "seed": seed, "measurements": len(dataset.values),
+                  "cell_lines": len(dataset.cells), "drugs": len(dataset.drugs),
+                  "unmatched": {what: len(names) for what, names in dataset.unmatched.items()},
+                  "model": grouped_metrics(dataset.values, result.predictions, dataset.drug_index),
+                  "baselines": {name: grouped_metrics(dataset.values, values, dataset.drug_index)
+                                for name, values in baselines.items()},
+                  "runs": [{**run, "epochs_run": len(run["history"])} for run in result.runs]}
+        metadata = {
+            "kind": KIND,
+            "drug_encoder": drug_encoder,
+            "hyperparameters": result.final.hyperparameters,
+            "fingerprint_bits": FINGERPRINT_BITS,
+            "omics": [{"source": matrix.path, "features": [matrix.features[i] for i in standardiser.selected],
+                       "mean": standardiser.mean.tolist(), "scale": standardiser.scale.tolist()}
+                      for matrix, standardiser in zip(matrices, result.final.preprocessing.standardisers)],
+            "log": log,
+            "target_mean": result.final.target_mean,
+            "target_std": result.final.target_std,
+            "training": {**dataclasses.asdict(config), "response": str(response), "measurements": len(dataset.values),
+                         "cell_lines": len(dataset.cells), "drugs": dataset.drugs,
+                         "best_epoch": result.runs[-1]["best_epoch"], "torch_version": torch.__version__},
+            "genotools_version": __version__,
+        }
+        save_model(output, result.final.model, metadata)
+        with atomic_output(metrics) as tmp:
+            tmp.write_text(json.dumps(report, indent=2) + "\n")
+        with atomic_output(fold_table) as tmp:
+            _fold_metrics(dataset, fold_of, methods).to_csv(tmp, sep="\t", index=False, float_format="%.4f")
+        with atomic_output(predictions) as tmp:
+            pd.DataFrame({"cell_line": np.array(dataset.cells)[dataset.cell_index],
+                          "drug": np.array(dataset.drugs)[dataset.drug_index], "observed": dataset.values,
+                          "fold": fold_of + 1, **{("predicted" if name == "model" else name): values
+                                                  for name, values in methods.items()}},
+                         columns=["cell_line", "drug", "observed", "predicted", "fold", *baselines]
+                         ).to_csv(tmp, sep="\t", index=False, float_format="%.4f")
+        with atomic_output(plot) as tmp:
+            plot_drug_response(dataset.values, methods, dataset.drug_index, tmp)
+        if not quiet:
+            stderr.print(_metrics_table(report, split))
+        say(quiet, f"model: {output}\nmetrics: {metrics}\nper fold: {fold_table}\ncross-validated predictions: "
+            f"{predictions}\nplot: {plot}\ncheckpoint: {checkpoint}")
 
 
 def predict(
@@ -91,7 +199,8 @@ def predict(
     pairs: Annotated[Optional[Path], existing_file(
         "Cell line and drug pairs to predict (TSV or CSV) [default: every cell line with every drug].")] = None,
     orientation: Orientation = "auto",
-    batch_size: BatchSize = 4096,
+    batch_size: Annotated[int, typer.Option(min=1, help="Cell lines per forward pass, each with every drug.")]
+    = 256,
     precision: Precision = "fp32",
     device: Device = "auto",
     seed: Seed = 0,
@@ -102,7 +211,132 @@ def predict(
 ):
     """Predict the response of cell lines to drugs with a model from genotools-drug-response train: the
     omics go through the preprocessing saved in the model, and a drug may be one it never saw."""
-    raise NotImplementedError
+    with reported_errors("genotools-drug-response predict", debug):
+        configure(threads, seed)
+        device = resolve_device(device)
+        if orientation not in ORIENTATIONS:
+            raise InputError(f"--orientation {orientation!r}: choose {', '.join(ORIENTATIONS)}")
+        network, metadata = load_drug_model(model)
+        wanted = read_pairs(pairs) if pairs else None
+        known = [feature for slot in metadata["omics"] for feature in slot["features"]]
+        matrices = [read_omics(path, wanted[0] if wanted else (), orientation, known) for path in omics]
+        cells, features = _model_features(matrices, metadata, quiet)
+        table = read_drugs(drugs)
+        mols = molecules(table.names, table.smiles, drugs)
+        drug_input = drug_tensors(morgan_fingerprints(mols, n_bits=metadata["fingerprint_bits"]),
+                                  molecular_graphs(mols), device)
+        if wanted:
+            cell_at = _positions(cells, wanted[0], pairs, "cell lines", "--omics")
+            drug_at = _positions(table.names, wanted[1], pairs, "drugs", str(drugs))
+        else:
+            cell_at = np.repeat(np.arange(len(cells)), len(table.names))
+            drug_at = np.tile(np.arange(len(table.names)), len(cells))
+        needed = np.unique(cell_at)
+        scaled = predict_matrix(network.to(device), features[needed], drug_input, device, batch_size, precision)
+        values = scaled[np.searchsorted(needed, cell_at), drug_at] * metadata["target_std"] + metadata["target_mean"]
+        with atomic_output(output) as tmp:
+            pd.DataFrame({"cell_line": wanted[0] if wanted else np.array(cells)[cell_at],
+                          "drug": wanted[1] if wanted else np.array(table.names)[drug_at], "predicted": values}
+                         ).to_csv(tmp, sep="\t", index=False, float_format="%.4f")
+        say(quiet, f"{len(values)} predictions ({len(needed)} cell lines, {len(np.unique(drug_at))} drugs): {output}")
+
+
+def _chosen_features(matrix, kept, log):
+    """The matrix restricted to the --feature-list features, log-transformed with --log."""
+    if kept is not None:
+        columns = [i for i, name in enumerate(matrix.features) if name in kept]
+        if not columns:
+            raise InputError(f"{matrix.path}: none of its features is in --feature-list (its features are e.g. "
+                             f"{', '.join(matrix.features[:3])})")
+        matrix = Omics(matrix.path, matrix.cells, [matrix.features[i] for i in columns], matrix.values[:, columns])
+    if log:
+        matrix = Omics(matrix.path, matrix.cells, matrix.features, log_transform(matrix.values, matrix.path))
+    return matrix
+
+
+def _model_features(matrices, metadata, quiet):
+    """(cell lines in every matrix, their preprocessed features). Each matrix is matched to the model's omics
+    matrix whose features it shares most of, so the order of --omics does not matter (Galaxy does not keep it);
+    features the model uses but a matrix lacks are set to the training mean."""
+    slots = metadata["omics"]
+    if len(matrices) != len(slots):
+        raise InputError(f"the model was trained on {len(slots)} omics matrices ({', '.join(s['source'] for s in slots)}); "
+                         f"give {len(slots)} --omics, not {len(matrices)}")
+    shared = np.array([[len(set(m.features) & set(s["features"])) for s in slots] for m in matrices])
+    order = shared.argmax(1)
+    for matrix, counts in zip(matrices, shared):
+        if counts.max() == 0:
+            raise InputError(f"{matrix.path}: shares no feature with the model's omics (e.g. "
+                             f"{', '.join(slots[0]['features'][:3])}); check the feature names")
+    if len(set(order)) != len(slots):
+        raise InputError(f"{', '.join(m.path for m in matrices)}: more than one matches the features of the same "
+                         "training matrix; give each kind of omics once")
+    cell_keys = [{normalise(cell): i for i, cell in enumerate(m.cells)} for m in matrices]
+    cells = [cell for cell in matrices[0].cells if all(normalise(cell) in keys for keys in cell_keys)]
+    if not cells:
+        raise InputError(f"no cell line is in every --omics matrix ({', '.join(m.path for m in matrices)})")
+    aligned = [None] * len(slots)
+    for matrix, keys, slot_index in zip(matrices, cell_keys, order):
+        slot = slots[slot_index]
+        column = {name: i for i, name in enumerate(matrix.features)}
+        missing = [name for name in slot["features"] if name not in column]
+        if missing:
+            say(quiet, f"{matrix.path}: {len(missing)} of the model's {len(slot['features'])} features are missing "
+                f"(e.g. {', '.join(missing[:3])}); they are set to the training mean")
+        rows = matrix.values[[keys[normalise(cell)] for cell in cells]]
+        values = np.column_stack([rows[:, column[name]] if name in column else np.full(len(cells), np.nan)
+                                  for name in slot["features"]])
+        aligned[slot_index] = log_transform(values, matrix.path) if metadata["log"] else values
+    preprocessing = Preprocessing([Standardiser(np.arange(len(s["features"])), np.array(s["mean"]),
+                                                np.array(s["scale"])) for s in slots])
+    return cells, preprocessing.transform(aligned)
+
+
+def _positions(names, wanted, source, what, where):
+    """The index in `names` of each of `wanted` (matched after normalisation); an error names those not found."""
+    index = {normalise(name): i for i, name in enumerate(names)}
+    unknown = sorted({name for name in wanted if normalise(name) not in index})
+    if unknown:
+        raise InputError(f"{source}: {len(unknown)} {what} not in {where} (e.g. {', '.join(unknown[:3])})")
+    return np.array([index[normalise(name)] for name in wanted], dtype=np.int64)
+
+
+class _RunProgress:
+    """A progress bar per training run (fold or final model), advanced every epoch."""
+
+    def __init__(self, bar):
+        self.bar, self.task, self.name = bar, None, ""
+
+    def start_run(self, name, epochs):
+        self.name = name
+        self.task = self.bar.add_task(name, total=epochs)
+
+    def end_epoch(self, record):
+        self.bar.update(self.task, advance=1, description=f"{self.name}: valid loss {record['valid_loss']:.4f}")
+
+
+def _fold_metrics(dataset, fold_of, methods):
+    """One row per fold and method: the metrics on that fold's test measurements."""
+    rows = []
+    for fold in np.unique(fold_of):
+        test = fold_of == fold
+        for method, values in methods.items():
+            m = grouped_metrics(dataset.values[test], values[test], dataset.drug_index[test])
+            rows.append({"fold": fold + 1, "method": method, "measurements": int(test.sum()),
+                         "pearson": m["overall"]["pearson"], "spearman": m["overall"]["spearman"],
+                         "rmse": m["overall"]["rmse"], "per_drug_pearson": m["mean_per_group"]["pearson"],
+                         "per_drug_spearman": m["mean_per_group"]["spearman"]})
+    return pd.DataFrame(rows)
+
+
+def _metrics_table(report, split):
+    table = Table(title=f"Cross-validation, {split} split")
+    for column in ("method", "Pearson", "Spearman", "RMSE", "per-drug Pearson"):
+        table.add_column(column)
+    for method, m in [("model", report["model"]), *report["baselines"].items()]:
+        values = (m["overall"]["pearson"], m["overall"]["spearman"], m["overall"]["rmse"], m["mean_per_group"]["pearson"])
+        table.add_row(method, *("" if v is None else f"{v:.3f}" for v in values))
+    return table
 
 
 app = group_app(

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from genotools.errors import InputError
+
 
 @dataclass
 class Standardiser:
@@ -31,3 +33,24 @@ def fit_standardiser(matrix, train_rows, n_features=1000):
     selected = np.sort(np.argsort(-variance, kind="stable")[:n_features])
     scale = np.sqrt(variance[selected])
     return Standardiser(selected=selected, mean=mean[selected], scale=np.where(scale > 0, scale, 1.0))
+
+
+@dataclass
+class Preprocessing:
+    """One Standardiser per omics matrix; a cell line's features are their standardised values side by side."""
+    standardisers: list
+
+    def transform(self, matrices):
+        return np.hstack([s.transform(m) for s, m in zip(self.standardisers, matrices)])
+
+
+def fit_preprocessing(matrices, train_rows, n_features):
+    return Preprocessing([fit_standardiser(matrix, train_rows, n_features) for matrix in matrices])
+
+
+def log_transform(values, source):
+    """log2(x + 1), for counts or TPM; negative values mean the matrix is already transformed."""
+    if np.nanmin(values, initial=0) < 0:
+        raise InputError(f"{source}: negative values cannot be log-transformed (is the matrix already on a log "
+                         "scale?); leave out --log")
+    return np.log2(values + 1)

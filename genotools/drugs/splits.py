@@ -10,18 +10,23 @@ import numpy as np
 from genotools.errors import InputError
 
 SPLITS = ("random", "cell-blind", "drug-blind")
+UNITS = {"random": "measurements", "cell-blind": "cell lines", "drug-blind": "drugs"}  # what a split assigns
+
+
+def _groups(dataset, split):
+    """What the split assigns to folds, for each measurement."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, not {split!r}")
+    return {"random": np.arange(len(dataset.values)), "cell-blind": dataset.cell_index,
+            "drug-blind": dataset.drug_index}[split]
 
 
 def assign_folds(dataset, split, folds=5, seed=0):
     """The fold (0 .. folds - 1) of each measurement; the same arguments give the same folds."""
-    if split not in SPLITS:
-        raise ValueError(f"split must be one of {SPLITS}, not {split!r}")
-    groups = {"random": np.arange(len(dataset.values)), "cell-blind": dataset.cell_index,
-              "drug-blind": dataset.drug_index}[split]
+    groups = _groups(dataset, split)
     count = int(groups.max()) + 1
-    what = {"random": "measurements", "cell-blind": "cell lines", "drug-blind": "drugs"}[split]
     if not 2 <= folds <= count:
-        raise InputError(f"cannot split {count} {what} into {folds} folds ({split} split); choose 2 to {count} folds")
+        raise InputError(f"cannot split {count} {UNITS[split]} into {folds} folds ({split} split); choose 2 to {count} folds")
     fold_of_group = np.empty(count, dtype=np.int64)
     fold_of_group[np.random.default_rng(seed).permutation(count)] = np.arange(count) % folds
     return fold_of_group[groups]
@@ -30,3 +35,16 @@ def assign_folds(dataset, split, folds=5, seed=0):
 def train_test(folds, fold):
     """Indices of the training and test measurements of one fold."""
     return np.flatnonzero(folds != fold), np.flatnonzero(folds == fold)
+
+
+def hold_out(dataset, rows, split, fraction=0.1, seed=0):
+    """The measurements `rows` divided into (fit, validation) as the split divides folds: a `fraction` of their
+    cell lines, drugs or measurements, at least one, is held out for validation."""
+    groups = _groups(dataset, split)[rows]
+    unique = np.unique(groups)
+    if len(unique) < 2:
+        raise InputError(f"a training set of the {split} split has only {len(unique)} of its {UNITS[split]}; at "
+                         "least 2 are needed to hold one out for early stopping")
+    chosen = np.random.default_rng(seed).choice(unique, max(1, round(fraction * len(unique))), replace=False)
+    validation = np.isin(groups, chosen)
+    return rows[~validation], rows[validation]

@@ -137,10 +137,11 @@ def _overlap(names, keys):
     return sum(normalise(name) in keys for name in names)
 
 
-def read_omics(path, cells, orientation="auto"):
+def read_omics(path, cells=(), orientation="auto", features=()):
     """A numeric matrix with row names in the first column and column names in the header. `orientation` says
     whether cell lines are its rows or its columns; "auto" takes the side whose names match more of `cells`
-    (the response table's cell lines)."""
+    (the response table's cell lines), or, without cells, the side whose names match fewer of `features`
+    (a model's)."""
     if orientation not in ORIENTATIONS:
         raise ValueError(f"orientation must be one of {ORIENTATIONS}, not {orientation!r}")
     header, rows = _rows(path, "omics")
@@ -161,11 +162,14 @@ def read_omics(path, cells, orientation="auto"):
             for text, column in zip(fields[1:], column_names):
                 parse_value(text, path, line_number, column)
     if orientation == "auto":
-        keys = {normalise(cell) for cell in cells}
+        keys = {normalise(name) for name in cells or features}
         as_rows, as_columns = _overlap(row_names, keys), _overlap(column_names, keys)
+        if not cells:
+            as_rows, as_columns = as_columns, as_rows
         if as_rows == as_columns:
             problem = "none" if as_rows == 0 else f"as many ({as_rows})"
-            raise InputError(f"{path}: {problem} of the response table's cell lines among its row names and its "
+            known = "the response table's cell lines" if cells else "the model's features"
+            raise InputError(f"{path}: {problem} of {known} among its row names and its "
                              f"column names (e.g. rows {', '.join(row_names[:3])}; columns "
                              f"{', '.join(column_names[:3])}); check the identifiers or set the orientation")
         orientation = "rows" if as_rows > as_columns else "columns"
@@ -183,6 +187,23 @@ def _check_unique(path, names, what, key):
             raise InputError(f"{path}: {what} {name!r} appears twice (as {seen[key(name)]!r} and {name!r}); "
                              f"keep one")
         seen[key(name)] = name
+
+
+def read_pairs(path, cell_column=None, drug_column=None):
+    """(cell lines, drugs) of a table of pairs to predict, columns found by name unless named."""
+    header, rows = _rows(path, "pairs")
+    columns = [_column(path, header, cell_column, CELL_COLUMNS, "cell line"),
+               _column(path, header, drug_column, DRUG_COLUMNS, "drug")]
+    cells, drugs = [], []
+    for line_number, fields in rows:
+        if len(fields) != len(header):
+            raise InputError(f"{path}: line {line_number}: {len(fields)} columns but the header names {len(header)}")
+        cell, drug = (fields[i].strip() for i in columns)
+        if not cell or not drug:
+            raise InputError(f"{path}: line {line_number}: empty {'cell line' if not cell else 'drug'} name")
+        cells.append(cell)
+        drugs.append(drug)
+    return cells, drugs
 
 
 def read_drugs(path, name_column=None, smiles_column=None):

@@ -1,0 +1,116 @@
+"""The drug-response network: a cell-line encoder over the omics, a drug encoder over the Morgan fingerprint
+and/or the molecular graph, and a head that predicts the response of every cell line to every drug.
+
+A forward pass takes a batch of cell lines and all drugs at once and returns the cells x drugs matrix of
+predictions: there are few drugs (hundreds) and small molecules, so encoding every drug each step costs little,
+and the loss is taken over whichever entries were measured.
+"""
+
+import torch
+from safetensors.torch import load_file
+from torch import nn
+
+from genotools.checkpoint import read_metadata
+from genotools.drugs.chemistry import ATOM_FEATURES
+from genotools.errors import InputError
+
+KIND = "drug-response"  # the "kind" of a drug-response model's metadata
+
+DRUG_ENCODERS = ("fingerprint", "graph", "both")
+DEFAULT_HYPERPARAMETERS = {"hidden": 512, "embedding": 128, "head_hidden": 256, "dropout": 0.3,
+                           "input_dropout": 0.2, "graph_hidden": 64, "graph_layers": 3}
+
+
+def _mlp(inputs, hidden, outputs, dropout, input_dropout=0.0):
+    return nn.Sequential(nn.Dropout(input_dropout), nn.Linear(inputs, hidden), nn.GELU(), nn.Dropout(dropout),
+                         nn.Linear(hidden, outputs))
+
+
+class GraphEncoder(nn.Module):
+    """GIN layers (Xu et al. 2019): each atom adds up its neighbours' states, then an MLP; a molecule is the
+    mean and the maximum of its atoms' final states."""
+
+    def __init__(self, hidden, layers, outputs):
+        super().__init__()
+        self.embed = nn.Linear(ATOM_FEATURES, hidden)
+        self.layers = nn.ModuleList(nn.Sequential(nn.Linear(hidden, hidden), nn.GELU(), nn.Linear(hidden, hidden))
+                                    for _ in range(layers))
+        self.norms = nn.ModuleList(nn.LayerNorm(hidden) for _ in range(layers))
+        self.out = nn.Linear(2 * hidden, outputs)
+
+    def forward(self, atoms, edges, molecule, count):
+        state = self.embed(atoms)
+        for layer, norm in zip(self.layers, self.norms):
+            neighbours = torch.zeros_like(state).index_add_(0, edges[1], state[edges[0]])
+            state = norm(state + layer(state + neighbours))
+        sizes = torch.bincount(molecule, minlength=count).clamp(min=1).unsqueeze(1)
+        mean = torch.zeros(count, state.shape[1], device=state.device, dtype=state.dtype)
+        mean = mean.index_add_(0, molecule, state) / sizes
+        maximum = torch.full_like(mean, -torch.inf).scatter_reduce_(0, molecule.unsqueeze(1).expand_as(state), state,
+                                                                     "amax")
+        return self.out(torch.cat([mean, maximum], dim=1))
+
+
+class PairHead(nn.Module):
+    """An MLP over (cell, drug, cell * drug) for every pair. Its first layer is split into its three blocks so
+    that the cell and drug blocks are computed once per cell and per drug, not once per pair."""
+
+    def __init__(self, embedding, hidden, dropout):
+        super().__init__()
+        self.cell, self.drug = nn.Linear(embedding, hidden), nn.Linear(embedding, hidden, bias=False)
+        self.interaction = nn.Linear(embedding, hidden, bias=False)
+        self.out = nn.Sequential(nn.GELU(), nn.Dropout(dropout), nn.Linear(hidden, 1))
+
+    def forward(self, cell, drug):
+        """cells x embedding and drugs x embedding -> cells x drugs"""
+        first = (self.cell(cell).unsqueeze(1) + self.drug(drug).unsqueeze(0)
+                 + self.interaction(cell.unsqueeze(1) * drug.unsqueeze(0)))
+        return self.out(first).squeeze(2)
+
+
+class DrugResponseNet(nn.Module):
+    def __init__(self, cell_features, fingerprint_bits, drug_encoder, hidden, embedding, head_hidden, dropout,
+                 input_dropout, graph_hidden, graph_layers):
+        super().__init__()
+        self.cell_encoder = _mlp(cell_features, hidden, embedding, dropout, input_dropout)
+        self.fingerprint_encoder = (_mlp(fingerprint_bits, hidden, embedding, dropout, input_dropout)
+                                    if drug_encoder in ("fingerprint", "both") else None)
+        self.graph_encoder = (GraphEncoder(graph_hidden, graph_layers, embedding)
+                              if drug_encoder in ("graph", "both") else None)
+        self.head = PairHead(embedding, head_hidden, dropout)
+
+    def encode_drugs(self, drugs):
+        """Drug embeddings from a dict of tensors: fingerprints, and atoms, edges, molecule for the graph."""
+        parts = []
+        if self.fingerprint_encoder is not None:
+            parts.append(self.fingerprint_encoder(drugs["fingerprints"]))
+        if self.graph_encoder is not None:
+            parts.append(self.graph_encoder(drugs["atoms"], drugs["edges"], drugs["molecule"],
+                                            len(drugs["fingerprints"])))
+        return sum(parts)
+
+    def forward(self, cells, drugs):
+        """Predictions for cells x drugs: `cells` is a batch of cell-line feature vectors."""
+        return self.head(self.cell_encoder(cells), self.encode_drugs(drugs))
+
+
+def build_drug_model(cell_features, fingerprint_bits, drug_encoder, hyperparameters):
+    unknown = set(hyperparameters) - set(DEFAULT_HYPERPARAMETERS)
+    if unknown:
+        raise ValueError(f"unknown hyperparameters {', '.join(sorted(unknown))}")
+    chosen = {**DEFAULT_HYPERPARAMETERS, **hyperparameters}
+    return DrugResponseNet(cell_features, fingerprint_bits, drug_encoder, **chosen), chosen
+
+
+def load_drug_model(path):
+    """(network in eval mode on the CPU, metadata) from a model file written by genotools-drug-response train."""
+    metadata = read_metadata(path)
+    if metadata.get("kind") != KIND:
+        raise InputError(f"{path}: not a drug-response model; train one with genotools-drug-response train")
+    model, _ = build_drug_model(sum(len(o["features"]) for o in metadata["omics"]), metadata["fingerprint_bits"],
+                                metadata["drug_encoder"], metadata["hyperparameters"])
+    try:
+        model.load_state_dict(load_file(str(path)))
+    except RuntimeError as error:
+        raise InputError(f"{path}: weights do not fit the network in its metadata ({error})") from None
+    return model.eval(), metadata
