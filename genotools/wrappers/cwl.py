@@ -79,7 +79,7 @@ def _input(option):
     if option.multiple:
         cwl_type = {"type": "array", "items": cwl_type, "inputBinding": binding}
         binding = {}
-        default = list(default or [])
+        default = None if option.required else list(default or [])
     elif option.kind == "boolean" and default and option.off_flag:
         binding = {"valueFrom": f'$(self ? "{option.flag}" : "{option.off_flag}")'}
         javascript = True
@@ -191,12 +191,13 @@ def job_name(tool, test):
 
 
 def _job(tool, test):
+    def test_file(option, name):
+        return {"class": "File", "location": f"{TEST_DATA}/{name}", "format": EDAM + EDAM_FORMATS[option.format]}
     job = {}
     for name, value in test["options"].items():
         option = tool.option(name)
         if option.kind == "file":
-            value = {"class": "File", "location": f"{TEST_DATA}/{value}",
-                     "format": EDAM + EDAM_FORMATS[option.format]}
+            value = [test_file(option, item) for item in value] if option.multiple else test_file(option, value)
         job[name] = value
     return _yaml(job)
 
