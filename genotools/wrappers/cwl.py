@@ -171,13 +171,14 @@ def _tool(tool, gpu):
     if tool.citations:
         metadata["s:citation"] = [f"https://doi.org/{doi}" for doi in tool.citations]
 
+    base_command = tool.command.split()  # a subcommand's words go in a list: [genotools-drug-response, train]
     sections = [
         {"cwlVersion": "v1.2", "class": "CommandLineTool",
          "label": f"{tool.label} {tool.description}" + (" (GPU)" if gpu else ""),
          "doc": _doc_text(tool), "intent": [_edam(operation) for operation in tool.edam_operations]},
         {"requirements": requirements} if requirements else {},
         {"hints": hints},
-        {"baseCommand": tool.command, "arguments": arguments},
+        {"baseCommand": base_command if len(base_command) > 1 else tool.command, "arguments": arguments},
         {"inputs": inputs},
         {"outputs": {key: _file_output(*value) for key, value in outputs(tool).items()}},
         {"$namespaces": namespaces},

@@ -30,6 +30,7 @@ EXTENSIONS = {
     "bedgraph": ("bedgraph", "*.{bedgraph,bg}"),
     "png": ("png", "*.png"),
     "json": ("json", "*.json"),
+    "txt": ("txt", "*.txt"),
 }
 
 META = {"type": "map", "description": "Groovy Map containing sample information, e.g. `[ id:'sample1' ]`"}
