@@ -276,6 +276,15 @@ def test_the_stub_creates_every_output(module, tmp_path):
         assert (work / _interpolate(path, variables)).exists(), f"the stub does not create the {emit} output"
 
 
+def test_a_list_of_files_gives_each_file_after_its_option_in_order():
+    parsed = parse_module((MODULES / "drugresponsepredict" / "main.nf").read_text())
+    variables = {"task.ext.args": "", "task.ext.prefix": None, "task.cpus": 1, "task.accelerator": None,
+                 "task.process": parsed["name"], "meta.id": "test", "model": "model.safetensors",
+                 "omics": ["mutations.tsv", "expression.tsv"], "drugs": "drugs.tsv", "pairs": []}
+    script, _ = render(parsed["script"], variables)
+    assert "--omics mutations.tsv --omics expression.tsv \\\n" in script
+
+
 def test_the_pipeline_calls_every_module_with_its_inputs():
     pipeline = (ROOT / "nextflow" / "main.nf").read_text()
     included = re.findall(r"include \{ (\w+)\s*\} from '\./(modules/genotools/\w+)/main'", pipeline)
