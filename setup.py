@@ -25,7 +25,8 @@ setup(
         "pyyaml>=6",
         "rdkit>=2026.9.1",
     ],
-    extras_require={"test": ["pytest>=8", "cwltest>=2.7", "toil[cwl]>=9.6"]},
+    # CT3: Cheetah, which renders a Galaxy tool's command
+    extras_require={"test": ["pytest>=8", "cwltest>=2.7", "toil[cwl]>=9.6", "CT3>=3.3"]},
     entry_points={
         "console_scripts": ["genotools=genotools.tools.main:app"]
         + [f"genotools-{tool}=genotools.tools.{tool.replace('-', '_')}:app" for tool in TOOLS]

@@ -84,6 +84,31 @@ def test_the_gpu_variants_differ_from_the_cpu_descriptors_only_in_what_the_gpu_n
         assert cpu == gpu
 
 
+def test_a_repeated_file_input_gives_each_file_after_its_option_in_order(tmp_path):
+    """--omics of drug-response-predict through cwltool, with a stand-in command that writes its arguments."""
+    stand_in = tmp_path / "bin" / "genotools-drug-response"
+    stand_in.parent.mkdir()
+    stand_in.write_text("#!/bin/sh\nprintf '%s\\n' \"$@\" > output.tsv\n")
+    stand_in.chmod(0o755)
+    for name in ("model.safetensors", "mutations.tsv", "expression.tsv", "drugs.tsv"):
+        (tmp_path / name).write_text("")
+    tabular = {"format": "http://edamontology.org/format_3475"}
+    job = {"model": {"class": "File", "path": "model.safetensors", "format": "http://edamontology.org/format_2333"},
+           "omics": [{"class": "File", "path": "mutations.tsv", **tabular},
+                     {"class": "File", "path": "expression.tsv", **tabular}],
+           "drugs": {"class": "File", "path": "drugs.tsv", **tabular}}
+    (tmp_path / "job.yml").write_text(yaml.safe_dump(job))
+    environment = {**ENV, "PATH": f"{stand_in.parent}{os.pathsep}{ENV['PATH']}", "TMPDIR": str(tmp_path)}
+    result = subprocess.run([BIN / "cwltool", "--no-container", "--outdir", tmp_path / "out",
+                             CWL / "drug-response-predict.cwl", tmp_path / "job.yml"], cwd=tmp_path,
+                            env=environment, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    arguments = Path(json.loads(result.stdout)["output"]["path"]).read_text().split("\n")
+    assert arguments[0] == "predict"
+    given = [Path(arguments[i + 1]).name for i, word in enumerate(arguments) if word == "--omics"]
+    assert given == ["mutations.tsv", "expression.tsv"]
+
+
 def test_cwltest_runs_every_spec_test_with_cwltool(tmp_path):
     outputs = cwltest(CWL / "tests.yml", tmp_path, jobs=2)
     expected = {cwl.job_name(tool, test): (tool, test) for tool in tools() for test in tool.tests}

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from Cheetah.Template import Template
 
 from genotools.tools.wrappers import ROOT, tools
 from genotools.wrappers.model import CPU_IMAGE, GPU_IMAGE
@@ -76,6 +77,14 @@ def test_every_cheetah_variable_is_quoted_and_names_an_input_or_output(name):
         if line.startswith("#") or line.lstrip("$").replace(".", "_") in {b[2:].replace("-", "_") for b in booleans}:
             continue  # directives, and booleans that expand to their own flag
         assert not re.search(r"(?<![\\'])\$[\w.]+(?!')", line), f"{name}: unquoted variable in {line!r}"
+
+
+def test_a_multiple_dataset_input_gives_each_dataset_after_its_option_in_order():
+    values = {"model": "model.safetensors", "omics": ["mutations.tsv", "expression.tsv"], "drugs": "drugs.tsv",
+              "pairs": None, "orientation": "auto", "batch_size": 4096, "precision": "fp32", "output": "out.tsv"}
+    command = str(Template(_command(_xml("drug-response-predict")), searchList=[values])).split()
+    assert [command[i + 1] for i, word in enumerate(command) if word == "--omics"] == ["'mutations.tsv'",
+                                                                                      "'expression.tsv'"]
 
 
 @pytest.mark.parametrize("name", TOOLS)

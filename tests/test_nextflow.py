@@ -107,6 +107,9 @@ def _run_statements(statements, variables):
         elif match := re.fullmatch(r"def (\w+) = (\w+) \? \"(.*)\" : ''", statement):
             name, condition, text = match.groups()
             variables[name] = _interpolate(text, variables) if variables[condition] else ""
+        elif match := re.fullmatch(r"def (\w+) = (\w+)\.collect \{ (\w+) -> \"(.*)\" \}\.join\(' '\)", statement):
+            name, items, item, text = match.groups()
+            variables[name] = " ".join(_interpolate(text, variables | {item: value}) for value in variables[items])
         else:
             raise AssertionError(f"the test does not know how Nextflow evaluates: {statement}")
 
@@ -127,17 +130,22 @@ def nf_test_cases(text):
     for name, body in re.findall(r'test\("([^"]+)"\) \{(.*?)\n    \}\n(?=\n    test|\})', text, re.S):
         args = re.sub(r"\\(.)", r"\1", re.search(r"module_args = '((?:[^'\\]|\\.)*)'", body)[1])
         process = textwrap.dedent(re.search(r'"""\n(.*?)"""', body, re.S)[1])
-        channels = [_channel_values(value) for value in re.findall(r"input\[\d+\] = (\[\n.*?\n\]|.*)", process, re.S)]
+        values = re.findall(r"input\[\d+\] = (\[\n.*?\n\]|[^\n]*)", process, re.S)
+        channels = [_channel_values(value) for value in values]
         cases[name] = (args, channels, '"-stub"' in body)
     return cases
 
 
+TEST_FILE = r"file\(\"\$\{projectDir\}/\.\./test-data/([^\"]+)\"[^)]*\)"
+
+
 def _channel_values(groovy):
-    """The values in one `input[i] = ...`: meta as a dict, a test-data file as its path, [] as None, literals."""
-    items = re.findall(r"\[ id:'(\w+)' \]|file\(\"\$\{projectDir\}/\.\./test-data/([^\"]+)\"[^)]*\)|(\[\])"
-                       r"|'([^']*)'|(-?[\d.]+)", groovy)
-    return [{"id": meta} if meta else TEST_DATA / file if file else None if empty else string or number
-            for meta, file, empty, string, number in items]
+    """The values in one `input[i] = ...`: meta as a dict, a test-data file as its path, a list of them as a list of
+    paths, [] as None, literals."""
+    items = re.findall(rf"\[ id:'(\w+)' \]|\[ (file\([^]]*) \]|{TEST_FILE}|(\[\])|'([^']*)'|(-?[\d.]+)", groovy)
+    return [{"id": meta} if meta else [TEST_DATA / f for f in re.findall(TEST_FILE, listed)] if listed
+            else TEST_DATA / file if file else None if empty else string or number
+            for meta, listed, file, empty, string, number in items]
 
 
 def _bind(declarations, channels):
@@ -159,10 +167,14 @@ def run_block(module, block, case, tmp_path):
     work.mkdir()
     variables = {"task.ext.args": args, "task.ext.prefix": None, "task.cpus": 1, "task.accelerator": None,
                  "task.process": f"{parsed['name']}", "meta.id": inputs["meta"]["id"]}
+    def stage(path):
+        (work / path.name).symlink_to(path)
+        return path.name
     for name, value in inputs.items():
         if isinstance(value, Path):
-            (work / value.name).symlink_to(value)
-            variables[name] = value.name
+            variables[name] = stage(value)
+        elif isinstance(value, list):
+            variables[name] = [stage(path) for path in value]
         elif name != "meta":
             variables[name] = value if value is not None else []
     script, variables = render(parsed[block], variables)
@@ -262,6 +274,15 @@ def test_the_stub_creates_every_output(module, tmp_path):
     parsed, variables, work = run_block(module, "stub", stubs[0], tmp_path)
     for _, path, emit in parsed["output"]:
         assert (work / _interpolate(path, variables)).exists(), f"the stub does not create the {emit} output"
+
+
+def test_a_list_of_files_gives_each_file_after_its_option_in_order():
+    parsed = parse_module((MODULES / "drugresponsepredict" / "main.nf").read_text())
+    variables = {"task.ext.args": "", "task.ext.prefix": None, "task.cpus": 1, "task.accelerator": None,
+                 "task.process": parsed["name"], "meta.id": "test", "model": "model.safetensors",
+                 "omics": ["mutations.tsv", "expression.tsv"], "drugs": "drugs.tsv", "pairs": []}
+    script, _ = render(parsed["script"], variables)
+    assert "--omics mutations.tsv --omics expression.tsv \\\n" in script
 
 
 def test_the_pipeline_calls_every_module_with_its_inputs():

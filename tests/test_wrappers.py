@@ -56,7 +56,7 @@ def _command(function, drop=None, add=None):
 def test_an_option_added_to_a_command_line_changes_its_descriptors_on_every_platform():
     option = (Annotated[int, typer.Option(help="Distance between windows.")], 50)
     command, function = _command(encode.encode, add=("window_step", *option))
-    changed = describe(command, function, SPECS / "encode.yml")
+    changed = describe(command, function, SPECS / "encode.yml", "genotools-encode")
     committed = {path: (ROOT / path).read_text() for path in rendered()}
     for platform in (galaxy, cwl, nextflow):
         files = platform.render([changed])
@@ -67,11 +67,11 @@ def test_an_option_added_to_a_command_line_changes_its_descriptors_on_every_plat
 def test_a_removed_or_renamed_option_that_the_spec_names_is_an_error():
     command, function = _command(encode.encode, drop="kmer")
     with pytest.raises(ValueError, match="names options the command does not have: kmer"):
-        describe(command, function, SPECS / "encode.yml")
+        describe(command, function, SPECS / "encode.yml", "genotools-encode")
 
 
 def test_a_new_file_option_needs_its_format_in_the_spec():
     option = (Annotated[Optional[Path], typer.Option(help="Blacklisted regions.")], None)
     command, function = _command(encode.encode, add=("blacklist", *option))
     with pytest.raises(ValueError, match="file option --blacklist needs an entry under 'files'"):
-        describe(command, function, SPECS / "encode.yml")
+        describe(command, function, SPECS / "encode.yml", "genotools-encode")

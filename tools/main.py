@@ -15,6 +15,8 @@ TOOLS = {
     "interpret": interpret.interpret,
     "simulate": simulate.simulate_command,
 }
+# Tools with subcommands: {name: Typer app}.
+GROUPS = {"drug-response": drug_response.app}
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False, no_args_is_help=True,
                   context_settings={"help_option_names": ["-h", "--help"]},
@@ -22,7 +24,8 @@ app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions
                   "installed as genotools-<name>.")
 for name, command in TOOLS.items():
     app.command(name)(command)
-app.add_typer(drug_response.app, name="drug-response")
+for name, group in GROUPS.items():
+    app.add_typer(group, name=name)
 
 
 @app.callback()

@@ -11,17 +11,28 @@ import typer
 from genotools.wrappers import cwl, galaxy, nextflow
 from genotools.wrappers.model import describe
 
-from .main import TOOLS
+from .main import GROUPS, TOOLS
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = Path(__file__).resolve().parent / "specs"
 
 
+def _commands():
+    """(name, command line, Typer command, function) of every tool, a tool's subcommands being tools of their own
+    on the platforms: `genotools-drug-response train` is drug-response-train."""
+    for name, function in TOOLS.items():
+        yield (name, f"genotools-{name}", typer.main.get_command(getattr(sys.modules[function.__module__], "app")),
+               function)
+    for name, app in GROUPS.items():
+        group = typer.main.get_command(app)
+        for info in app.registered_commands:
+            yield f"{name}-{info.name}", f"genotools-{name} {info.name}", group.commands[info.name], info.callback
+
+
 def tools():
-    """A Tool for every command that has a spec."""
-    return [describe(typer.main.get_command(getattr(sys.modules[function.__module__], "app")), function,
-                     SPECS / f"{name}.yml")
-            for name, function in TOOLS.items()]
+    """A Tool for every command, from its spec (tools/specs/<name>.yml)."""
+    return [describe(command, function, SPECS / f"{name}.yml", command_line)
+            for name, command_line, command, function in _commands()]
 
 
 def rendered():

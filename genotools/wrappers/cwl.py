@@ -79,7 +79,7 @@ def _input(option):
     if option.multiple:
         cwl_type = {"type": "array", "items": cwl_type, "inputBinding": binding}
         binding = {}
-        default = list(default or [])
+        default = None if option.required else list(default or [])
     elif option.kind == "boolean" and default and option.off_flag:
         binding = {"valueFrom": f'$(self ? "{option.flag}" : "{option.off_flag}")'}
         javascript = True
@@ -171,13 +171,14 @@ def _tool(tool, gpu):
     if tool.citations:
         metadata["s:citation"] = [f"https://doi.org/{doi}" for doi in tool.citations]
 
+    base_command = tool.command.split()  # a subcommand's words go in a list: [genotools-drug-response, train]
     sections = [
         {"cwlVersion": "v1.2", "class": "CommandLineTool",
          "label": f"{tool.label} {tool.description}" + (" (GPU)" if gpu else ""),
          "doc": _doc_text(tool), "intent": [_edam(operation) for operation in tool.edam_operations]},
         {"requirements": requirements} if requirements else {},
         {"hints": hints},
-        {"baseCommand": tool.command, "arguments": arguments},
+        {"baseCommand": base_command if len(base_command) > 1 else tool.command, "arguments": arguments},
         {"inputs": inputs},
         {"outputs": {key: _file_output(*value) for key, value in outputs(tool).items()}},
         {"$namespaces": namespaces},
@@ -191,12 +192,13 @@ def job_name(tool, test):
 
 
 def _job(tool, test):
+    def test_file(option, name):
+        return {"class": "File", "location": f"{TEST_DATA}/{name}", "format": EDAM + EDAM_FORMATS[option.format]}
     job = {}
     for name, value in test["options"].items():
         option = tool.option(name)
         if option.kind == "file":
-            value = {"class": "File", "location": f"{TEST_DATA}/{value}",
-                     "format": EDAM + EDAM_FORMATS[option.format]}
+            value = [test_file(option, item) for item in value] if option.multiple else test_file(option, value)
         job[name] = value
     return _yaml(job)
 

@@ -238,8 +238,10 @@ def _test_param(option, value):
         return [line for item in value for line in (f'<repeat name="{_repeat(option)}">',
                                                     f'    <param name="{option.name}" value="{_attr(item)}"/>',
                                                     "</repeat>")]
-    ftype = f' ftype="{option.format}"' if option.kind == "file" else ""
-    return [f'<param name="{option.name}" value="{_attr(_value(value))}"{ftype}/>']
+    if option.kind != "file":
+        return [f'<param name="{option.name}" value="{_attr(_value(value))}"/>']
+    value = ",".join(value) if option.multiple else value  # several datasets of a multiple="true" param
+    return [f'<param name="{option.name}" value="{_attr(value)}" ftype="{option.format}"/>']
 
 
 def _test(tool, test):

@@ -32,6 +32,7 @@ EDAM_FORMATS = {
     "bedgraph": "format_3583",
     "png": "format_3603",
     "json": "format_3464",
+    "txt": "format_2330",
 }
 
 KINDS = {int: "integer", float: "float", bool: "boolean", str: "text", Path: "file"}
@@ -59,8 +60,8 @@ class Option:
 
 @dataclass
 class Tool:
-    name: str  # e.g. encode
-    command: str  # e.g. genotools-encode
+    name: str  # e.g. encode, or drug-response-train for a subcommand
+    command: str  # the words that run it, e.g. genotools-encode or genotools-drug-response train
     version: str
     label: str  # Galaxy tool name, e.g. "Encode sequences"
     description: str  # a short phrase completing the label
@@ -108,8 +109,9 @@ def command_flag(command, name):
     return next(o for o in param.opts if o.startswith("--"))
 
 
-def describe(command, function, spec_path):
-    """A Tool from a Typer `command` (typer.main.get_command), the Python `function` behind it, and its spec."""
+def describe(command, function, spec_path, command_line):
+    """A Tool from a Typer `command` (typer.main.get_command), the Python `function` behind it, its spec, and
+    the `command_line` that runs it."""
     spec = yaml.safe_load(Path(spec_path).read_text())
     name = Path(spec_path).stem
     hints = typing.get_type_hints(function)
@@ -153,7 +155,7 @@ def describe(command, function, spec_path):
         raise ValueError(f"{spec_path}: names options the command does not have: {', '.join(sorted(unknown))}")
     return Tool(
         name=name,
-        command=f"genotools-{name}",
+        command=command_line,
         version=__version__,
         label=spec["label"],
         description=spec["description"],

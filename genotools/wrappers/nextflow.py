@@ -2,7 +2,8 @@
 
 As nf-core does it: input files come in channels (the required inputs and the alternative input sets of
 `input_groups` beside `meta` in one tuple, pass [] for the files not used; other optional files as plain
-`path`), required values as `val`, every other option through `task.ext.args`. Outputs are named from
+`path`; a repeatable file option takes a list of files, each passed after the option in the list's order),
+required values as `val`, every other option through `task.ext.args`. Outputs are named from
 `task.ext.prefix`; the module sets --threads from task.cpus and --device from task.accelerator, never the
 accelerator itself.
 """
@@ -29,6 +30,7 @@ EXTENSIONS = {
     "bedgraph": ("bedgraph", "*.{bedgraph,bg}"),
     "png": ("png", "*.png"),
     "json": ("json", "*.json"),
+    "txt": ("txt", "*.txt"),
 }
 
 META = {"type": "map", "description": "Groovy Map containing sample information, e.g. `[ id:'sample1' ]`"}
@@ -133,10 +135,14 @@ def _indent(text, spaces):
     return "\n".join(" " * spaces + line if line else line for line in text.split("\n"))
 
 
+def _input_arg(option):
+    """The Groovy that makes the command-line words of an input that is a list of files, or optional."""
+    if option.multiple:  # the files in the order given, each after the option
+        return f"def {option.name}_arg = {option.name}.collect {{ f -> \"{option.flag} ${{f}}\" }}.join(' ')"
+    return f"def {option.name}_arg = {option.name} ? \"{option.flag} ${{{option.name}}}\" : ''"
+
+
 def main_nf(tool):
-    for option in tool.inputs:
-        if option.multiple:
-            raise ValueError(f"{tool.command} {option.flag}: repeated file inputs are not rendered for Nextflow yet")
     labels = ["process_medium", "process_gpu"] if tool.gpu else ["process_single"]
     files = "".join(f", path({o.name})" for o in tuple_inputs(tool))
     inputs = [f"tuple val(meta){files}" if files else "val(meta)"]
@@ -146,10 +152,11 @@ def main_nf(tool):
     width = max(len(d) for d, _ in declared)
     output_lines = [f"{d:<{width}}, emit: {emit}" for d, emit in declared]
 
+    required = [o for o in tool.inputs if o.required]
     optional = [o for o in tool.inputs if not o.required]
     script_defs = ["def args = task.ext.args ?: ''", 'prefix = task.ext.prefix ?: "${meta.id}"']
-    script_defs += [f"def {o.name}_arg = {o.name} ? \"{o.flag} ${{{o.name}}}\" : ''" for o in optional]
-    arguments = ([f"{o.flag} ${{{o.name}}}" for o in tool.inputs if o.required]
+    script_defs += [_input_arg(o) for o in tool.inputs if o.multiple or not o.required]
+    arguments = ([f"${{{o.name}_arg}}" if o.multiple else f"{o.flag} ${{{o.name}}}" for o in required]
                  + [f"${{{o.name}_arg}}" for o in optional]
                  + [f"{o.flag} ${{{o.name}}}" for o in value_inputs(tool)]
                  + [f"{o.flag} {_output_name(tool, o)}" for o in tool.outputs]
@@ -185,6 +192,8 @@ def _input_description(tool, option):
              if option.name in case["options"]]
     if cases:
         return f"{text} ({' or '.join(cases)}; pass [] when not used)"
+    if option.multiple:
+        return f"{text} (a list of files, given to the tool in its order)"
     return text if option.required else f"{text} (optional: pass [] when not used)"
 
 
@@ -239,9 +248,13 @@ def _test_file(name):
 
 
 def _test_inputs(tool, test):
-    """`input[i] = ...` lines of an nf-test `process` block: test-data files, [] for the inputs not used."""
+    """`input[i] = ...` lines of an nf-test `process` block: test-data files (a list of them for a repeatable
+    option), [] for the inputs not used."""
     def given(option):
-        return _test_file(test["options"][option.name]) if option.name in test["options"] else "[]"
+        if option.name not in test["options"]:
+            return "[]"
+        value = test["options"][option.name]
+        return f"[ {', '.join(_test_file(name) for name in value)} ]" if option.multiple else _test_file(value)
     files = [given(o) for o in tuple_inputs(tool)]
     channels = ["[\n" + ",\n".join(f"    {f}" for f in ["[ id:'test' ]"] + files) + "\n]" if files else "[ id:'test' ]"]
     channels += [given(o) for o in path_inputs(tool)] + [repr(test["options"][o.name]) for o in value_inputs(tool)]

@@ -1,0 +1,104 @@
+#!/usr/bin/env cwl-runner
+cwlVersion: v1.2
+class: CommandLineTool
+label: Predict drug response of cell lines to drugs with a trained model (GPU)
+doc: |
+  Predict the response of cell lines to drugs with a model from genotools-drug-response train: the
+  omics go through the preprocessing saved in the model, and a drug may be one it never saw.
+
+  Example:
+
+      genotools-drug-response predict --model model.safetensors --omics expression.tsv --drugs drugs.tsv --output predictions.tsv
+intent:
+  - edam:operation_2423
+
+requirements:
+  cwltool:CUDARequirement: {cudaVersionMin: '12.6', cudaComputeCapability: '7.5', cudaDeviceCountMin: 1}
+
+hints:
+  DockerRequirement:
+    dockerPull: quay.io/genotools/genotools:0.1.0-cuda
+  SoftwareRequirement:
+    packages:
+      genotools:
+        version: [0.1.0]
+  ResourceRequirement: {coresMin: 2, ramMin: 8192}
+
+baseCommand: [genotools-drug-response, predict]
+arguments:
+  - {prefix: --device, valueFrom: cuda}
+  - {prefix: --threads, valueFrom: $(runtime.cores)}
+  - --quiet
+  - {prefix: --output, valueFrom: output.tsv}
+
+inputs:
+  model:
+    type: File
+    format: edam:format_2333
+    label: Trained model
+    doc: Model from genotools-drug-response train (.safetensors).
+    inputBinding: {prefix: --model}
+  omics:
+    type:
+      type: array
+      items: File
+      inputBinding: {prefix: --omics}
+    format: edam:format_3475
+    label: Omics matrices
+    doc: The omics matrices of the cell lines to predict, the same kinds and order as in training.
+    inputBinding: {}
+  drugs:
+    type: File
+    format: edam:format_3475
+    label: Drugs and their SMILES
+    doc: Drug names and SMILES (TSV or CSV).
+    inputBinding: {prefix: --drugs}
+  pairs:
+    type: File?
+    format: edam:format_3475
+    label: Cell lines and drugs to predict
+    doc: 'Cell line and drug pairs to predict (TSV or CSV) [default: every cell line with every drug].'
+    inputBinding: {prefix: --pairs}
+  orientation:
+    type:
+      type: enum
+      symbols: [auto, rows, columns]
+    label: Cell lines of the omics matrices are
+    doc: Whether the cell lines of each --omics matrix are its rows or its columns; auto takes the side whose names
+      match more of the cell lines.
+    default: auto
+    inputBinding: {prefix: --orientation}
+  batch_size:
+    type: int
+    label: Batch size
+    doc: Sequences per forward pass.
+    default: 4096
+    inputBinding: {prefix: --batch-size}
+  precision:
+    type:
+      type: enum
+      symbols: [fp32, bf16, fp16]
+    label: Precision
+    doc: 'Numeric precision: fp32, or mixed precision bf16 or fp16 (on GPUs; bf16 also runs on CPUs).'
+    default: fp32
+    inputBinding: {prefix: --precision}
+
+outputs:
+  output:
+    type: File
+    format: edam:format_3475
+    label: Predicted responses
+    doc: Predictions to write (TSV).
+    outputBinding: {glob: output.tsv}
+
+$namespaces:
+  edam: http://edamontology.org/
+  s: https://schema.org/
+  cwltool: http://commonwl.org/cwltool#
+
+s:keywords:
+  - edam:topic_3474
+  - edam:topic_0208
+s:citation:
+  - https://doi.org/10.1093/bioinformatics/btaa822
+  - https://doi.org/10.1021/ci100050t
