@@ -32,11 +32,17 @@ demo: $(INSTALLED)
 	$(BIN)/genotools-interpret --model $(DEMO)/model.safetensors --reference test-data/genome.fa \
 		--vcf test-data/variants.vcf --task ap1_bound --method gradient-input --output $(DEMO)/variants.attributions.tsv \
 		--logos $(DEMO)/variants.logos --max-logos 10
+	$(BIN)/genotools-drug-response train --response test-data/response.tsv --omics test-data/expression.tsv \
+		--drugs test-data/drugs.tsv --split cell-blind --batch-size 16 --output $(DEMO)/drug_response.safetensors
+	$(BIN)/genotools-drug-response predict --model $(DEMO)/drug_response.safetensors \
+		--omics test-data/expression.tsv --drugs test-data/drugs.tsv --output $(DEMO)/drug_response.predictions.tsv
 	@$(BIN)/python -c 'import json; m = json.load(open("$(DEMO)/model.metrics.json"))["test"]; \
 		print("test AUROC (chr9):", ", ".join("%s %.3f" % (t, v["auroc"]) for t, v in m.items() if "auroc" in v))'
 	@echo "results in $(DEMO)/: data.h5, model.safetensors, model.metrics.json, model.learning_curves.png," \
 		"predictions.tsv, variants.scored.vcf.gz, variants.scores.tsv, variants.genome.png," \
-		"variants.attributions.tsv, variants.logos/"
+		"variants.attributions.tsv, variants.logos/, drug_response.safetensors, drug_response.metrics.json," \
+		"drug_response.folds.tsv, drug_response.cv_predictions.tsv, drug_response.cv.png," \
+		"drug_response.predictions.tsv"
 
 test: $(INSTALLED)
 	$(BIN)/pytest -q
@@ -51,6 +57,11 @@ test-data: $(INSTALLED)
 		--param channels=16 --param lstm_hidden=8 --param hidden=16 --output test-data/small.safetensors \
 		--checkpoint results/small.checkpoint.safetensors --metrics results/small.metrics.json \
 		--plot results/small.learning_curves.png
+	$(BIN)/genotools-drug-response train --response test-data/response.tsv --omics test-data/expression.tsv \
+		--drugs test-data/drugs.tsv --folds 2 --features 50 --epochs 2 --threads 1 --device cpu --quiet \
+		--output test-data/drug_response.safetensors --checkpoint results/drug_response.checkpoint.safetensors \
+		--metrics results/drug_response.metrics.json --fold-table results/drug_response.folds.tsv \
+		--predictions results/drug_response.cv_predictions.tsv --plot results/drug_response.cv.png
 
 # Galaxy XML, CWL and Nextflow modules, rendered from the Typer apps and tools/specs/*.yml.
 wrappers: $(INSTALLED)

@@ -68,8 +68,8 @@ inputs:
   batch_size:
     type: int
     label: Batch size
-    doc: Sequences per forward pass.
-    default: 4096
+    doc: Cell lines per forward pass, each with every drug.
+    default: 256
     inputBinding: {prefix: --batch-size}
   precision:
     type:

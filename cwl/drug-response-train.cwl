@@ -140,8 +140,8 @@ inputs:
   batch_size:
     type: int
     label: Batch size
-    doc: Measurements per training step.
-    default: 256
+    doc: Cell lines per training step, each with all its training measurements.
+    default: 128
     inputBinding: {prefix: --batch-size}
   lr:
     type: float

@@ -124,13 +124,13 @@ def train(
         kept = set(read_lines(feature_list, "feature list")) if feature_list else None
         matrices = [_chosen_features(read_omics(path, measured.cells, orientation), kept, log) for path in omics]
         dataset = match(measured, matrices, read_drugs(drugs))
+        mols = molecules(dataset.drugs, dataset.smiles, drugs)
+        fold_of = assign_folds(dataset, split, folds, seed)
         for line in summarise(dataset.unmatched):
             say(quiet, f"not matched: {line}")
         say(quiet, f"{len(dataset.values)} measurements: {len(dataset.cells)} cell lines x {len(dataset.drugs)} drugs"
             f" ({measured.missing} rows without a value, {measured.merged} duplicates merged by {duplicates})")
-        fingerprints = morgan_fingerprints(molecules(dataset.drugs, dataset.smiles, drugs), n_bits=FINGERPRINT_BITS)
-        graphs = molecular_graphs(molecules(dataset.drugs, dataset.smiles, drugs))
-        fold_of = assign_folds(dataset, split, folds, seed)
+        fingerprints, graphs = morgan_fingerprints(mols, n_bits=FINGERPRINT_BITS), molecular_graphs(mols)
         config = DrugTrainConfig(split=split, folds=folds, features=features, drug_encoder=drug_encoder,
                                  epochs=epochs, batch_size=batch_size, lr=lr, patience=patience,
                                  precision=precision, seed=seed)
@@ -158,7 +158,7 @@ def train(
             "drug_encoder": drug_encoder,
             "hyperparameters": result.final.hyperparameters,
             "fingerprint_bits": FINGERPRINT_BITS,
-            "omics": [{"source": matrix.path, "features": [matrix.features[i] for i in standardiser.selected],
+            "omics": [{"source": Path(matrix.path).name, "features": [matrix.features[i] for i in standardiser.selected],
                        "mean": standardiser.mean.tolist(), "scale": standardiser.scale.tolist()}
                       for matrix, standardiser in zip(matrices, result.final.preprocessing.standardisers)],
             "log": log,

@@ -1,0 +1,219 @@
+"""genotools-drug-response train and predict, through the real command line on the bundled study."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from safetensors.torch import load_file, safe_open
+
+from genotools.checkpoint import read_metadata
+from helpers import TEST_DATA, error_line, run_tool, script
+
+RESPONSE, EXPRESSION, DRUGS = (TEST_DATA / name for name in ("response.tsv", "expression.tsv", "drugs.tsv"))
+QUICK = ["--folds", 2, "--features", 50, "--epochs", 3, "--batch-size", 16, "--threads", 1, "--device", "cpu"]
+
+
+def drug_response(*args, expect=0):
+    return run_tool("drug-response", *args, expect=expect)
+
+
+def train(tmp_path, *args, response=RESPONSE, omics=EXPRESSION, drugs=DRUGS, name="model", expect=0):
+    return drug_response("train", "--response", response, "--omics", omics, "--drugs", drugs, *QUICK, *args,
+                         "--output", tmp_path / f"{name}.safetensors", expect=expect)
+
+
+def predict(model, output, *args, omics=EXPRESSION, drugs=DRUGS, expect=0):
+    return drug_response("predict", "--model", model, "--omics", omics, "--drugs", drugs, "--device", "cpu",
+                         *args, "--output", output, expect=expect)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("trained")
+    result = train(folder)
+    return folder / "model.safetensors", result
+
+
+def test_train_writes_the_model_and_an_honest_cross_validation(trained):
+    model, result = trained
+    assert "not matched: 3 cell lines of" in result.stderr and "Pteridox-5" in result.stderr
+    report = json.loads(model.with_name("model.metrics.json").read_text())
+    assert (report["split"], report["folds"], report["cell_lines"], report["drugs"]) == ("cell-blind", 2, 97, 24)
+    assert set(report["baselines"]) == {"per_drug_mean", "per_drug_ridge"}
+    assert [run["run"] for run in report["runs"]] == ["fold 1/2", "fold 2/2", "final model"]
+    for metrics in [report["model"], *report["baselines"].values()]:
+        assert metrics["overall"]["n"] == report["measurements"] and metrics["mean_per_group"]["groups"] == 24
+
+    predictions = pd.read_csv(model.with_name("model.cv_predictions.tsv"), sep="\t")
+    assert list(predictions.columns) == ["cell_line", "drug", "observed", "predicted", "fold", "per_drug_mean",
+                                         "per_drug_ridge"]
+    assert len(predictions) == report["measurements"] and predictions.notna().all().all()
+    assert predictions.groupby("cell_line")["fold"].nunique().max() == 1  # cell-blind: a cell line in one fold
+    per_fold = pd.read_csv(model.with_name("model.folds.tsv"), sep="\t")
+    assert list(per_fold[["fold", "method"]].itertuples(index=False, name=None)) == [
+        (fold, method) for fold in (1, 2) for method in ("model", "per_drug_mean", "per_drug_ridge")]
+    assert model.with_name("model.cv.png").read_bytes()[:4] == b"\x89PNG"
+
+    metadata = read_metadata(model)
+    assert metadata["kind"] == "drug-response" and metadata["drug_encoder"] == "both"
+    assert [len(o["features"]) for o in metadata["omics"]] == [50]
+
+
+def test_predict_scores_every_cell_line_with_every_drug_even_one_never_screened(trained, tmp_path):
+    model, _ = trained
+    predict(model, tmp_path / "all.tsv")
+    table = pd.read_csv(tmp_path / "all.tsv", sep="\t")
+    assert list(table.columns) == ["cell_line", "drug", "predicted"]
+    assert len(table) == 99 * 25 and table["predicted"].notna().all()  # all profiled cell lines x all drugs
+    assert "Pteridox-5" in set(table["drug"])
+
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text("Cell line,Compound\nNCI-H309,Anilinib-2\nncih309,pteridox-5\n")
+    predict(model, tmp_path / "pairs.tsv", "--pairs", pairs)
+    chosen = pd.read_csv(tmp_path / "pairs.tsv", sep="\t")
+    assert list(chosen["cell_line"]) == ["NCI-H309", "ncih309"]  # spelt as the user asked
+    expected = table.set_index(["cell_line", "drug"])["predicted"]
+    assert np.allclose(chosen["predicted"], [expected["NCIH309", "Anilinib-2"], expected["NCIH309", "Pteridox-5"]])
+
+
+def test_predict_takes_the_omics_in_either_orientation_and_any_feature_order(trained, tmp_path):
+    model, _ = trained
+    expression = pd.read_csv(EXPRESSION, sep="\t", index_col=0)
+    expression.T.iloc[:, ::-1].to_csv(tmp_path / "transposed.csv")  # cell lines as rows, genes reversed
+    predict(model, tmp_path / "original.tsv")
+    predict(model, tmp_path / "transposed.tsv", omics=tmp_path / "transposed.csv")
+    original, transposed = (pd.read_csv(tmp_path / f"{name}.tsv", sep="\t") for name in ("original", "transposed"))
+    assert np.allclose(original["predicted"], transposed["predicted"], atol=1e-4)
+
+
+def test_preprocessing_and_scaling_come_from_training_data_only(tmp_path):
+    """In a cell-blind fold, changing a test cell line's omics and the test responses changes no prediction for
+    the fold's other test cell lines: nothing of the test set reaches the fold's model."""
+    train(tmp_path, "--quiet", name="original")
+    original = pd.read_csv(tmp_path / "original.cv_predictions.tsv", sep="\t")
+    test_cells = sorted(set(original.loc[original["fold"] == 1, "cell_line"]))
+    changed_cell = test_cells[0].replace("-", "")  # as the expression table spells it
+
+    expression = pd.read_csv(EXPRESSION, sep="\t", index_col=0)
+    expression[changed_cell] = expression[changed_cell] * 50 + 100
+    expression.to_csv(tmp_path / "expression.tsv", sep="\t")
+    response = pd.read_csv(RESPONSE, sep="\t")
+    response.loc[response["cell_line"].isin(test_cells), "ln_ic50"] += 30
+    response.to_csv(tmp_path / "response.tsv", sep="\t", index=False)
+    train(tmp_path, "--quiet", name="changed", response=tmp_path / "response.tsv", omics=tmp_path / "expression.tsv")
+
+    changed = pd.read_csv(tmp_path / "changed.cv_predictions.tsv", sep="\t")
+    others = (original["fold"] == 1) & (original["cell_line"] != test_cells[0])
+    assert others.sum() > 100
+    assert np.array_equal(original.loc[others, "predicted"], changed.loc[others, "predicted"])
+    assert not np.array_equal(original["predicted"], changed["predicted"])  # the other fold did see the change
+
+
+def _checkpoint_run(path):
+    try:
+        with safe_open(str(path), "pt") as handle:
+            return json.loads(handle.metadata()["genotools"])["run"]
+    except Exception:
+        return 0
+
+
+def test_a_killed_cross_validation_resumes_to_the_same_results(tmp_path):
+    options = ["--response", RESPONSE, "--omics", EXPRESSION, "--drugs", DRUGS, *QUICK, "--epochs", 30, "--quiet"]
+    drug_response("train", *options, "--output", tmp_path / "unbroken.safetensors")
+
+    killed, checkpoint = tmp_path / "killed.safetensors", tmp_path / "killed.checkpoint.safetensors"
+    process = subprocess.Popen([script("genotools-drug-response"), "train", *map(str, options), "--output",
+                                str(killed)], stderr=subprocess.PIPE)
+    deadline = time.time() + 300
+    while _checkpoint_run(checkpoint) < 1 and process.poll() is None and time.time() < deadline:
+        time.sleep(0.02)
+    assert process.poll() is None, "training ended before it could be killed: " + process.stderr.read().decode()
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not killed.exists()
+
+    drug_response("train", *options, "--output", killed, "--resume", checkpoint)
+    unbroken, resumed = load_file(tmp_path / "unbroken.safetensors"), load_file(killed)
+    assert all(torch.equal(unbroken[k], resumed[k]) for k in unbroken)
+    assert (tmp_path / "unbroken.cv_predictions.tsv").read_text() == (tmp_path / "killed.cv_predictions.tsv").read_text()
+
+    result = drug_response("train", *options, "--lr", 0.01, "--output", tmp_path / "other.safetensors",
+                           "--resume", checkpoint, expect=2)
+    assert "other training options" in error_line(result)
+
+
+@pytest.mark.parametrize("split, baselines", [("drug-blind", ["tanimoto_neighbours"]),
+                                              ("random", ["per_drug_mean", "per_drug_ridge"])])
+def test_every_split_is_evaluated_beside_its_baselines(tmp_path, split, baselines):
+    train(tmp_path, "--split", split, "--drug-encoder", "graph", "--epochs", 1, "--quiet")
+    report = json.loads((tmp_path / "model.metrics.json").read_text())
+    assert report["split"] == split and list(report["baselines"]) == baselines
+    predictions = pd.read_csv(tmp_path / "model.cv_predictions.tsv", sep="\t")
+    if split == "drug-blind":
+        assert predictions.groupby("drug")["fold"].nunique().max() == 1
+
+
+def test_missing_values_are_skipped_or_imputed(tmp_path):
+    response = pd.read_csv(RESPONSE, sep="\t")
+    response.loc[:9, "ln_ic50"] = np.nan
+    response.to_csv(tmp_path / "response.tsv", sep="\t", index=False, na_rep="NA")
+    expression = pd.read_csv(EXPRESSION, sep="\t", index_col=0)
+    expression.iloc[:5, :5] = np.nan
+    expression.to_csv(tmp_path / "expression.tsv", sep="\t", na_rep="")
+    result = train(tmp_path, response=tmp_path / "response.tsv", omics=tmp_path / "expression.tsv")
+    assert "(10 rows without a value" in result.stderr
+    assert pd.read_csv(tmp_path / "model.cv_predictions.tsv", sep="\t")["predicted"].notna().all()
+
+
+def _outputs(tmp_path):
+    return sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("model"))
+
+
+@pytest.mark.parametrize("table, content, message", [
+    ("drugs", "drug\tsmiles\nAnilinib-1\tC1CC\nAnilinib-2\tnot a molecule\n",
+     r"2 invalid SMILES: Anilinib-1 \('C1CC'\), Anilinib-2 \('not a molecule'\)"),
+    ("response", "cell_line\tdrug\tln_ic50\nNOBODY\tAnilinib-1\t1.0\n",
+     r"expression.tsv: none of the response table's cell lines among its row names and its column names"),
+    ("response", "cell_line\tdrug\tln_ic50\nNCI-H309\tAnilinib-1\thigh\n", r"line 2: .*'high'"),
+])
+def test_bad_tables_get_one_line_and_leave_no_output(tmp_path, table, content, message):
+    path = tmp_path / f"{table}.tsv"
+    path.write_text(content)
+    result = train(tmp_path, **{table: path}, expect=2)
+    assert re.search(message, error_line(result)), error_line(result)
+    assert _outputs(tmp_path) == []
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--split", "leave-one-out"], "--split 'leave-one-out': choose random, cell-blind, drug-blind"),
+    (["--drug-encoder", "transformer"], "--drug-encoder 'transformer': choose fingerprint, graph, both"),
+    (["--folds", 200], "cannot split 97 cell lines into 200 folds"),
+    (["--log"], "negative values cannot be log-transformed"),
+])
+def test_bad_options_get_one_line_and_leave_no_output(tmp_path, args, message):
+    expression = pd.read_csv(EXPRESSION, sep="\t", index_col=0)
+    (expression - 5).to_csv(tmp_path / "expression.tsv", sep="\t")  # negative, as log-scale data are
+    result = train(tmp_path, *args, omics=tmp_path / "expression.tsv", expect=2)
+    assert message in error_line(result)
+    assert _outputs(tmp_path) == []
+
+
+def test_predict_refuses_what_does_not_fit_the_model(trained, tmp_path):
+    model, _ = trained
+    output = tmp_path / "out.tsv"
+    result = predict(TEST_DATA / "small.safetensors", output, expect=2)
+    assert "not a drug-response model" in error_line(result)
+    result = predict(model, output, "--omics", EXPRESSION, expect=2)
+    assert "trained on 1 omics matrices (expression.tsv); give 1 --omics, not 2" in error_line(result)
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("cell_line\tdrug\nNCI-H309\tAspirin\n")
+    result = predict(model, output, "--pairs", pairs, expect=2)
+    assert f"{pairs}: 1 drugs not in {DRUGS} (e.g. Aspirin)" in error_line(result)
+    assert not output.exists()
