@@ -6,10 +6,14 @@ from genotools import __version__
 from helpers import APPS, run_tool, script
 
 
-@pytest.mark.parametrize("name", APPS)
-def test_every_tool_has_help_with_an_example_and_the_standard_options(name):
-    text = run_tool(name, "--help").stdout
-    assert f"genotools-{name} --" in text.split("Example:")[1]
+COMMANDS = [[name] for name in APPS if name != "drug-response"] + [["drug-response", "train"],
+                                                                   ["drug-response", "predict"]]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_every_tool_has_help_with_an_example_and_the_standard_options(command):
+    text = run_tool(*command, "--help").stdout
+    assert f"genotools-{' '.join(command)} --" in text.split("Example:")[1]
     for option in ("--version", "--device", "--seed", "--threads", "--quiet", "--debug"):
         assert option in text
 
