@@ -158,8 +158,8 @@ def train(
             "drug_encoder": drug_encoder,
             "hyperparameters": result.final.hyperparameters,
             "fingerprint_bits": FINGERPRINT_BITS,
-            "omics": [{"source": Path(matrix.path).name, "features": [matrix.features[i] for i in standardiser.selected],
-                       "mean": standardiser.mean.tolist(), "scale": standardiser.scale.tolist()}
+            "omics": [{"source": Path(matrix.path).name,
+                       "features": [matrix.features[i] for i in standardiser.selected], "mean": standardiser.mean.tolist(), "scale": standardiser.scale.tolist()}
                       for matrix, standardiser in zip(matrices, result.final.preprocessing.standardisers)],
             "log": log,
             "target_mean": result.final.target_mean,
@@ -192,7 +192,7 @@ def train(
 def predict(
     model: Annotated[Path, existing_file("Model from genotools-drug-response train (.safetensors).")],
     omics: Annotated[list[Path], existing_file(
-        "The omics matrices of the cell lines to predict, the same kinds and order as in training.",
+        "The omics matrices of the cell lines to predict: the kinds the model was trained on, in any order.",
         metavar="<file>")],
     drugs: Annotated[Path, existing_file("Drug names and SMILES (TSV or CSV).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Predictions to write (TSV).", dir_okay=False)],
@@ -260,8 +260,8 @@ def _model_features(matrices, metadata, quiet):
     features the model uses but a matrix lacks are set to the training mean."""
     slots = metadata["omics"]
     if len(matrices) != len(slots):
-        raise InputError(f"the model was trained on {len(slots)} omics matrices ({', '.join(s['source'] for s in slots)}); "
-                         f"give {len(slots)} --omics, not {len(matrices)}")
+        raise InputError(f"the model was trained on {len(slots)} omics matrices "
+                         f"({', '.join(s['source'] for s in slots)}); give {len(slots)} --omics, not {len(matrices)}")
     shared = np.array([[len(set(m.features) & set(s["features"])) for s in slots] for m in matrices])
     order = shared.argmax(1)
     for matrix, counts in zip(matrices, shared):
@@ -334,7 +334,8 @@ def _metrics_table(report, split):
     for column in ("method", "Pearson", "Spearman", "RMSE", "per-drug Pearson"):
         table.add_column(column)
     for method, m in [("model", report["model"]), *report["baselines"].items()]:
-        values = (m["overall"]["pearson"], m["overall"]["spearman"], m["overall"]["rmse"], m["mean_per_group"]["pearson"])
+        overall = m["overall"]
+        values = (overall["pearson"], overall["spearman"], overall["rmse"], m["mean_per_group"]["pearson"])
         table.add_row(method, *("" if v is None else f"{v:.3f}" for v in values))
     return table
 

@@ -26,7 +26,8 @@ def assign_folds(dataset, split, folds=5, seed=0):
     groups = _groups(dataset, split)
     count = int(groups.max()) + 1
     if not 2 <= folds <= count:
-        raise InputError(f"cannot split {count} {UNITS[split]} into {folds} folds ({split} split); choose 2 to {count} folds")
+        raise InputError(f"cannot split {count} {UNITS[split]} into {folds} folds ({split} split); "
+                         f"choose 2 to {count} folds")
     fold_of_group = np.empty(count, dtype=np.int64)
     fold_of_group[np.random.default_rng(seed).permutation(count)] = np.arange(count) % folds
     return fold_of_group[groups]
