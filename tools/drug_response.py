@@ -158,7 +158,6 @@ def train(
             "drug_encoder": drug_encoder,
             "hyperparameters": result.final.hyperparameters,
             "fingerprint_bits": FINGERPRINT_BITS,
-            "reference_drugs": result.final.reference_drugs,
             "omics": [{"source": Path(matrix.path).name,
                        "features": [matrix.features[i] for i in standardiser.selected], "mean": standardiser.mean.tolist(), "scale": standardiser.scale.tolist()}
                       for matrix, standardiser in zip(matrices, result.final.preprocessing.standardisers)],
@@ -224,10 +223,8 @@ def predict(
         cells, features = _model_features(matrices, metadata, quiet)
         table = read_drugs(drugs)
         mols = molecules(table.names, table.smiles, drugs)
-        references = {normalise(name): i for i, name in enumerate(metadata["reference_drugs"])}
-        own = np.array([references.get(normalise(name), -1) for name in table.names])
         drug_input = drug_tensors(morgan_fingerprints(mols, n_bits=metadata["fingerprint_bits"]),
-                                  molecular_graphs(mols), network.neighbour_encoder.fingerprints.numpy(), own, device)
+                                  molecular_graphs(mols), device)
         if wanted:
             cell_at = _positions(cells, wanted[0], pairs, "cell lines", "--omics")
             drug_at = _positions(table.names, wanted[1], pairs, "drugs", str(drugs))

@@ -18,7 +18,7 @@ KIND = "drug-response"  # the "kind" of a drug-response model's metadata
 
 DRUG_ENCODERS = ("fingerprint", "graph", "both")
 DEFAULT_HYPERPARAMETERS = {"hidden": 512, "embedding": 128, "head_hidden": 256, "dropout": 0.3,
-                           "input_dropout": 0.2, "graph_hidden": 64, "graph_layers": 3, "neighbours": 5}
+                           "input_dropout": 0.2, "graph_hidden": 64, "graph_layers": 3}
 
 
 def _mlp(inputs, hidden, outputs, dropout, input_dropout=0.0):
@@ -51,26 +51,6 @@ class GraphEncoder(nn.Module):
         return self.out(torch.cat([mean, maximum], dim=1))
 
 
-class NeighbourEncoder(nn.Module):
-    """A drug as the similarity-weighted mean of the learned embeddings of its most similar training drugs
-    (Tanimoto), itself left out: every drug, new or not, is encoded the way a new drug is, so the encoding
-    learned in training is the one that generalises. The training drugs' fingerprints are kept with the model
-    for predicting new drugs."""
-
-    def __init__(self, references, fingerprint_bits, embedding, neighbours):
-        super().__init__()
-        self.register_buffer("fingerprints", torch.zeros(references, fingerprint_bits, dtype=torch.uint8))
-        self.embeddings = nn.Parameter(torch.randn(references, embedding) * 0.1)
-        self.neighbours = max(1, min(neighbours, references - 1))
-
-    def forward(self, similarity):
-        """`similarity`: drugs x training drugs, -1 where a drug meets itself."""
-        nearest = similarity.topk(self.neighbours, dim=1)
-        weights = nearest.values.clamp(min=1e-3)
-        weights = weights / weights.sum(1, keepdim=True)
-        return (weights.unsqueeze(2) * self.embeddings[nearest.indices]).sum(1)
-
-
 class PairHead(nn.Module):
     """An MLP over (cell, drug, cell * drug) for every pair. Its first layer is split into its three blocks so
     that the cell and drug blocks are computed once per cell and per drug, not once per pair."""
@@ -89,21 +69,19 @@ class PairHead(nn.Module):
 
 
 class DrugResponseNet(nn.Module):
-    def __init__(self, cell_features, fingerprint_bits, references, drug_encoder, hidden, embedding, head_hidden,
-                 dropout, input_dropout, graph_hidden, graph_layers, neighbours):
+    def __init__(self, cell_features, fingerprint_bits, drug_encoder, hidden, embedding, head_hidden, dropout,
+                 input_dropout, graph_hidden, graph_layers):
         super().__init__()
         self.cell_encoder = _mlp(cell_features, hidden, embedding, dropout, input_dropout)
         self.fingerprint_encoder = (_mlp(fingerprint_bits, hidden, embedding, dropout, input_dropout)
                                     if drug_encoder in ("fingerprint", "both") else None)
         self.graph_encoder = (GraphEncoder(graph_hidden, graph_layers, embedding)
                               if drug_encoder in ("graph", "both") else None)
-        self.neighbour_encoder = NeighbourEncoder(references, fingerprint_bits, embedding, neighbours)
         self.head = PairHead(embedding, head_hidden, dropout)
 
     def encode_drugs(self, drugs):
-        """Drug embeddings from a dict of tensors: fingerprints, similarity to the training drugs, and atoms,
-        edges, molecule for the graph."""
-        parts = [self.neighbour_encoder(drugs["similarity"])]
+        """Drug embeddings from a dict of tensors: fingerprints, and atoms, edges, molecule for the graph."""
+        parts = []
         if self.fingerprint_encoder is not None:
             parts.append(self.fingerprint_encoder(drugs["fingerprints"]))
         if self.graph_encoder is not None:
@@ -116,14 +94,12 @@ class DrugResponseNet(nn.Module):
         return self.head(self.cell_encoder(cells), self.encode_drugs(drugs))
 
 
-def build_drug_model(cell_features, fingerprint_bits, references, drug_encoder, hyperparameters):
-    """The network for `cell_features` omics features, fingerprints of `fingerprint_bits` and `references`
-    training drugs."""
+def build_drug_model(cell_features, fingerprint_bits, drug_encoder, hyperparameters):
     unknown = set(hyperparameters) - set(DEFAULT_HYPERPARAMETERS)
     if unknown:
         raise ValueError(f"unknown hyperparameters {', '.join(sorted(unknown))}")
     chosen = {**DEFAULT_HYPERPARAMETERS, **hyperparameters}
-    return DrugResponseNet(cell_features, fingerprint_bits, references, drug_encoder, **chosen), chosen
+    return DrugResponseNet(cell_features, fingerprint_bits, drug_encoder, **chosen), chosen
 
 
 def load_drug_model(path):
@@ -132,7 +108,7 @@ def load_drug_model(path):
     if metadata.get("kind") != KIND:
         raise InputError(f"{path}: not a drug-response model; train one with genotools-drug-response train")
     model, _ = build_drug_model(sum(len(o["features"]) for o in metadata["omics"]), metadata["fingerprint_bits"],
-                                len(metadata["reference_drugs"]), metadata["drug_encoder"], metadata["hyperparameters"])
+                                metadata["drug_encoder"], metadata["hyperparameters"])
     try:
         model.load_state_dict(load_file(str(path)))
     except RuntimeError as error:

@@ -21,7 +21,6 @@ import numpy as np
 import torch
 
 from genotools.checkpoint import load_training_state, save_training_state
-from genotools.drugs.chemistry import tanimoto
 from genotools.drugs.model import build_drug_model
 from genotools.drugs.preprocessing import fit_preprocessing
 from genotools.drugs.splits import hold_out, train_test
@@ -52,7 +51,6 @@ class FinalModel:
     preprocessing: object  # the Preprocessing fitted on every training cell line
     target_mean: float
     target_std: float
-    reference_drugs: list  # the training drugs a drug's neighbours are chosen from
 
 
 @dataclass
@@ -62,14 +60,9 @@ class CrossValidation:
     final: FinalModel
 
 
-def drug_tensors(fingerprints, graphs, references, own, device):
-    """The network's drug input: fingerprints, Tanimoto similarity to `references` (the training drugs'
-    fingerprints; -1 where drug i is reference own[i], -1 for none), and the molecular graphs."""
-    similarity = tanimoto(fingerprints, references)
-    itself = np.flatnonzero(own >= 0)
-    similarity[itself, own[itself]] = -1.0
+def drug_tensors(fingerprints, graphs, device):
+    """The network's drug input: fingerprints and the molecular graphs."""
     return {"fingerprints": torch.from_numpy(fingerprints).float().to(device),
-            "similarity": torch.from_numpy(similarity).float().to(device),
             "atoms": torch.from_numpy(graphs.atoms).to(device), "edges": torch.from_numpy(graphs.edges).to(device),
             "molecule": torch.from_numpy(graphs.molecule).to(device)}
 
@@ -109,6 +102,7 @@ def cross_validate(dataset, fingerprints, graphs, folds, config, device, checkpo
     """Out-of-fold predictions for every measurement of `dataset` (folds: the fold of each), then the final model
     trained on them all."""
     progress = progress or _Silent()
+    drugs = drug_tensors(fingerprints, graphs, device)
     config_record = dataclasses.asdict(config)
     predictions = np.full(len(dataset.values), np.nan)
     state = {"run": 0, "runs": []}
@@ -136,18 +130,18 @@ def cross_validate(dataset, fingerprints, graphs, folds, config, device, checkpo
                                 {**run_state, "config": config_record, "run": run, "runs": state["runs"]},
                                 extra={"predictions": torch.from_numpy(predictions)})
 
-        result = _train_run(dataset, fingerprints, graphs, train, run, config, device, save,
+        result = _train_run(dataset, drugs, train, run, config, device, save,
                             resumed if resumed and resumed.progress["run"] == run else None, progress)
         resumed = None
         if fold is not None:
-            scaled = predict_matrix(result.model, result.preprocessing.transform(dataset.omics), result.drugs,
-                                    device, config.batch_size, config.precision)
+            scaled = predict_matrix(result.model, result.preprocessing.transform(dataset.omics), drugs, device,
+                                    config.batch_size, config.precision)
             predictions[test] = (scaled[dataset.cell_index[test], dataset.drug_index[test]] * result.target_std
                                  + result.target_mean)
         state["runs"].append({"run": name, "best_epoch": result.best_epoch, "history": result.history})
         state["run"] = run + 1
     final = FinalModel(result.model, result.hyperparameters, result.preprocessing, result.target_mean,
-                       result.target_std, [dataset.drugs[i] for i in result.references])
+                       result.target_std)
     return CrossValidation(predictions=predictions, runs=state["runs"], final=final)
 
 
@@ -160,16 +154,10 @@ class _RunResult:
     target_std: float
     best_epoch: int
     history: list
-    references: np.ndarray  # the drugs the run trained on
-    drugs: dict  # the network's drug input in this run
 
 
-def _train_run(dataset, fingerprints, graphs, train, run, config, device, save, resumed, progress):
+def _train_run(dataset, drugs, train, run, config, device, save, resumed, progress):
     fit_rows, valid_rows = hold_out(dataset, train, config.split, seed=config.seed + run)
-    references = np.unique(dataset.drug_index[fit_rows])
-    own = np.full(len(dataset.drugs), -1)
-    own[references] = np.arange(len(references))
-    drugs = drug_tensors(fingerprints, graphs, fingerprints[references], own, device)
     preprocessing = fit_preprocessing(dataset.omics, np.unique(dataset.cell_index[train]), config.features)
     cells = torch.from_numpy(preprocessing.transform(dataset.omics)).to(device)
     mean, std = float(dataset.values[fit_rows].mean()), float(dataset.values[fit_rows].std()) or 1.0
@@ -179,9 +167,8 @@ def _train_run(dataset, fingerprints, graphs, train, run, config, device, save, 
     valid_cells = torch.from_numpy(np.unique(dataset.cell_index[valid_rows])).to(device)
 
     seed_everything(config.seed * 1009 + run)
-    model, hyperparameters = build_drug_model(cells.shape[1], fingerprints.shape[1], len(references),
-                                              config.drug_encoder, config.hyperparameters)
-    model.neighbour_encoder.fingerprints.copy_(torch.from_numpy(fingerprints[references]))
+    model, hyperparameters = build_drug_model(cells.shape[1], drugs["fingerprints"].shape[1], config.drug_encoder,
+                                              config.hyperparameters)
     model.to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     scaler = torch.amp.GradScaler(device.type, enabled=config.precision == "fp16")
@@ -227,4 +214,4 @@ def _train_run(dataset, fingerprints, graphs, train, run, config, device, save, 
 
     model.load_state_dict(best_state)
     return _RunResult(model.eval(), hyperparameters, preprocessing, mean, std, run_state["best_epoch"],
-                      run_state["history"], references, drugs)
+                      run_state["history"])
