@@ -17,7 +17,7 @@ from genotools import __version__
 from genotools.checkpoint import save_model
 from genotools.drugs.baselines import out_of_fold, per_drug_mean, per_drug_ridge, tanimoto_neighbours
 from genotools.drugs.chemistry import molecular_graphs, molecules, morgan_fingerprints, tanimoto
-from genotools.drugs.model import DRUG_ENCODERS, KIND, load_drug_model
+from genotools.drugs.model import DEFAULT_HYPERPARAMETERS, DRUG_ENCODERS, KIND, load_drug_model
 from genotools.drugs.preprocessing import Preprocessing, Standardiser, log_transform
 from genotools.drugs.splits import SPLITS, assign_folds
 from genotools.drugs.tables import (DUPLICATE_RULES, ORIENTATIONS, Omics, match, normalise, read_drugs, read_omics,
@@ -156,10 +156,11 @@ def train(
         metadata = {
             "kind": KIND,
             "drug_encoder": drug_encoder,
-            "hyperparameters": result.final.hyperparameters,
+            "hyperparameters": DEFAULT_HYPERPARAMETERS,
             "fingerprint_bits": FINGERPRINT_BITS,
             "omics": [{"source": Path(matrix.path).name,
-                       "features": [matrix.features[i] for i in standardiser.selected], "mean": standardiser.mean.tolist(), "scale": standardiser.scale.tolist()}
+                       "features": [matrix.features[i] for i in standardiser.selected],
+                       "mean": standardiser.mean.tolist(), "scale": standardiser.scale.tolist()}
                       for matrix, standardiser in zip(matrices, result.final.preprocessing.standardisers)],
             "log": log,
             "target_mean": result.final.target_mean,

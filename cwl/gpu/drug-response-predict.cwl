@@ -45,7 +45,7 @@ inputs:
       inputBinding: {prefix: --omics}
     format: edam:format_3475
     label: Omics matrices
-    doc: The omics matrices of the cell lines to predict, the same kinds and order as in training.
+    doc: 'The omics matrices of the cell lines to predict: the kinds the model was trained on, in any order.'
     inputBinding: {}
   drugs:
     type: File

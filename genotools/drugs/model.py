@@ -94,12 +94,8 @@ class DrugResponseNet(nn.Module):
         return self.head(self.cell_encoder(cells), self.encode_drugs(drugs))
 
 
-def build_drug_model(cell_features, fingerprint_bits, drug_encoder, hyperparameters):
-    unknown = set(hyperparameters) - set(DEFAULT_HYPERPARAMETERS)
-    if unknown:
-        raise ValueError(f"unknown hyperparameters {', '.join(sorted(unknown))}")
-    chosen = {**DEFAULT_HYPERPARAMETERS, **hyperparameters}
-    return DrugResponseNet(cell_features, fingerprint_bits, drug_encoder, **chosen), chosen
+def build_drug_model(cell_features, fingerprint_bits, drug_encoder, hyperparameters=DEFAULT_HYPERPARAMETERS):
+    return DrugResponseNet(cell_features, fingerprint_bits, drug_encoder, **hyperparameters)
 
 
 def load_drug_model(path):
@@ -107,8 +103,8 @@ def load_drug_model(path):
     metadata = read_metadata(path)
     if metadata.get("kind") != KIND:
         raise InputError(f"{path}: not a drug-response model; train one with genotools-drug-response train")
-    model, _ = build_drug_model(sum(len(o["features"]) for o in metadata["omics"]), metadata["fingerprint_bits"],
-                                metadata["drug_encoder"], metadata["hyperparameters"])
+    model = build_drug_model(sum(len(o["features"]) for o in metadata["omics"]), metadata["fingerprint_bits"],
+                             metadata["drug_encoder"], metadata["hyperparameters"])
     try:
         model.load_state_dict(load_file(str(path)))
     except RuntimeError as error:

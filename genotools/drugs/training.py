@@ -34,7 +34,6 @@ class DrugTrainConfig:
     folds: int = 5
     features: int = 2000
     drug_encoder: str = "both"
-    hyperparameters: dict = dataclasses.field(default_factory=dict)
     epochs: int = 100
     batch_size: int = 128
     lr: float = 1e-3
@@ -47,7 +46,6 @@ class DrugTrainConfig:
 @dataclass
 class FinalModel:
     model: torch.nn.Module
-    hyperparameters: dict
     preprocessing: object  # the Preprocessing fitted on every training cell line
     target_mean: float
     target_std: float
@@ -140,15 +138,13 @@ def cross_validate(dataset, fingerprints, graphs, folds, config, device, checkpo
                                  + result.target_mean)
         state["runs"].append({"run": name, "best_epoch": result.best_epoch, "history": result.history})
         state["run"] = run + 1
-    final = FinalModel(result.model, result.hyperparameters, result.preprocessing, result.target_mean,
-                       result.target_std)
+    final = FinalModel(result.model, result.preprocessing, result.target_mean, result.target_std)
     return CrossValidation(predictions=predictions, runs=state["runs"], final=final)
 
 
 @dataclass
 class _RunResult:
     model: torch.nn.Module
-    hyperparameters: dict
     preprocessing: object
     target_mean: float
     target_std: float
@@ -167,8 +163,7 @@ def _train_run(dataset, drugs, train, run, config, device, save, resumed, progre
     valid_cells = torch.from_numpy(np.unique(dataset.cell_index[valid_rows])).to(device)
 
     seed_everything(config.seed * 1009 + run)
-    model, hyperparameters = build_drug_model(cells.shape[1], drugs["fingerprints"].shape[1], config.drug_encoder,
-                                              config.hyperparameters)
+    model = build_drug_model(cells.shape[1], drugs["fingerprints"].shape[1], config.drug_encoder)
     model.to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     scaler = torch.amp.GradScaler(device.type, enabled=config.precision == "fp16")
@@ -213,5 +208,5 @@ def _train_run(dataset, drugs, train, run, config, device, save, resumed, progre
         progress.end_epoch(record)
 
     model.load_state_dict(best_state)
-    return _RunResult(model.eval(), hyperparameters, preprocessing, mean, std, run_state["best_epoch"],
+    return _RunResult(model.eval(), preprocessing, mean, std, run_state["best_epoch"],
                       run_state["history"])
