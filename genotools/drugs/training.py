@@ -44,18 +44,20 @@ class DrugTrainConfig:
 
 
 @dataclass
-class FinalModel:
+class TrainedRun:
     model: torch.nn.Module
-    preprocessing: object  # the Preprocessing fitted on every training cell line
+    preprocessing: object  # the Preprocessing fitted on the run's training cell lines
     target_mean: float
     target_std: float
+    best_epoch: int
+    history: list
 
 
 @dataclass
 class CrossValidation:
     predictions: np.ndarray  # out-of-fold prediction of every measurement
     runs: list  # {run, best_epoch, history} per fold, then the final run
-    final: FinalModel
+    final: TrainedRun  # the final run, on every measurement: the model to save
 
 
 def drug_tensors(fingerprints, graphs, device):
@@ -138,18 +140,7 @@ def cross_validate(dataset, fingerprints, graphs, folds, config, device, checkpo
                                  + result.target_mean)
         state["runs"].append({"run": name, "best_epoch": result.best_epoch, "history": result.history})
         state["run"] = run + 1
-    final = FinalModel(result.model, result.preprocessing, result.target_mean, result.target_std)
-    return CrossValidation(predictions=predictions, runs=state["runs"], final=final)
-
-
-@dataclass
-class _RunResult:
-    model: torch.nn.Module
-    preprocessing: object
-    target_mean: float
-    target_std: float
-    best_epoch: int
-    history: list
+    return CrossValidation(predictions=predictions, runs=state["runs"], final=result)
 
 
 def _train_run(dataset, drugs, train, run, config, device, save, resumed, progress):
@@ -208,5 +199,5 @@ def _train_run(dataset, drugs, train, run, config, device, save, resumed, progre
         progress.end_epoch(record)
 
     model.load_state_dict(best_state)
-    return _RunResult(model.eval(), preprocessing, mean, std, run_state["best_epoch"],
+    return TrainedRun(model.eval(), preprocessing, mean, std, run_state["best_epoch"],
                       run_state["history"])
