@@ -45,7 +45,6 @@ class Graphs:
     atoms: np.ndarray  # atoms x ATOM_FEATURES, float32
     edges: np.ndarray  # 2 x directed edges (source, target), int64
     molecule: np.ndarray  # atoms, int64
-    count: int  # molecules
 
 
 def _one_hot(value, values):
@@ -71,7 +70,7 @@ def molecular_graphs(mols):
         offset += mol.GetNumAtoms()
     return Graphs(atoms=np.array(atoms, dtype=np.float32).reshape(-1, ATOM_FEATURES),
                   edges=np.array(edges, dtype=np.int64).reshape(-1, 2).T.copy(),
-                  molecule=np.array(molecule, dtype=np.int64), count=len(mols))
+                  molecule=np.array(molecule, dtype=np.int64))
 
 
 def tanimoto(a, b):
