@@ -1,9 +1,11 @@
 """What the tests share: where test-data lives, and running a tool through its real Typer app."""
 
+import json
 import sys
 from pathlib import Path
 
 import torch
+from safetensors.torch import safe_open
 from typer.testing import CliRunner
 
 from genotools.tools import drug_response, encode, interpret, predict, score_variants, simulate, train
@@ -34,3 +36,12 @@ def error_line(result):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     return lines[0]
+
+
+def checkpoint_progress(path, key):
+    """`key` of the progress a training checkpoint records (0 while the file is missing or being written)."""
+    try:
+        with safe_open(str(path), "pt") as handle:
+            return json.loads(handle.metadata()["genotools"])[key]
+    except Exception:
+        return 0

@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from safetensors.torch import load_file, safe_open
+from safetensors.torch import load_file
 
 from genotools.checkpoint import read_metadata
-from helpers import TEST_DATA, error_line, run_tool, script
+from helpers import TEST_DATA, checkpoint_progress, error_line, run_tool, script
 
 RESPONSE, EXPRESSION, DRUGS = (TEST_DATA / name for name in ("response.tsv", "expression.tsv", "drugs.tsv"))
 QUICK = ["--folds", 2, "--features", 50, "--epochs", 3, "--batch-size", 16, "--threads", 1, "--device", "cpu"]
@@ -116,12 +116,6 @@ def test_preprocessing_and_scaling_come_from_training_data_only(tmp_path):
     assert not np.array_equal(original["predicted"], changed["predicted"])  # the other fold did see the change
 
 
-def _checkpoint_run(path):
-    try:
-        with safe_open(str(path), "pt") as handle:
-            return json.loads(handle.metadata()["genotools"])["run"]
-    except Exception:
-        return 0
 
 
 def test_a_killed_cross_validation_resumes_to_the_same_results(tmp_path):
@@ -132,7 +126,7 @@ def test_a_killed_cross_validation_resumes_to_the_same_results(tmp_path):
     process = subprocess.Popen([script("genotools-drug-response"), "train", *map(str, options), "--output",
                                 str(killed)], stderr=subprocess.PIPE)
     deadline = time.time() + 300
-    while _checkpoint_run(checkpoint) < 1 and process.poll() is None and time.time() < deadline:
+    while checkpoint_progress(checkpoint, "run") < 1 and process.poll() is None and time.time() < deadline:
         time.sleep(0.02)
     assert process.poll() is None, "training ended before it could be killed: " + process.stderr.read().decode()
     os.kill(process.pid, signal.SIGKILL)

@@ -7,11 +7,10 @@ import time
 
 import pytest
 import torch
-from safetensors import safe_open
 from safetensors.torch import load_file
 
 from genotools.checkpoint import read_metadata
-from helpers import DEVICES, SMALL_MODEL, error_line, run_tool, script
+from helpers import DEVICES, SMALL_MODEL, checkpoint_progress, error_line, run_tool, script
 
 
 def train(*args, expect=0):
@@ -58,12 +57,6 @@ def test_bf16_training_runs_on_the_gpu(encoded, tmp_path):
     assert read_metadata(tmp_path / "m.safetensors")["training"]["precision"] == "bf16"
 
 
-def _checkpoint_epoch(path):
-    try:
-        with safe_open(str(path), "pt") as handle:
-            return json.loads(handle.metadata()["genotools"])["epoch"]
-    except Exception:
-        return 0
 
 
 def test_a_killed_run_resumes_to_the_same_model_as_an_unbroken_run(encoded, tmp_path):
@@ -76,12 +69,12 @@ def test_a_killed_run_resumes_to_the_same_model_as_an_unbroken_run(encoded, tmp_
     command = [script("genotools-train"), *map(str, options), "--output", str(killed)]
     process = subprocess.Popen(command, stderr=subprocess.PIPE)
     deadline = time.time() + 300
-    while _checkpoint_epoch(checkpoint) < 1 and process.poll() is None and time.time() < deadline:
+    while checkpoint_progress(checkpoint, "epoch") < 1 and process.poll() is None and time.time() < deadline:
         time.sleep(0.05)
     assert process.poll() is None, "training ended before it could be killed: " + process.stderr.read().decode()
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
-    assert not killed.exists() and 1 <= _checkpoint_epoch(checkpoint) < 4
+    assert not killed.exists() and 1 <= checkpoint_progress(checkpoint, "epoch") < 4
 
     train(*options, "--output", killed, "--resume", checkpoint)
     unbroken, resumed = load_file(tmp_path / "unbroken.safetensors"), load_file(killed)

@@ -3,6 +3,7 @@
 import contextlib
 import inspect
 import sys
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -105,6 +106,13 @@ def one_task(task, task_names, purpose=""):
     if task not in task_names:
         raise InputError(f"--task {task!r} is not a task of the model ({', '.join(task_names)})")
     return task
+
+
+def beside(output, suffix):
+    """The default path of a file written beside the model `output`: its name without .safetensors, plus
+    `suffix` (e.g. ".metrics.json")."""
+    stem = output.with_suffix("") if output.suffix == ".safetensors" else output
+    return Path(f"{stem}{suffix}")
 
 
 def say(quiet, message):

@@ -30,7 +30,7 @@ from genotools.metrics import grouped_metrics
 from genotools.report import plot_drug_response
 from genotools.runtime import configure, resolve_device
 
-from .common import (Debug, Device, Precision, Quiet, Seed, Threads, Version, existing_file, group_app,
+from .common import (Debug, Device, Precision, Quiet, Seed, Threads, Version, beside, existing_file, group_app,
                      progress_bar, reported_errors, say, stderr)
 
 FINGERPRINT_BITS = 2048
@@ -113,12 +113,11 @@ def train(
                                      ("--duplicates", duplicates, DUPLICATE_RULES)):
             if value not in choices:
                 raise InputError(f"{flag} {value!r}: choose {', '.join(choices)}")
-        stem = output.with_suffix("") if output.suffix == ".safetensors" else output
-        checkpoint = checkpoint or Path(f"{stem}.checkpoint.safetensors")
-        metrics = metrics or Path(f"{stem}.metrics.json")
-        fold_table = fold_table or Path(f"{stem}.folds.tsv")
-        predictions = predictions or Path(f"{stem}.cv_predictions.tsv")
-        plot = plot or Path(f"{stem}.cv.png")
+        checkpoint = checkpoint or beside(output, ".checkpoint.safetensors")
+        metrics = metrics or beside(output, ".metrics.json")
+        fold_table = fold_table or beside(output, ".folds.tsv")
+        predictions = predictions or beside(output, ".cv_predictions.tsv")
+        plot = plot or beside(output, ".cv.png")
 
         measured = read_response(response, cell_column, drug_column, value_column, duplicates)
         kept = set(read_lines(feature_list, "feature list")) if feature_list else None

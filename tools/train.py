@@ -23,7 +23,7 @@ from genotools.report import plot_learning_curves
 from genotools.runtime import configure, resolve_device
 from genotools.training import SPLITS, TrainConfig, fit
 
-from .common import (Debug, Device, Precision, Quiet, Seed, Threads, Version, existing_file, progress_bar,
+from .common import (Debug, Device, Precision, Quiet, Seed, Threads, Version, beside, existing_file, progress_bar,
                      reported_errors, say, single_command_app, stderr)
 
 DEFAULTS = TrainConfig()
@@ -114,10 +114,9 @@ def train(
     with reported_errors("genotools-train", debug):
         configure(threads, seed)
         device = resolve_device(device)
-        stem = output.with_suffix("") if output.suffix == ".safetensors" else output
-        checkpoint = checkpoint or Path(f"{stem}.checkpoint.safetensors")
-        metrics = metrics or Path(f"{stem}.metrics.json")
-        plot = plot or Path(f"{stem}.learning_curves.png")
+        checkpoint = checkpoint or beside(output, ".checkpoint.safetensors")
+        metrics = metrics or beside(output, ".metrics.json")
+        plot = plot or beside(output, ".learning_curves.png")
         config = TrainConfig(arch=arch, hyperparameters=_parse_params(param), epochs=epochs, batch_size=batch_size,
                              lr=lr, patience=patience, precision=precision, reverse_complement=reverse_complement,
                              seed=seed, valid_chroms=_chroms(valid_chroms), test_chroms=_chroms(test_chroms))
