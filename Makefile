@@ -33,7 +33,7 @@ demo: $(INSTALLED)
 		--vcf test-data/variants.vcf --task ap1_bound --method gradient-input --output $(DEMO)/variants.attributions.tsv \
 		--logos $(DEMO)/variants.logos --max-logos 10
 	$(BIN)/genotools-drug-response train --response test-data/response.tsv --omics test-data/expression.tsv \
-		--drugs test-data/drugs.tsv --split cell-blind --batch-size 16 --output $(DEMO)/drug_response.safetensors
+		--drugs test-data/drugs.tsv --split drug-blind --batch-size 16 --output $(DEMO)/drug_response.safetensors
 	$(BIN)/genotools-drug-response predict --model $(DEMO)/drug_response.safetensors \
 		--omics test-data/expression.tsv --drugs test-data/drugs.tsv --output $(DEMO)/drug_response.predictions.tsv
 	@$(BIN)/python -c 'import json; m = json.load(open("$(DEMO)/model.metrics.json"))["test"]; \
@@ -58,7 +58,8 @@ test-data: $(INSTALLED)
 		--checkpoint results/small.checkpoint.safetensors --metrics results/small.metrics.json \
 		--plot results/small.learning_curves.png
 	$(BIN)/genotools-drug-response train --response test-data/response.tsv --omics test-data/expression.tsv \
-		--drugs test-data/drugs.tsv --folds 2 --features 50 --epochs 2 --threads 1 --device cpu --quiet \
+		--drugs test-data/drugs.tsv --split drug-blind --folds 2 --features 50 --epochs 2 --ensemble 2 --threads 1 \
+		--device cpu --quiet \
 		--output test-data/drug_response.safetensors --checkpoint results/drug_response.checkpoint.safetensors \
 		--metrics results/drug_response.metrics.json --fold-table results/drug_response.folds.tsv \
 		--predictions results/drug_response.cv_predictions.tsv --plot results/drug_response.cv.png

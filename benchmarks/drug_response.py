@@ -23,6 +23,7 @@ from threadpoolctl import threadpool_limits
 
 from genotools.drugs.baselines import out_of_fold, per_drug_mean, per_drug_ridge, tanimoto_neighbours
 from genotools.drugs.chemistry import molecular_graphs, molecules, morgan_fingerprints, tanimoto
+from genotools.drugs.model import default_drug_encoder
 from genotools.drugs.splits import assign_folds
 from genotools.drugs.tables import Drugs, Omics, match, read_response, summarise
 from genotools.drugs.training import DrugTrainConfig, cross_validate
@@ -101,7 +102,8 @@ def main():
 
 def model_predictions(dataset, fingerprints, graphs, folds, split, args):
     """The out-of-fold predictions of genotools-drug-response train with its default options."""
-    config = DrugTrainConfig(split=split, folds=args.folds, features=args.genes, seed=args.seed)
+    config = DrugTrainConfig(split=split, folds=args.folds, features=args.genes,
+                             drug_encoder=default_drug_encoder(split), seed=args.seed)
     with tempfile.TemporaryDirectory() as scratch:
         result = cross_validate(dataset, fingerprints, graphs, folds, config, torch.device("cpu"),
                                 f"{scratch}/checkpoint.safetensors")

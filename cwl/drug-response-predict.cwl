@@ -4,7 +4,8 @@ class: CommandLineTool
 label: Predict drug response of cell lines to drugs with a trained model
 doc: |
   Predict the response of cell lines to drugs with a model from genotools-drug-response train: the
-  omics go through the preprocessing saved in the model, and a drug may be one it never saw.
+  omics go through the preprocessing saved in the model. A model trained on a drug-blind split predicts new
+  drugs; one trained on a random or cell-blind split, the drugs it was trained on.
 
   Example:
 

@@ -17,7 +17,8 @@ from genotools.checkpoint import read_metadata
 from helpers import TEST_DATA, checkpoint_progress, error_line, run_tool, script
 
 RESPONSE, EXPRESSION, DRUGS = (TEST_DATA / name for name in ("response.tsv", "expression.tsv", "drugs.tsv"))
-QUICK = ["--folds", 2, "--features", 50, "--epochs", 3, "--batch-size", 16, "--threads", 1, "--device", "cpu"]
+QUICK = ["--folds", 2, "--features", 50, "--epochs", 3, "--batch-size", 16, "--ensemble", 2, "--threads", 1,
+         "--device", "cpu"]
 
 
 def drug_response(*args, expect=0):
@@ -47,7 +48,9 @@ def test_train_writes_the_model_and_an_honest_cross_validation(trained):
     report = json.loads(model.with_name("model.metrics.json").read_text())
     assert (report["split"], report["folds"], report["cell_lines"], report["drugs"]) == ("cell-blind", 2, 97, 24)
     assert set(report["baselines"]) == {"per_drug_mean", "per_drug_ridge"}
-    assert [run["run"] for run in report["runs"]] == ["fold 1/2", "fold 2/2", "final model"]
+    assert [run["run"] for run in report["runs"]] == [f"{part}, network {n}/2" for part in ("fold 1/2", "fold 2/2",
+                                                                                          "final model")
+                                                      for n in (1, 2)]
     for metrics in [report["model"], *report["baselines"].values()]:
         assert metrics["overall"]["n"] == report["measurements"] and metrics["mean_per_group"]["groups"] == 24
 
@@ -64,31 +67,50 @@ def test_train_writes_the_model_and_an_honest_cross_validation(trained):
     metadata = read_metadata(model)
     assert metadata["kind"] == "drug-response" and metadata["drug_encoder"] == "both"
     assert [len(o["features"]) for o in metadata["omics"]] == [50]
+    assert metadata["references"] == [0, 0] and len(metadata["target"]["drugs"]) == 24  # scaled per drug
 
 
-def test_predict_scores_every_cell_line_with_every_drug_even_one_never_screened(trained, tmp_path):
+def screened_drugs(tmp_path):
+    """The bundled drug table without Pteridox-5, the drug no cell line was screened with."""
+    drugs = pd.read_csv(DRUGS, sep="\t")
+    drugs[drugs["drug"] != "Pteridox-5"].to_csv(tmp_path / "screened.tsv", sep="\t", index=False)
+    return tmp_path / "screened.tsv"
+
+
+def test_predict_scores_every_cell_line_with_every_drug(trained, tmp_path):
     model, _ = trained
-    predict(model, tmp_path / "all.tsv")
+    predict(model, tmp_path / "all.tsv", drugs=screened_drugs(tmp_path))
     table = pd.read_csv(tmp_path / "all.tsv", sep="\t")
     assert list(table.columns) == ["cell_line", "drug", "predicted"]
-    assert len(table) == 99 * 25 and table["predicted"].notna().all()  # all profiled cell lines x all drugs
-    assert "Pteridox-5" in set(table["drug"])
+    assert len(table) == 99 * 24 and table["predicted"].notna().all()  # all profiled cell lines x all drugs
 
     pairs = tmp_path / "pairs.csv"
-    pairs.write_text("Cell line,Compound\nNCI-H309,Anilinib-2\nncih309,pteridox-5\n")
+    pairs.write_text("Cell line,Compound\nNCI-H309,Anilinib-2\nncih309,anilinib-1\n")
     predict(model, tmp_path / "pairs.tsv", "--pairs", pairs)
     chosen = pd.read_csv(tmp_path / "pairs.tsv", sep="\t")
     assert list(chosen["cell_line"]) == ["NCI-H309", "ncih309"]  # spelt as the user asked
     expected = table.set_index(["cell_line", "drug"])["predicted"]
-    assert np.allclose(chosen["predicted"], [expected["NCIH309", "Anilinib-2"], expected["NCIH309", "Pteridox-5"]])
+    assert np.allclose(chosen["predicted"], [expected["NCIH309", "Anilinib-2"], expected["NCIH309", "Anilinib-1"]])
+
+
+def test_a_drug_blind_model_predicts_new_drugs_from_their_similarity_to_the_training_drugs(tmp_path):
+    train(tmp_path, "--split", "drug-blind", "--quiet", drugs=screened_drugs(tmp_path))
+    metadata = read_metadata(tmp_path / "model.safetensors")
+    assert metadata["drug_encoder"] == "similarity" and "drugs" not in metadata["target"]
+    assert all(0 < references < 24 for references in metadata["references"])  # early-stopping drugs left out
+    predict(tmp_path / "model.safetensors", tmp_path / "new.tsv")
+    table = pd.read_csv(tmp_path / "new.tsv", sep="\t")
+    new = table.loc[table["drug"] == "Pteridox-5", "predicted"]
+    assert len(new) == 99 and new.notna().all() and new.std() > 0  # it differs between cell lines
 
 
 def test_predict_takes_the_omics_in_either_orientation_and_any_feature_order(trained, tmp_path):
     model, _ = trained
     expression = pd.read_csv(EXPRESSION, sep="\t", index_col=0)
     expression.T.iloc[:, ::-1].to_csv(tmp_path / "transposed.csv")  # cell lines as rows, genes reversed
-    predict(model, tmp_path / "original.tsv")
-    predict(model, tmp_path / "transposed.tsv", omics=tmp_path / "transposed.csv")
+    drugs = screened_drugs(tmp_path)
+    predict(model, tmp_path / "original.tsv", drugs=drugs)
+    predict(model, tmp_path / "transposed.tsv", omics=tmp_path / "transposed.csv", drugs=drugs)
     original, transposed = (pd.read_csv(tmp_path / f"{name}.tsv", sep="\t") for name in ("original", "transposed"))
     assert np.allclose(original["predicted"], transposed["predicted"], atol=1e-4)
 
@@ -126,7 +148,8 @@ def test_a_killed_cross_validation_resumes_to_the_same_results(tmp_path):
     process = subprocess.Popen([script("genotools-drug-response"), "train", *map(str, options), "--output",
                                 str(killed)], stderr=subprocess.PIPE)
     deadline = time.time() + 300
-    while checkpoint_progress(checkpoint, "run") < 1 and process.poll() is None and time.time() < deadline:
+    # killed in the final model's second network: the first, and the out-of-fold predictions, must come back
+    while checkpoint_progress(checkpoint, "run") < 5 and process.poll() is None and time.time() < deadline:
         time.sleep(0.02)
     assert process.poll() is None, "training ended before it could be killed: " + process.stderr.read().decode()
     os.kill(process.pid, signal.SIGKILL)
@@ -147,7 +170,7 @@ def test_a_killed_cross_validation_resumes_to_the_same_results(tmp_path):
 @pytest.mark.parametrize("split, baselines", [("drug-blind", ["tanimoto_neighbours"]),
                                               ("random", ["per_drug_mean", "per_drug_ridge"])])
 def test_every_split_is_evaluated_beside_its_baselines(tmp_path, split, baselines):
-    train(tmp_path, "--split", split, "--drug-encoder", "graph", "--epochs", 1, "--quiet")
+    train(tmp_path, "--split", split, "--epochs", 1, "--quiet")
     report = json.loads((tmp_path / "model.metrics.json").read_text())
     assert report["split"] == split and list(report["baselines"]) == baselines
     predictions = pd.read_csv(tmp_path / "model.cv_predictions.tsv", sep="\t")
@@ -188,7 +211,7 @@ def test_bad_tables_get_one_line_and_leave_no_output(tmp_path, table, content, m
 
 @pytest.mark.parametrize("args, message", [
     (["--split", "leave-one-out"], "--split 'leave-one-out': choose random, cell-blind, drug-blind"),
-    (["--drug-encoder", "transformer"], "--drug-encoder 'transformer': choose fingerprint, graph, both"),
+    (["--drug-encoder", "transformer"], "--drug-encoder 'transformer': choose auto, fingerprint, graph, both, similarity"),
     (["--folds", 200], "cannot split 97 cell lines into 200 folds"),
     (["--log"], "negative values cannot be log-transformed"),
 ])
@@ -211,4 +234,7 @@ def test_predict_refuses_what_does_not_fit_the_model(trained, tmp_path):
     pairs.write_text("cell_line\tdrug\nNCI-H309\tAspirin\n")
     result = predict(model, output, "--pairs", pairs, expect=2)
     assert f"{pairs}: 1 drugs not in {DRUGS} (e.g. Aspirin)" in error_line(result)
+    pairs.write_text("cell_line\tdrug\nNCI-H309\tPteridox-5\n")
+    result = predict(model, output, "--pairs", pairs, expect=2)
+    assert "1 drugs are new to it (e.g. Pteridox-5)" in error_line(result) and "--split drug-blind" in error_line(result)
     assert not output.exists()

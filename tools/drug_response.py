@@ -17,7 +17,8 @@ from genotools import __version__
 from genotools.checkpoint import save_model
 from genotools.drugs.baselines import out_of_fold, per_drug_mean, per_drug_ridge, tanimoto_neighbours
 from genotools.drugs.chemistry import molecular_graphs, molecules, morgan_fingerprints, tanimoto
-from genotools.drugs.model import DEFAULT_HYPERPARAMETERS, DRUG_ENCODERS, KIND, load_drug_model
+from genotools.drugs.model import (DEFAULT_HYPERPARAMETERS, DRUG_ENCODERS, KIND, default_drug_encoder,
+                                   load_drug_model)
 from genotools.drugs.preprocessing import Preprocessing, Standardiser, log_transform
 from genotools.drugs.splits import SPLITS, assign_folds
 from genotools.drugs.tables import (DUPLICATE_RULES, ORIENTATIONS, Omics, match, normalise, read_drugs, read_omics,
@@ -69,8 +70,12 @@ def train(
     duplicates: Annotated[str, typer.Option(
         help="Several measurements of one cell line and drug: mean, median, first, or error.")] = "mean",
     drug_encoder: Annotated[str, typer.Option(
-        help="Drug representation: fingerprint (Morgan bits), graph (a graph neural network over the "
-        "molecule) or both.")] = "both",
+        help="Drug representation: fingerprint (Morgan bits), graph (a graph neural network over the molecule), "
+        "both, or similarity (Tanimoto similarity to the training drugs); auto: similarity for a drug-blind "
+        "split, else both.")] = "auto",
+    ensemble: Annotated[int, typer.Option(
+        min=1, help="Networks per model, each trained with its own initial weights and early-stopping hold-out; "
+        "the model predicts their mean.")] = 5,
     epochs: Annotated[int, typer.Option(min=1, help="Maximum epochs per training run.")] = 100,
     batch_size: Annotated[int, typer.Option(
         min=2, help="Cell lines per training step, each with all its training measurements.")] = 128,
@@ -101,18 +106,21 @@ def train(
     debug: Debug = False,
     version: Version = None,
 ):
-    """Train a drug-response model: an omics encoder for cell lines and a fingerprint and molecular-graph
-    encoder for drugs, combined to predict the response. K-fold cross-validation (random, cell-blind or
-    drug-blind) reports the model's metrics overall and per drug beside baselines on the same folds; then the
-    model is trained on all measurements and saved with its preprocessing."""
+    """Train a drug-response model: an ensemble of networks, each an omics encoder for cell lines and a drug
+    encoder (fingerprint, molecular graph or similarity to the training drugs), combined to predict the
+    response. K-fold cross-validation (random, cell-blind or drug-blind) reports the model's metrics overall and
+    per drug beside baselines on the same folds; then the model is trained on all measurements and saved with
+    its preprocessing."""
     with reported_errors("genotools-drug-response train", debug):
         configure(threads, seed)
         device = resolve_device(device)
-        for flag, value, choices in (("--split", split, SPLITS), ("--drug-encoder", drug_encoder, DRUG_ENCODERS),
+        for flag, value, choices in (("--split", split, SPLITS), ("--drug-encoder", drug_encoder, ("auto", *DRUG_ENCODERS)),
                                      ("--orientation", orientation, ORIENTATIONS),
                                      ("--duplicates", duplicates, DUPLICATE_RULES)):
             if value not in choices:
                 raise InputError(f"{flag} {value!r}: choose {', '.join(choices)}")
+        if drug_encoder == "auto":
+            drug_encoder = default_drug_encoder(split)
         checkpoint = checkpoint or beside(output, ".checkpoint.safetensors")
         metrics = metrics or beside(output, ".metrics.json")
         fold_table = fold_table or beside(output, ".folds.tsv")
@@ -131,7 +139,7 @@ def train(
             f" ({measured.missing} rows without a value, {measured.merged} duplicates merged by {duplicates})")
         fingerprints, graphs = morgan_fingerprints(mols, n_bits=FINGERPRINT_BITS), molecular_graphs(mols)
         config = DrugTrainConfig(split=split, folds=folds, features=features, drug_encoder=drug_encoder,
-                                 epochs=epochs, batch_size=batch_size, lr=lr, patience=patience,
+                                 ensemble=ensemble, epochs=epochs, batch_size=batch_size, lr=lr, patience=patience,
                                  precision=precision, seed=seed)
         with progress_bar(quiet) as bar:
             result = cross_validate(dataset, fingerprints, graphs, fold_of, config, device, checkpoint, resume,
@@ -161,12 +169,13 @@ def train(
                        "features": [matrix.features[i] for i in standardiser.selected],
                        "mean": standardiser.mean.tolist(), "scale": standardiser.scale.tolist()}
                       for matrix, standardiser in zip(matrices, result.final.preprocessing.standardisers)],
+            "references": result.final.references,
             "log": log,
-            "target_mean": result.final.target_mean,
-            "target_std": result.final.target_std,
+            "target": _target_record(dataset.drugs, result.final, per_drug=split != "drug-blind"),
             "training": {**dataclasses.asdict(config), "response": str(response), "measurements": len(dataset.values),
                          "cell_lines": len(dataset.cells), "drugs": dataset.drugs,
-                         "best_epoch": result.runs[-1]["best_epoch"], "torch_version": torch.__version__},
+                         "best_epochs": [run["best_epoch"] for run in result.runs[-ensemble:]],
+                         "torch_version": torch.__version__},
             "genotools_version": __version__,
         }
         save_model(output, result.final.model, metadata)
@@ -210,7 +219,8 @@ def predict(
     version: Version = None,
 ):
     """Predict the response of cell lines to drugs with a model from genotools-drug-response train: the
-    omics go through the preprocessing saved in the model, and a drug may be one it never saw."""
+    omics go through the preprocessing saved in the model. A model trained on a drug-blind split predicts new
+    drugs; one trained on a random or cell-blind split, the drugs it was trained on."""
     with reported_errors("genotools-drug-response predict", debug):
         configure(threads, seed)
         device = resolve_device(device)
@@ -231,14 +241,37 @@ def predict(
         else:
             cell_at = np.repeat(np.arange(len(cells)), len(table.names))
             drug_at = np.tile(np.arange(len(table.names)), len(cells))
+        mean, std = _target_scale(metadata["target"], table.names, np.unique(drug_at), model)
         needed = np.unique(cell_at)
         scaled = predict_matrix(network.to(device), features[needed], drug_input, device, batch_size, precision)
-        values = scaled[np.searchsorted(needed, cell_at), drug_at] * metadata["target_std"] + metadata["target_mean"]
+        values = scaled[np.searchsorted(needed, cell_at), drug_at] * std[drug_at] + mean[drug_at]
         with atomic_output(output) as tmp:
             pd.DataFrame({"cell_line": wanted[0] if wanted else np.array(cells)[cell_at],
                           "drug": wanted[1] if wanted else np.array(table.names)[drug_at], "predicted": values}
                          ).to_csv(tmp, sep="\t", index=False, float_format="%.4f")
         say(quiet, f"{len(values)} predictions ({len(needed)} cell lines, {len(np.unique(drug_at))} drugs): {output}")
+
+
+def _target_record(drugs, final, per_drug):
+    """How the network's output becomes a response: per training drug, or one mean and std for any drug."""
+    if per_drug:
+        return {"drugs": drugs, "mean": final.target_mean.tolist(), "std": final.target_std.tolist()}
+    return {"mean": float(final.target_mean[0]), "std": float(final.target_std[0])}
+
+
+def _target_scale(target, names, wanted, model):
+    """(mean, std) per drug of `names` (those at `wanted` checked) from a model's target record. A model
+    standardised per drug (trained on a random or cell-blind split) predicts only the drugs it was trained on."""
+    if "drugs" not in target:
+        return np.full(len(names), target["mean"]), np.full(len(names), target["std"])
+    index = {normalise(drug): i for i, drug in enumerate(target["drugs"])}
+    new = [names[i] for i in wanted if normalise(names[i]) not in index]
+    if new:
+        raise InputError(f"{model}: was trained for the drugs it saw (a random or cell-blind split); {len(new)} "
+                         f"drugs are new to it (e.g. {', '.join(new[:3])}): leave them out, or train with "
+                         "--split drug-blind to predict new drugs")
+    at = np.array([index.get(normalise(name), 0) for name in names])
+    return np.array(target["mean"])[at], np.array(target["std"])[at]
 
 
 def _chosen_features(matrix, kept, log):

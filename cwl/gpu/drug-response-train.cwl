@@ -3,10 +3,11 @@ cwlVersion: v1.2
 class: CommandLineTool
 label: Train a drug-response model on cell lines' omics and drugs' structures (GPU)
 doc: |
-  Train a drug-response model: an omics encoder for cell lines and a fingerprint and molecular-graph
-  encoder for drugs, combined to predict the response. K-fold cross-validation (random, cell-blind or
-  drug-blind) reports the model's metrics overall and per drug beside baselines on the same folds; then the
-  model is trained on all measurements and saved with its preprocessing.
+  Train a drug-response model: an ensemble of networks, each an omics encoder for cell lines and a drug
+  encoder (fingerprint, molecular graph or similarity to the training drugs), combined to predict the
+  response. K-fold cross-validation (random, cell-blind or drug-blind) reports the model's metrics overall and
+  per drug beside baselines on the same folds; then the model is trained on all measurements and saved with
+  its preprocessing.
 
   Example:
 
@@ -129,11 +130,19 @@ inputs:
   drug_encoder:
     type:
       type: enum
-      symbols: [fingerprint, graph, both]
+      symbols: [auto, fingerprint, graph, both, similarity]
     label: Drug representation
-    doc: 'Drug representation: fingerprint (Morgan bits), graph (a graph neural network over the molecule) or both.'
-    default: both
+    doc: 'Drug representation: fingerprint (Morgan bits), graph (a graph neural network over the molecule), both,
+      or similarity (Tanimoto similarity to the training drugs); auto: similarity for a drug-blind split, else both.'
+    default: auto
     inputBinding: {prefix: --drug-encoder}
+  ensemble:
+    type: int
+    label: Networks per model
+    doc: Networks per model, each trained with its own initial weights and early-stopping hold-out; the model predicts
+      their mean.
+    default: 5
+    inputBinding: {prefix: --ensemble}
   epochs:
     type: int
     label: Epochs

@@ -1,5 +1,6 @@
-"""The drug-response network: a cell-line encoder over the omics, a drug encoder over the Morgan fingerprint
-and/or the molecular graph, and a head that predicts the response of every cell line to every drug.
+"""The drug-response network: a cell-line encoder over the omics, a drug encoder over the Morgan fingerprint,
+the molecular graph or the similarity to the training drugs, and a head that predicts the response of every cell
+line to every drug. A model is an ensemble of such networks, whose predictions are averaged.
 
 A forward pass takes a batch of cell lines and all drugs at once and returns the cells x drugs matrix of
 predictions: there are few drugs (hundreds) and small molecules, so encoding every drug each step costs little,
@@ -16,9 +17,15 @@ from genotools.errors import InputError
 
 KIND = "drug-response"  # the "kind" of a drug-response model's metadata
 
-DRUG_ENCODERS = ("fingerprint", "graph", "both")
+DRUG_ENCODERS = ("fingerprint", "graph", "both", "similarity")
 DEFAULT_HYPERPARAMETERS = {"hidden": 512, "embedding": 128, "head_hidden": 256, "dropout": 0.3,
                            "input_dropout": 0.2, "graph_hidden": 64, "graph_layers": 3}
+
+
+def default_drug_encoder(split):
+    """The drug encoder that predicted best on GDSC2 (benchmarks/drug_response.py): the similarity to the
+    training drugs for new drugs (drug-blind), the fingerprint and the molecular graph for known ones."""
+    return "similarity" if split == "drug-blind" else "both"
 
 
 def _mlp(inputs, hidden, outputs, dropout, input_dropout=0.0):
@@ -51,6 +58,25 @@ class GraphEncoder(nn.Module):
         return self.out(torch.cat([mean, maximum], dim=1))
 
 
+def tanimoto_similarity(a, b):
+    """Tanimoto similarity of each fingerprint (rows of 0/1) of `a` to each of `b`."""
+    shared = a @ b.T
+    return shared / (a.sum(1, keepdim=True) + b.sum(1).unsqueeze(0) - shared).clamp(min=1)
+
+
+class SimilarityEncoder(nn.Module):
+    """A drug as a linear map of its Tanimoto similarities to the drugs a network was trained on: a kernel
+    regression over the training drugs, which predicts a new drug from the drugs that resemble it."""
+
+    def __init__(self, references, fingerprint_bits, outputs):
+        super().__init__()
+        self.register_buffer("references", torch.zeros(references, fingerprint_bits))
+        self.out = nn.Linear(references, outputs)
+
+    def forward(self, fingerprints):
+        return self.out(tanimoto_similarity(fingerprints, self.references))
+
+
 class PairHead(nn.Module):
     """An MLP over (cell, drug, cell * drug) for every pair. Its first layer is split into its three blocks so
     that the cell and drug blocks are computed once per cell and per drug, not once per pair."""
@@ -69,14 +95,17 @@ class PairHead(nn.Module):
 
 
 class DrugResponseNet(nn.Module):
-    def __init__(self, cell_features, fingerprint_bits, drug_encoder, hidden, embedding, head_hidden, dropout,
-                 input_dropout, graph_hidden, graph_layers):
+    def __init__(self, cell_features, fingerprint_bits, drug_encoder, references, hidden, embedding, head_hidden,
+                 dropout, input_dropout, graph_hidden, graph_layers):
+        """`references`: the number of training drugs a similarity encoder compares with (0 for the others)."""
         super().__init__()
         self.cell_encoder = _mlp(cell_features, hidden, embedding, dropout, input_dropout)
         self.fingerprint_encoder = (_mlp(fingerprint_bits, hidden, embedding, dropout, input_dropout)
                                     if drug_encoder in ("fingerprint", "both") else None)
         self.graph_encoder = (GraphEncoder(graph_hidden, graph_layers, embedding)
                               if drug_encoder in ("graph", "both") else None)
+        self.similarity_encoder = (SimilarityEncoder(references, fingerprint_bits, embedding)
+                                   if drug_encoder == "similarity" else None)
         self.head = PairHead(embedding, head_hidden, dropout)
 
     def encode_drugs(self, drugs):
@@ -87,6 +116,8 @@ class DrugResponseNet(nn.Module):
         if self.graph_encoder is not None:
             parts.append(self.graph_encoder(drugs["atoms"], drugs["edges"], drugs["molecule"],
                                             len(drugs["fingerprints"])))
+        if self.similarity_encoder is not None:
+            parts.append(self.similarity_encoder(drugs["fingerprints"]))
         return sum(parts)
 
     def forward(self, cells, drugs):
@@ -94,8 +125,20 @@ class DrugResponseNet(nn.Module):
         return self.head(self.cell_encoder(cells), self.encode_drugs(drugs))
 
 
-def build_drug_model(cell_features, fingerprint_bits, drug_encoder, hyperparameters=DEFAULT_HYPERPARAMETERS):
-    return DrugResponseNet(cell_features, fingerprint_bits, drug_encoder, **hyperparameters)
+class Ensemble(nn.Module):
+    """Networks trained apart (each its own initialisation and early-stopping hold-out); predicts their mean."""
+
+    def __init__(self, members):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+
+    def forward(self, cells, drugs):
+        return torch.stack([member(cells, drugs) for member in self.members]).mean(0)
+
+
+def build_drug_model(cell_features, fingerprint_bits, drug_encoder, references=0,
+                     hyperparameters=DEFAULT_HYPERPARAMETERS):
+    return DrugResponseNet(cell_features, fingerprint_bits, drug_encoder, references, **hyperparameters)
 
 
 def load_drug_model(path):
@@ -103,8 +146,10 @@ def load_drug_model(path):
     metadata = read_metadata(path)
     if metadata.get("kind") != KIND:
         raise InputError(f"{path}: not a drug-response model; train one with genotools-drug-response train")
-    model = build_drug_model(sum(len(o["features"]) for o in metadata["omics"]), metadata["fingerprint_bits"],
-                             metadata["drug_encoder"], metadata["hyperparameters"])
+    cell_features = sum(len(o["features"]) for o in metadata["omics"])
+    model = Ensemble([build_drug_model(cell_features, metadata["fingerprint_bits"], metadata["drug_encoder"],
+                                       references, metadata["hyperparameters"])
+                      for references in metadata["references"]])
     try:
         model.load_state_dict(load_file(str(path)))
     except RuntimeError as error:

@@ -1,14 +1,21 @@
-"""Cross-validation and training of the drug-response network.
+"""Cross-validation and training of the drug-response model, an ensemble of networks.
 
 Training runs over the response as a matrix of cell lines x drugs: a step takes a batch of cell lines with every
-drug and the loss is the mean squared error over the entries measured in the training set. Each run holds out a
-tenth of its training groups (cell lines, drugs or measurements, as the split does) to stop early on. The
-runs are the K folds, then a final run on every measurement, whose model is the one saved; the omics
-preprocessing and the response scaling of each run are fitted on its training cell lines and measurements only.
+drug and the loss is the mean squared error over the entries measured in the training set. Each network (a run)
+holds out its own tenth of the training groups (cell lines, drugs or measurements, as the split does) to stop
+early on, so the networks of an ensemble differ in their data as well as their initial weights. The runs are the
+networks of each of the K folds, then those of the final model, trained on every measurement, which is saved.
+The omics preprocessing and the response scaling are fitted on the training cell lines and measurements only.
 
-A checkpoint written after every epoch holds the current run, its optimiser and early-stopping state and the
-out-of-fold predictions made so far; every random generator is reseeded from (seed, run, epoch), so a resumed
-cross-validation ends exactly as an unbroken one would (on the same device and thread count).
+The response is standardised per drug where every drug to predict has training measurements (random and
+cell-blind splits), so each network spends itself on the differences between cell lines that per-drug
+correlation measures; in a drug-blind split, where a new drug has no mean of its own, it is standardised as a
+whole.
+
+A checkpoint written after every epoch holds the current run, its optimiser and early-stopping state, the
+out-of-fold predictions made so far and the finished networks of the final model; every random generator is
+reseeded from (seed, run, epoch), so a resumed cross-validation ends exactly as an unbroken one would (on the
+same device and thread count).
 """
 
 import copy
@@ -19,9 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from torch import nn
 
 from genotools.checkpoint import load_training_state, save_training_state
-from genotools.drugs.model import build_drug_model
+from genotools.drugs.model import Ensemble, build_drug_model
 from genotools.drugs.preprocessing import fit_preprocessing
 from genotools.drugs.splits import hold_out, train_test
 from genotools.errors import InputError
@@ -34,6 +42,7 @@ class DrugTrainConfig:
     folds: int = 5
     features: int = 2000
     drug_encoder: str = "both"
+    ensemble: int = 5
     epochs: int = 100
     batch_size: int = 128
     lr: float = 1e-3
@@ -44,20 +53,19 @@ class DrugTrainConfig:
 
 
 @dataclass
-class TrainedRun:
-    model: torch.nn.Module
-    preprocessing: object  # the Preprocessing fitted on the run's training cell lines
-    target_mean: float
-    target_std: float
-    best_epoch: int
-    history: list
+class TrainedModel:
+    model: Ensemble
+    preprocessing: object  # the Preprocessing fitted on the training cell lines
+    target_mean: np.ndarray  # per drug of the dataset: the network predicts (response - mean) / std
+    target_std: np.ndarray
+    references: list  # per network, the number of training drugs of its similarity encoder (0 without one)
 
 
 @dataclass
 class CrossValidation:
     predictions: np.ndarray  # out-of-fold prediction of every measurement
-    runs: list  # {run, best_epoch, history} per fold, then the final run
-    final: TrainedRun  # the final run, on every measurement: the model to save
+    runs: list  # {run, best_epoch, history} per network of each fold, then of the final model
+    final: TrainedModel  # trained on every measurement: the model to save
 
 
 def drug_tensors(fingerprints, graphs, device):
@@ -78,9 +86,25 @@ def predict_matrix(model, cells, drugs, device, batch_size, precision="fp32"):
     return np.concatenate(parts) if parts else np.empty((0, len(drugs["fingerprints"])), dtype=np.float32)
 
 
+def target_scaling(dataset, rows, per_drug):
+    """(mean, std) per drug of the dataset, fitted on the measurements `rows`: each drug's own where `per_drug`
+    and the drug has training measurements (a spread, for the std), else those of all the rows."""
+    values, drug = dataset.values[rows], dataset.drug_index[rows]
+    mean, std = np.full(len(dataset.drugs), values.mean()), np.full(len(dataset.drugs), values.std() or 1.0)
+    if per_drug:
+        counts = np.bincount(drug, minlength=len(dataset.drugs))
+        drug_mean = np.bincount(drug, values, len(dataset.drugs)) / np.maximum(counts, 1)
+        drug_std = np.sqrt(np.bincount(drug, (values - drug_mean[drug]) ** 2, len(dataset.drugs))
+                           / np.maximum(counts, 1))
+        mean = np.where(counts > 0, drug_mean, mean)
+        std = np.where((counts > 1) & (drug_std > 0), drug_std, std)
+    return mean, std
+
+
 def _target_matrix(dataset, rows, mean, std):
     matrix = np.full((len(dataset.cells), len(dataset.drugs)), np.nan, dtype=np.float32)
-    matrix[dataset.cell_index[rows], dataset.drug_index[rows]] = (dataset.values[rows] - mean) / std
+    drug = dataset.drug_index[rows]
+    matrix[dataset.cell_index[rows], drug] = (dataset.values[rows] - mean[drug]) / std[drug]
     return torch.from_numpy(matrix)
 
 
@@ -104,8 +128,9 @@ def cross_validate(dataset, fingerprints, graphs, folds, config, device, checkpo
     progress = progress or _Silent()
     drugs = drug_tensors(fingerprints, graphs, device)
     config_record = dataclasses.asdict(config)
-    predictions = np.full(len(dataset.values), np.nan)
-    state = {"run": 0, "runs": []}
+    predictions = np.zeros(len(dataset.values))
+    state = {"run": 0, "runs": [], "references": []}  # references: of the final model's finished networks
+    final_networks = []
     resumed = None
     if resume_from is not None:
         resumed = load_training_state(resume_from)
@@ -115,46 +140,70 @@ def cross_validate(dataset, fingerprints, graphs, folds, config, device, checkpo
         if len(resumed.extra["predictions"]) != len(predictions):
             raise InputError(f"{resume_from}: checkpoint is for other data; resume with the same data")
         predictions = resumed.extra["predictions"].double().numpy()
-        state = {"run": resumed.progress["run"], "runs": resumed.progress["runs"]}
+        state = {key: resumed.progress[key] for key in state}
+        finished = nn.ModuleList(build_drug_model(sum(min(config.features, m.shape[1]) for m in dataset.omics),
+                                                  fingerprints.shape[1], config.drug_encoder, references)
+                                 for references in state["references"])
+        finished.load_state_dict({k[6:]: v for k, v in resumed.extra.items() if k.startswith("final.")})
+        final_networks = list(finished.to(device).eval())
 
-    runs = [*range(config.folds), None]  # None: the final run, on every measurement
+    runs = [(fold, network) for fold in [*range(config.folds), None] for network in range(config.ensemble)]
     for run in range(state["run"], len(runs)):
-        fold = runs[run]
+        fold, network = runs[run]  # fold None: the final model, on every measurement
         train, test = (train_test(folds, fold) if fold is not None
                        else (np.arange(len(dataset.values)), np.array([], dtype=np.int64)))
-        name = f"fold {fold + 1}/{config.folds}" if fold is not None else "final model"
+        name = (f"fold {fold + 1}/{config.folds}" if fold is not None else "final model") + (
+            f", network {network + 1}/{config.ensemble}" if config.ensemble > 1 else "")
         progress.start_run(name, config.epochs)
+        preprocessing = fit_preprocessing(dataset.omics, np.unique(dataset.cell_index[train]), config.features)
+        features = preprocessing.transform(dataset.omics)
+        cells = torch.from_numpy(features).to(device)
+        mean, std = target_scaling(dataset, train, per_drug=config.split != "drug-blind")
 
         def save(model, best_state, optimizer, run_state):
+            finished = nn.ModuleList(final_networks).state_dict()
             save_training_state(checkpoint_path, model, best_state, optimizer,
-                                {**run_state, "config": config_record, "run": run, "runs": state["runs"]},
-                                extra={"predictions": torch.from_numpy(predictions)})
+                                {**run_state, "config": config_record, **state, "run": run},
+                                extra={"predictions": torch.from_numpy(predictions),
+                                       **{f"final.{k}": v for k, v in finished.items()}})
 
-        result = _train_run(dataset, drugs, train, run, config, device, save,
+        result = _train_run(dataset, cells, drugs, fingerprints, train, mean, std, run, config, device, save,
                             resumed if resumed and resumed.progress["run"] == run else None, progress)
         resumed = None
         if fold is not None:
-            scaled = predict_matrix(result.model, result.preprocessing.transform(dataset.omics), drugs, device,
-                                    config.batch_size, config.precision)
-            predictions[test] = (scaled[dataset.cell_index[test], dataset.drug_index[test]] * result.target_std
-                                 + result.target_mean)
+            scaled = predict_matrix(result.model, features, drugs, device, config.batch_size, config.precision)
+            drug = dataset.drug_index[test]
+            predictions[test] += (scaled[dataset.cell_index[test], drug] * std[drug] + mean[drug]) / config.ensemble
+        else:
+            final_networks.append(result.model)
+            state["references"].append(result.references)
         state["runs"].append({"run": name, "best_epoch": result.best_epoch, "history": result.history})
         state["run"] = run + 1
-    return CrossValidation(predictions=predictions, runs=state["runs"], final=result)
+    final = TrainedModel(Ensemble(final_networks).eval(), preprocessing, mean, std, state["references"])
+    return CrossValidation(predictions=predictions, runs=state["runs"], final=final)
 
 
-def _train_run(dataset, drugs, train, run, config, device, save, resumed, progress):
+@dataclass
+class _Run:
+    model: torch.nn.Module
+    references: int
+    best_epoch: int
+    history: list
+
+
+def _train_run(dataset, cells, drugs, fingerprints, train, mean, std, run, config, device, save, resumed, progress):
     fit_rows, valid_rows = hold_out(dataset, train, config.split, seed=config.seed + run)
-    preprocessing = fit_preprocessing(dataset.omics, np.unique(dataset.cell_index[train]), config.features)
-    cells = torch.from_numpy(preprocessing.transform(dataset.omics)).to(device)
-    mean, std = float(dataset.values[fit_rows].mean()), float(dataset.values[fit_rows].std()) or 1.0
     fit_targets = _target_matrix(dataset, fit_rows, mean, std).to(device)
     valid_targets = _target_matrix(dataset, valid_rows, mean, std).to(device)
     fit_cells = torch.from_numpy(np.unique(dataset.cell_index[fit_rows]))
     valid_cells = torch.from_numpy(np.unique(dataset.cell_index[valid_rows])).to(device)
+    fit_drugs = np.unique(dataset.drug_index[fit_rows])
 
     seed_everything(config.seed * 1009 + run)
-    model = build_drug_model(cells.shape[1], drugs["fingerprints"].shape[1], config.drug_encoder)
+    references = len(fit_drugs) if config.drug_encoder == "similarity" else 0
+    model = build_drug_model(cells.shape[1], fingerprints.shape[1], config.drug_encoder, references)
+    if references:
+        model.similarity_encoder.references.copy_(torch.from_numpy(fingerprints[fit_drugs]))
     model.to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     scaler = torch.amp.GradScaler(device.type, enabled=config.precision == "fp16")
@@ -199,5 +248,4 @@ def _train_run(dataset, drugs, train, run, config, device, save, resumed, progre
         progress.end_epoch(record)
 
     model.load_state_dict(best_state)
-    return TrainedRun(model.eval(), preprocessing, mean, std, run_state["best_epoch"],
-                      run_state["history"])
+    return _Run(model.eval(), references, run_state["best_epoch"], run_state["history"])

@@ -27,8 +27,8 @@ process GENOTOOLS_DRUGRESPONSETRAIN {
 
     script:
     // task.ext.args takes --split, --folds, --features, --log/--no-log, --orientation, --cell-column, --drug-column,
-    // --value-column, --duplicates, --drug-encoder, --epochs, --batch-size, --lr, --patience, --precision, --seed
-    // (see genotools-drug-response train --help)
+    // --value-column, --duplicates, --drug-encoder, --ensemble, --epochs, --batch-size, --lr, --patience,
+    // --precision, --seed (see genotools-drug-response train --help)
     def args = task.ext.args ?: ''
     prefix = task.ext.prefix ?: "${meta.id}"
     def omics_arg = omics.collect { f -> "--omics ${f}" }.join(' ')
