@@ -137,11 +137,13 @@ def _overlap(names, keys):
     return sum(normalise(name) in keys for name in names)
 
 
-def read_omics(path, cells=(), orientation="auto", features=()):
+def read_omics(path, cells=(), orientation="auto", features=(), row_kind="cell line",
+               known_rows="the response table's cell lines"):
     """A numeric matrix with row names in the first column and column names in the header. `orientation` says
     whether cell lines are its rows or its columns; "auto" takes the side whose names match more of `cells`
     (the response table's cell lines), or, without cells, the side whose names match fewer of `features`
-    (a model's)."""
+    (a model's). `row_kind` and `known_rows` name the rows, and where `cells` come from, in messages (genes,
+    for a gene-function study)."""
     if orientation not in ORIENTATIONS:
         raise ValueError(f"orientation must be one of {ORIENTATIONS}, not {orientation!r}")
     header, rows = _rows(path, "omics")
@@ -168,14 +170,14 @@ def read_omics(path, cells=(), orientation="auto", features=()):
             as_rows, as_columns = as_columns, as_rows
         if as_rows == as_columns:
             problem = "none" if as_rows == 0 else f"as many ({as_rows})"
-            known = "the response table's cell lines" if cells else "the model's features"
+            known = known_rows if cells else "the model's features"
             raise InputError(f"{path}: {problem} of {known} among its row names and its "
                              f"column names (e.g. rows {', '.join(row_names[:3])}; columns "
                              f"{', '.join(column_names[:3])}); check the identifiers or set the orientation")
         orientation = "rows" if as_rows > as_columns else "columns"
     if orientation == "columns":
         row_names, column_names, matrix = column_names, row_names, np.ascontiguousarray(matrix.T)
-    _check_unique(path, row_names, "cell line", normalise)
+    _check_unique(path, row_names, row_kind, normalise)
     _check_unique(path, column_names, "feature", str)
     return Omics(path=str(path), cells=row_names, features=column_names, values=matrix)
 
