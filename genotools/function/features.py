@@ -68,7 +68,7 @@ def read_sequence_features(path, alphabet="auto"):
     if alphabet not in KMER_SIZES:
         raise ValueError(f"alphabet must be auto, protein or dna, not {alphabet!r}")
     letters = AMINO_ACIDS if alphabet == "protein" else NUCLEOTIDES
-    names = [("".join(kmer)) for k in KMER_SIZES[alphabet] for kmer in product(letters, repeat=k)] + ["log_length"]
+    names = ["".join(kmer) for k in KMER_SIZES[alphabet] for kmer in product(letters, repeat=k)] + ["log_length"]
     values = np.array([composition(sequence, letters, KMER_SIZES[alphabet]) for _, sequence in longest.values()])
     standardiser = fit_standardiser(values, np.arange(len(values)), values.shape[1])
     return Features(path=str(path), kind="sequence", genes=[name for name, _ in longest.values()], names=names,
