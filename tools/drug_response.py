@@ -114,7 +114,8 @@ def train(
     with reported_errors("genotools-drug-response train", debug):
         configure(threads, seed)
         device = resolve_device(device)
-        for flag, value, choices in (("--split", split, SPLITS), ("--drug-encoder", drug_encoder, ("auto", *DRUG_ENCODERS)),
+        for flag, value, choices in (("--split", split, SPLITS),
+                                     ("--drug-encoder", drug_encoder, ("auto", *DRUG_ENCODERS)),
                                      ("--orientation", orientation, ORIENTATIONS),
                                      ("--duplicates", duplicates, DUPLICATE_RULES)):
             if value not in choices:
