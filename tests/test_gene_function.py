@@ -1,5 +1,6 @@
 """genotools-gene-function train and predict, through the real command line on the bundled simulated study."""
 
+import filecmp
 import json
 
 import numpy as np
@@ -7,6 +8,7 @@ import pandas as pd
 import pytest
 
 from genotools.checkpoint import read_metadata
+from genotools.function.simulate import simulate_gene_function
 from helpers import TEST_DATA, error_line, run_tool
 
 STUDY = {name: TEST_DATA / f"gene_function_{name}" for name in
@@ -195,3 +197,9 @@ def test_the_bundled_model_predicts_the_bundled_study(tmp_path):
     predict(TEST_DATA / "gene_function.safetensors", tmp_path / "predictions.tsv", "--quiet")
     table = pd.read_csv(tmp_path / "predictions.tsv", sep="\t")
     assert table["gene"].nunique() == 294 and table["term"].str.startswith("GO:0990").all()
+
+
+def test_the_bundled_study_is_what_the_generator_makes(tmp_path):
+    for path in simulate_gene_function(tmp_path, seed=1, prefix="gene_function_"):
+        assert filecmp.cmp(path, TEST_DATA / path.name, shallow=False), f"{path.name} differs from test-data/"
+    assert (TEST_DATA / "gene_function.safetensors").stat().st_size < 1_000_000
