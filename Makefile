@@ -36,13 +36,21 @@ demo: $(INSTALLED)
 		--drugs test-data/drugs.tsv --split drug-blind --batch-size 16 --output $(DEMO)/drug_response.safetensors
 	$(BIN)/genotools-drug-response predict --model $(DEMO)/drug_response.safetensors \
 		--omics test-data/expression.tsv --drugs test-data/drugs.tsv --output $(DEMO)/drug_response.predictions.tsv
+	$(BIN)/genotools-gene-function train --annotations test-data/gene_function_annotations.gaf \
+		--ontology test-data/gene_function_go.obo --expression test-data/gene_function_expression.tsv --log \
+		--sequences test-data/gene_function_proteins.fa --network test-data/gene_function_network.tsv \
+		--evidence-drop IEA --output $(DEMO)/gene_function.safetensors
+	$(BIN)/genotools-gene-function predict --model $(DEMO)/gene_function.safetensors \
+		--expression test-data/gene_function_expression.tsv --sequences test-data/gene_function_proteins.fa \
+		--network test-data/gene_function_network.tsv --output $(DEMO)/gene_function.predictions.tsv
 	@$(BIN)/python -c 'import json; m = json.load(open("$(DEMO)/model.metrics.json"))["test"]; \
 		print("test AUROC (chr9):", ", ".join("%s %.3f" % (t, v["auroc"]) for t, v in m.items() if "auroc" in v))'
 	@echo "results in $(DEMO)/: data.h5, model.safetensors, model.metrics.json, model.learning_curves.png," \
 		"predictions.tsv, variants.scored.vcf.gz, variants.scores.tsv, variants.genome.png," \
 		"variants.attributions.tsv, variants.logos/, drug_response.safetensors, drug_response.metrics.json," \
 		"drug_response.folds.tsv, drug_response.cv_predictions.tsv, drug_response.cv.png," \
-		"drug_response.predictions.tsv"
+		"drug_response.predictions.tsv, gene_function.safetensors, gene_function.metrics.json," \
+		"gene_function.pr.png, gene_function.test_predictions.tsv, gene_function.predictions.tsv"
 
 test: $(INSTALLED)
 	$(BIN)/pytest -q
@@ -63,6 +71,14 @@ test-data: $(INSTALLED)
 		--output test-data/drug_response.safetensors --checkpoint results/drug_response.checkpoint.safetensors \
 		--metrics results/drug_response.metrics.json --fold-table results/drug_response.folds.tsv \
 		--predictions results/drug_response.cv_predictions.tsv --plot results/drug_response.cv.png
+	$(BIN)/python -c 'from genotools.function.simulate import simulate_gene_function; \
+		simulate_gene_function("test-data", seed=1, prefix="gene_function_")'
+	$(BIN)/genotools-gene-function train --annotations test-data/gene_function_annotations.gaf \
+		--ontology test-data/gene_function_go.obo --expression test-data/gene_function_expression.tsv --log \
+		--sequences test-data/gene_function_proteins.fa --network test-data/gene_function_network.tsv \
+		--threads 1 --device cpu --quiet --output test-data/gene_function.safetensors \
+		--metrics results/gene_function.metrics.json --plot results/gene_function.pr.png \
+		--test-predictions results/gene_function.test_predictions.tsv
 
 # Galaxy XML, CWL and Nextflow modules, rendered from the Typer apps and tools/specs/*.yml.
 wrappers: $(INSTALLED)

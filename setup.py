@@ -1,6 +1,6 @@
 from setuptools import setup
 
-TOOLS = ["encode", "train", "predict", "score-variants", "interpret", "simulate", "drug-response"]
+TOOLS = ["encode", "train", "predict", "score-variants", "interpret", "simulate", "drug-response", "gene-function"]
 
 setup(
     name="genotools",

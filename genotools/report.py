@@ -125,3 +125,24 @@ def plot_drug_response(observed, predictions, drug_index, path):
     figure.tight_layout()
     figure.savefig(path, format="png", dpi=100)
     plt.close(figure)
+
+
+def plot_gene_function_pr(results, path):
+    """PNG of protein-centric precision-recall curves, one per method, each with its Fmax point. `results`:
+    {method: function.metrics.evaluate output}, the model first."""
+    plt = _pyplot()
+    figure, axis = plt.subplots(figsize=(6, 5))
+    for method, metrics in results.items():
+        curve = metrics["curve"]
+        recall, precision = np.array(curve["recall"]), np.array(curve["precision"])
+        predicting = recall > 0  # above the top score no gene has a term, and the point means nothing
+        line, = axis.plot(recall[predicting], precision[predicting], linewidth=1.5,
+                          label=f"{method} (Fmax {metrics['fmax']:.3f})")
+        best = curve["threshold"].index(metrics["fmax_threshold"])
+        axis.plot(recall[best], precision[best], "o", color=line.get_color())
+    axis.set(xlim=(0, 1), ylim=(0, 1.02), xlabel="recall", ylabel="precision",
+             title="Held-out genes: precision and recall over thresholds")
+    axis.legend(fontsize="small", loc="lower left")
+    figure.tight_layout()
+    figure.savefig(path, format="png", dpi=100)
+    plt.close(figure)

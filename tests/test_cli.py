@@ -6,8 +6,9 @@ from genotools import __version__
 from helpers import APPS, run_tool, script
 
 
-COMMANDS = [[name] for name in APPS if name != "drug-response"] + [["drug-response", "train"],
-                                                                   ["drug-response", "predict"]]
+GROUPS = ("drug-response", "gene-function")
+COMMANDS = [[name] for name in APPS if name not in GROUPS] + [[group, command] for group in GROUPS
+                                                              for command in ("train", "predict")]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)

@@ -32,6 +32,22 @@ class Annotations:
     dropped: dict = field(default_factory=dict)  # {why: number of lines}
 
 
+def read_annotations(path, ontology, aspect, drop_evidence=()):
+    """The annotations of one aspect in a GAF file or a gene-term table, told apart by their first line: a GAF
+    file starts with '!gaf-version', or has at least 15 tab-separated columns. Evidence codes are only in GAF."""
+    if is_gaf(path):
+        return read_gaf(path, ontology, aspect, drop_evidence=set(drop_evidence))
+    if drop_evidence:
+        raise InputError(f"{path}: a gene-term table has no evidence codes to drop; give a GAF file, or leave out "
+                         "--evidence-drop")
+    return read_gene_terms(path, ontology, aspect)
+
+
+def is_gaf(path):
+    first = next((line for line in read_lines(path, "annotation") if line.strip()), "")
+    return first.startswith("!gaf-version") or len(first.split("\t")) >= GAF_COLUMNS
+
+
 def read_gaf(path, ontology, aspect, identifier="symbol", keep_evidence=None, drop_evidence=()):
     """The annotations of one aspect in a GAF 2.x file (plain or gzipped). Genes are named by their symbol
     (column 3), as expression tables name them, or by their database id (column 2) with identifier="id".

@@ -13,8 +13,8 @@ from itertools import product
 import numpy as np
 from scipy import sparse
 
-from genotools.drugs.preprocessing import fit_standardiser, log_transform
-from genotools.drugs.tables import normalise, read_omics
+from genotools.drugs.preprocessing import Standardiser, fit_standardiser, log_transform
+from genotools.drugs.tables import Omics, normalise, read_omics
 from genotools.errors import InputError
 from genotools.io.fasta import read_sequences
 
@@ -31,15 +31,21 @@ class Features:
     genes: list
     names: list
     values: np.ndarray
+    preprocessing: dict  # what rebuilds the same features from another file of the kind (a model keeps it)
 
 
-def read_expression(path, genes=(), orientation="auto", log=False):
+def read_expression(path, genes=(), orientation="auto", log=False, samples=None):
     """An expression matrix (TSV or CSV, genes as rows or as columns: "auto" takes the side whose names match
     more of `genes`, e.g. the annotated genes), optionally log2(x + 1)-transformed, each gene's profile then
     standardised across the samples with its own mean and standard deviation. A missing value becomes 0, the
     gene's mean; a gene without any value, or with the same value everywhere, carries no information and is
-    left out (it becomes a gene without expression)."""
-    omics = read_omics(path, genes, orientation, row_kind="gene", known_rows="the annotated genes")
+    left out (it becomes a gene without expression).
+    With `samples` (a model's, from `preprocessing`), "auto" takes the side naming them for the samples, and the
+    columns are put in their order; a sample the file lacks is a missing value of every gene."""
+    omics = read_omics(path, genes, orientation, features=samples or (), row_kind="gene",
+                       known_rows="the annotated genes")
+    if samples is not None:
+        omics = _in_order(omics, samples)
     values = log_transform(omics.values, path) if log else omics.values.astype(np.float64)
     observed = ~np.isnan(values)
     counts = observed.sum(1, keepdims=True)
@@ -48,15 +54,28 @@ def read_expression(path, genes=(), orientation="auto", log=False):
     informative = np.where(observed, values, -np.inf).max(1) > np.where(observed, values, np.inf).min(1)
     standardised = np.nan_to_num((values - mean) / np.where(deviation > 0, deviation, 1), nan=0.0)
     return Features(path=str(path), kind="expression", genes=[g for g, keep in zip(omics.cells, informative) if keep],
-                    names=omics.features, values=standardised[informative].astype(np.float32))
+                    names=omics.features, values=standardised[informative].astype(np.float32),
+                    preprocessing={"samples": omics.features, "log": log})
 
 
-def read_sequence_features(path, alphabet="auto"):
+def _in_order(omics, samples):
+    """The matrix with the columns `samples`, in that order: NaN for those it lacks."""
+    column = {name: i for i, name in enumerate(omics.features)}
+    if not set(samples) & set(column):
+        raise InputError(f"{omics.path}: names none of the model's samples (e.g. {', '.join(samples[:3])}); "
+                         "give the expression matrix the model was trained with")
+    values = np.full((len(omics.cells), len(samples)), np.nan, np.float32)
+    present = [i for i, name in enumerate(samples) if name in column]
+    values[:, present] = omics.values[:, [column[samples[i]] for i in present]]
+    return Omics(omics.path, omics.cells, list(samples), values)
+
+
+def read_sequence_features(path, alphabet="auto", mean=None, scale=None):
     """k-mer composition of a FASTA of protein ("protein") or DNA ("dna") sequences named by gene (the first word
     of the header); "auto" takes DNA when every sequence is made of A, C, G, T and N only. A gene with several
     sequences (isoforms) is described by its longest. Features are k-mer frequencies and the log length, each
     standardised across the genes of the file (a fixed composition scale would let the frequent 1-mers
-    outweigh the rare 2-mers)."""
+    outweigh the rare 2-mers), or with a model's `mean` and `scale` (from `preprocessing`)."""
     records = read_sequences(path)
     longest = {}
     for name, sequence in records:
@@ -70,9 +89,12 @@ def read_sequence_features(path, alphabet="auto"):
     letters = AMINO_ACIDS if alphabet == "protein" else NUCLEOTIDES
     names = ["".join(kmer) for k in KMER_SIZES[alphabet] for kmer in product(letters, repeat=k)] + ["log_length"]
     values = np.array([composition(sequence, letters, KMER_SIZES[alphabet]) for _, sequence in longest.values()])
-    standardiser = fit_standardiser(values, np.arange(len(values)), values.shape[1])
+    standardiser = (fit_standardiser(values, np.arange(len(values)), values.shape[1]) if mean is None else
+                    Standardiser(np.arange(len(names)), np.array(mean), np.array(scale)))
     return Features(path=str(path), kind="sequence", genes=[name for name, _ in longest.values()], names=names,
-                    values=standardiser.transform(values))
+                    values=standardiser.transform(values),
+                    preprocessing={"alphabet": alphabet, "mean": standardiser.mean.tolist(),
+                                   "scale": standardiser.scale.tolist()})
 
 
 def composition(sequence, letters, sizes):
@@ -115,12 +137,14 @@ class GeneData:
 
 
 def gene_data(annotations, features=(), network=None):
-    """The GeneData of annotations (annotations.Annotations), feature matrices (Features) and a network
-    (network.Network, or None), matched on normalised gene names. A gene named twice in one file (after
-    normalisation) is merged: its annotations are united, its edges summed."""
-    sources = [(annotations.path, "annotations", annotations.genes), *((f.path, f.kind, f.genes) for f in features)]
+    """The GeneData of annotations (annotations.Annotations, or None for genes to predict), feature matrices
+    (Features) and a network (network.Network, or None), matched on normalised gene names. A gene named twice in
+    one file (after normalisation) is merged: its annotations are united, its edges summed."""
+    sources = [(f.path, f.kind, f.genes) for f in features]
     if network is not None:
         sources.append((network.path, "network", network.genes))
+    if annotations is not None:
+        sources.insert(0, (annotations.path, "annotations", annotations.genes))
     spelling = {}
     for _, _, genes in sources:
         for gene in genes:
@@ -132,8 +156,10 @@ def gene_data(annotations, features=(), network=None):
         return sparse.csr_matrix((np.ones(len(genes)), (np.arange(len(genes)), [row[normalise(g)] for g in genes])),
                                  shape=(len(genes), len(keys)))
 
-    by_annotation = selection(annotations.genes)
-    truth = (by_annotation.T @ annotations.matrix.astype(np.float64) > 0).tocsr()
+    if annotations is None:
+        truth = sparse.csr_matrix((len(keys), 0), dtype=bool)
+    else:
+        truth = (selection(annotations.genes).T @ annotations.matrix.astype(np.float64) > 0).tocsr()
     columns, names = [], []
     indicators = np.zeros((len(keys), len(features)), np.float32)
     for k, matrix in enumerate(features):
@@ -153,15 +179,16 @@ def gene_data(annotations, features=(), network=None):
         adjacency.eliminate_zeros()
     annotated = np.asarray(truth.sum(1)).ravel() > 0
     described = (indicators == 0).any(1) | (np.diff(adjacency.indptr) > 0)
-    if not (annotated & described).any():
+    if annotations is not None and not (annotated & described).any():
         raise InputError(f"{annotations.path}: no annotated gene has features or an edge in "
                          f"{', '.join(path for path, _, _ in sources[1:]) or 'any other file'}; check that the files "
                          f"name genes the same way (e.g. all symbols, or all UniProt ids)")
     return GeneData(genes=[spelling[key] for key in keys],
                     features=np.hstack([*columns, indicators]) if features else np.zeros((len(keys), 0), np.float32),
                     feature_names=names + [f"missing:{matrix.kind}" for matrix in features],
-                    adjacency=adjacency, truth=truth, terms=list(annotations.terms), annotated=annotated,
-                    unmatched=_unmatched(sources, spelling, adjacency, row))
+                    adjacency=adjacency, truth=truth, terms=list(annotations.terms) if annotations else [],
+                    annotated=annotated,
+                    unmatched=_unmatched(sources, spelling, adjacency, row) if annotations else {})
 
 
 def _unmatched(sources, spelling, adjacency, row):

@@ -14,13 +14,16 @@ BLOCK = 256  # genes, or terms, at a time: bounds the memory of the dense tempor
 
 
 def evaluate(truth, scores, ontology, information_content):
-    """Fmax, Smin and term-centric AUPR, with their thresholds, leaving out the ontology's roots."""
+    """Fmax, Smin and term-centric AUPR, with their thresholds, and the protein-centric precision and recall at
+    each of THRESHOLDS, leaving out the ontology's roots."""
     roots = ontology.roots()
     f, f_threshold = fmax(truth, scores, roots)
     s, s_threshold = smin(truth, scores, information_content, roots)
+    precision, recall = precision_recall(truth, scores, roots)
     return {"genes": len(_benchmark_genes(truth, _evaluated(truth.shape[1], roots))),
             "terms": truth.shape[1] - len(roots), "fmax": f, "fmax_threshold": f_threshold,
-            "smin": s, "smin_threshold": s_threshold, "aupr": term_aupr(truth, scores, roots)}
+            "smin": s, "smin_threshold": s_threshold, "aupr": term_aupr(truth, scores, roots),
+            "curve": {"threshold": THRESHOLDS.tolist(), "precision": precision.tolist(), "recall": recall.tolist()}}
 
 
 def information_content(truth, ontology):
@@ -44,8 +47,18 @@ def information_content(truth, ontology):
 
 
 def fmax(truth, scores, exclude=()):
-    """(Fmax, its threshold): the best harmonic mean of precision, averaged over the genes with a term scoring at
-    or above the threshold, and recall, averaged over all benchmark genes."""
+    """(Fmax, its threshold): the best harmonic mean of precision and recall (precision_recall) over the
+    thresholds."""
+    precision, recall = precision_recall(truth, scores, exclude)
+    both = precision + recall
+    f = np.where(both > 0, 2 * precision * recall / np.where(both > 0, both, 1), 0.0)
+    best = int(np.argmax(f))
+    return float(f[best]), float(THRESHOLDS[best])
+
+
+def precision_recall(truth, scores, exclude=()):
+    """The protein-centric (precision, recall) at each of THRESHOLDS: precision averaged over the genes with a
+    term scoring at or above the threshold, recall over all benchmark genes."""
     weights = _evaluated(truth.shape[1], exclude)
     genes = _benchmark_genes(truth, weights)
     true_positives, false_positives = _weights_above(truth, scores, genes, weights)
@@ -53,10 +66,7 @@ def fmax(truth, scores, exclude=()):
     covered = (predicted > 0).sum(0)
     precision = (true_positives / np.maximum(predicted, 1)).sum(0) / np.maximum(covered, 1)
     recall = (true_positives / _row_sums(truth, genes, weights)[:, None]).mean(0)
-    both = precision + recall
-    f = np.where(both > 0, 2 * precision * recall / np.where(both > 0, both, 1), 0.0)
-    best = int(np.argmax(f))
-    return float(f[best]), float(THRESHOLDS[best])
+    return precision, recall
 
 
 def smin(truth, scores, information_content, exclude=()):

@@ -10,8 +10,15 @@ features and the row-normalised adjacency as a torch sparse tensor, which the ML
 
 import numpy as np
 import torch
+from safetensors.torch import load_file
 from scipy import sparse
 from torch import nn
+
+from genotools.checkpoint import read_metadata
+from genotools.errors import InputError
+from genotools.function.ontology import Ontology
+
+KIND = "gene-function"  # the "kind" of a gene-function model's metadata
 
 # Chosen on the simulated study (simulate.py), where a few hundred genes make heavy dropout pay; to revisit on GO.
 DEFAULT_HYPERPARAMETERS = {"hidden": 128, "layers": 2, "dropout": 0.5, "input_dropout": 0.5}
@@ -80,3 +87,24 @@ def mean_adjacency(adjacency, device):
     indices = torch.from_numpy(np.vstack([normalised.row, normalised.col]).astype(np.int64))
     return torch.sparse_coo_tensor(indices, torch.from_numpy(normalised.data.astype(np.float32)), normalised.shape,
                                    check_invariants=False).coalesce().to(device)
+
+
+def load_gene_model(path):
+    """(network in eval mode on the CPU, metadata) from a model file written by genotools-gene-function train."""
+    metadata = read_metadata(path)
+    if metadata.get("kind") != KIND:
+        raise InputError(f"{path}: not a gene-function model; train one with genotools-gene-function train")
+    model = build_gene_model(metadata["model"], metadata["inputs"], len(metadata["terms"]),
+                             metadata["hyperparameters"])
+    try:
+        model.load_state_dict(load_file(str(path)))
+    except RuntimeError as error:
+        raise InputError(f"{path}: weights do not fit the network in its metadata ({error})") from None
+    return model.eval(), metadata
+
+
+def model_ontology(metadata, path):
+    """The ontology of a model's terms, as its metadata keeps it (ids, names and parents), for consistent scores."""
+    terms = metadata["terms"]
+    return Ontology(path, terms, metadata["names"], [metadata["aspect"]] * len(terms),
+                    [np.array(parents, dtype=np.int64) for parents in metadata["parents"]], {}, set())

@@ -34,9 +34,9 @@ GAF_ASPECT = {"biological_process": "P", "molecular_function": "F", "cellular_co
 RELATION = {"biological_process": "involved_in", "molecular_function": "enables", "cellular_component": "located_in"}
 
 
-def simulate_gene_function(folder, seed=1, genes=300, samples=40):
-    """Write go.obo, annotations.gaf, expression.tsv (genes as rows), proteins.fa and network.tsv to `folder`;
-    return their paths."""
+def simulate_gene_function(folder, seed=1, genes=300, samples=40, prefix=""):
+    """Write go.obo, annotations.gaf, expression.tsv (genes as rows), proteins.fa and network.tsv to `folder`,
+    each name after `prefix`; return their paths."""
     rng = np.random.default_rng(seed)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -45,7 +45,7 @@ def simulate_gene_function(folder, seed=1, genes=300, samples=40):
     roles = rng.permutation(genes)  # the first genes of this order lack data, in the slices below
     unannotated, no_data = roles[:30], roles[30:36]
     no_expression, no_sequence, no_edges = roles[36:51], roles[51:66], roles[66:74]
-    paths = [folder / name for name in ("go.obo", "annotations.gaf", "expression.tsv", "proteins.fa", "network.tsv")]
+    paths = [folder / f"{prefix}{name}" for name in ("go.obo", "annotations.gaf", "expression.tsv", "proteins.fa", "network.tsv")]
     paths[0].write_text(obo)
     paths[1].write_text(_gaf(rng, module, leaves, np.setdiff1d(np.arange(genes), unannotated)))
     paths[2].write_text(_expression(rng, module, samples, np.setdiff1d(np.arange(genes), [*no_data, *no_expression])))

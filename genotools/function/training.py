@@ -3,7 +3,8 @@
 Training is transductive, as is usual for networks over a gene graph: every forward pass runs over all genes,
 test genes included (their features and edges are known), and the loss is the binary cross-entropy over the
 (propagated) terms of the training genes only; a test gene's annotations are never read. The network learns the
-terms annotating at least one training gene. A tenth of the training genes is held out to stop early on their
+terms annotating at least `min_genes` training genes (a term's ancestors annotate at least its genes, so these
+terms are closed under ancestors). A tenth of the training genes is held out to stop early on their
 loss: the validation loss moves smoothly with every epoch, while Fmax over a few dozen held-out genes moves in
 steps and is decided by the frequent terms near the roots.
 
@@ -85,6 +86,7 @@ class GeneTrainConfig:
     weight_decay: float = 5e-2
     patience: int = 30
     validation: float = 0.1  # the fraction of the training genes held out for early stopping
+    min_genes: int = 1  # the terms learned annotate at least this many training genes
     precision: str = "fp32"
     seed: int = 0
 
@@ -97,11 +99,14 @@ class TrainedGeneModel:
     history: list  # {epoch, train_loss, valid_loss, seconds}
 
 
-def train_gene_model(data, train, config, device, hyperparameters=DEFAULT_HYPERPARAMETERS):
+def train_gene_model(data, train, config, device, hyperparameters=DEFAULT_HYPERPARAMETERS, on_epoch=None):
     """A network trained on the annotations of the genes `train` (indices of `data`), stopped early on the loss
-    of a held-out tenth of them (config.validation)."""
+    of a held-out tenth of them (config.validation). `on_epoch`, when given, is called with each epoch's record."""
     labels = data.truth[train]
-    learned = np.flatnonzero(np.diff(labels.tocsc().indptr) > 0)
+    learned = np.flatnonzero(np.diff(labels.tocsc().indptr) >= config.min_genes)
+    if len(learned) == 0:
+        raise InputError(f"no term annotates {config.min_genes} of the {len(train)} training genes; lower the "
+                         "minimum number of genes per term")
     shuffled = np.random.default_rng(config.seed).permutation(train)
     held_out = max(1, round(config.validation * len(train)))
     if len(train) - held_out < 1:
@@ -134,6 +139,8 @@ def train_gene_model(data, train, config, device, hyperparameters=DEFAULT_HYPERP
             valid_loss = loss(model(features, adjacency)[valid].float(), targets[valid]).item()
         history.append({"epoch": epoch, "train_loss": train_loss.item(), "valid_loss": valid_loss,
                         "seconds": round(time.perf_counter() - started, 4)})
+        if on_epoch is not None:
+            on_epoch(history[-1])
         if valid_loss < best_loss:
             best_loss, best_epoch, best_state = valid_loss, epoch, copy.deepcopy(model.state_dict())
         elif epoch - best_epoch >= config.patience:
@@ -152,15 +159,16 @@ def predict_terms(trained, data, ontology, device, precision="fp32"):
 
 def compare(data, ontology, split, predictions):
     """CAFA metrics (metrics.evaluate) on the split's test genes of each method's genes x terms scores in
-    `predictions` ({name: (scores, their terms)}) and of the naive and network-neighbour baselines fitted on
-    the training genes. A term a method does not predict scores 0 for it; information content comes from the
-    training genes."""
+    `predictions` ({name: (scores, their terms)}) and of the naive baseline and, when the data have a network,
+    the network-neighbour baseline, fitted on the training genes. A term a method does not predict scores 0 for
+    it; information content comes from the training genes."""
     dag = ontology.restrict(data.terms)
     content = information_content(data.truth[split.train], dag)
     truth = split.truth[split.test]
-    results = {"naive": evaluate(truth, np.asarray(naive(data.truth, split.train, split.test)), dag, content),
-               "neighbours": evaluate(truth, neighbours(data.truth, data.adjacency, split.train, split.test), dag,
-                                      content)}
+    results = {"naive": evaluate(truth, np.asarray(naive(data.truth, split.train, split.test)), dag, content)}
+    if data.adjacency.nnz:
+        results["neighbours"] = evaluate(truth, neighbours(data.truth, data.adjacency, split.train, split.test),
+                                         dag, content)
     for name, (scores, terms) in predictions.items():
         spread = np.zeros((len(split.test), len(data.terms)))
         spread[:, [data.terms.index(term) for term in terms]] = scores[split.test]

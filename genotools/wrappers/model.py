@@ -32,6 +32,7 @@ EDAM_FORMATS = {
     "bedgraph": "format_3583",
     "png": "format_3603",
     "json": "format_3464",
+    "obo": "format_2549",
     "txt": "format_2330",
 }
 

@@ -31,6 +31,7 @@ EXTENSIONS = {
     "png": ("png", "*.png"),
     "json": ("json", "*.json"),
     "txt": ("txt", "*.txt"),
+    "obo": ("obo", "*.obo"),
 }
 
 META = {"type": "map", "description": "Groovy Map containing sample information, e.g. `[ id:'sample1' ]`"}

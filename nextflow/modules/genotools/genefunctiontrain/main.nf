@@ -1,0 +1,74 @@
+process GENOTOOLS_GENEFUNCTIONTRAIN {
+    tag "$meta.id"
+    label 'process_medium'
+    label 'process_gpu'
+
+    conda "${moduleDir}/environment.yml"
+    container "${ task.accelerator ?
+        (workflow.containerEngine in ['singularity', 'apptainer'] ? 'docker://quay.io/genotools/genotools:0.1.0-cuda' : 'quay.io/genotools/genotools:0.1.0-cuda') :
+        (workflow.containerEngine in ['singularity', 'apptainer'] ? 'docker://quay.io/genotools/genotools:0.1.0' : 'quay.io/genotools/genotools:0.1.0') }"
+
+    input:
+    tuple val(meta), path(annotations), path(ontology)
+    path expression
+    path sequences
+    path network
+    path newer_annotations
+
+    output:
+    tuple val(meta), path("${prefix}.safetensors")         , emit: safetensors
+    tuple val(meta), path("${prefix}.metrics.json")        , emit: metrics
+    tuple val(meta), path("${prefix}.plot.png")            , emit: plot
+    tuple val(meta), path("${prefix}.test_predictions.tsv"), emit: test_predictions
+    path "versions.yml"                                    , emit: versions
+
+    when:
+    task.ext.when == null || task.ext.when
+
+    script:
+    // task.ext.args takes --aspect, --evidence-drop, --min-genes-per-term, --log/--no-log, --orientation, --model,
+    // --split, --test-fraction, --epochs, --lr, --patience, --precision, --seed (see genotools-gene-function train
+    // --help)
+    def args = task.ext.args ?: ''
+    prefix = task.ext.prefix ?: "${meta.id}"
+    def expression_arg = expression ? "--expression ${expression}" : ''
+    def sequences_arg = sequences ? "--sequences ${sequences}" : ''
+    def network_arg = network ? "--network ${network}" : ''
+    def newer_annotations_arg = newer_annotations ? "--newer-annotations ${newer_annotations}" : ''
+    """
+    genotools-gene-function train \\
+        --annotations ${annotations} \\
+        --ontology ${ontology} \\
+        ${expression_arg} \\
+        ${sequences_arg} \\
+        ${network_arg} \\
+        ${newer_annotations_arg} \\
+        --output ${prefix}.safetensors \\
+        --metrics ${prefix}.metrics.json \\
+        --plot ${prefix}.plot.png \\
+        --test-predictions ${prefix}.test_predictions.tsv \\
+        --device ${task.accelerator ? 'cuda' : 'cpu'} \\
+        --threads ${task.cpus} \\
+        --quiet \\
+        ${args}
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        genotools: \$(genotools-gene-function train --version | sed 's/^genotools //')
+    END_VERSIONS
+    """
+
+    stub:
+    prefix = task.ext.prefix ?: "${meta.id}"
+    """
+    touch ${prefix}.safetensors
+    touch ${prefix}.metrics.json
+    touch ${prefix}.plot.png
+    touch ${prefix}.test_predictions.tsv
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        genotools: \$(genotools-gene-function train --version | sed 's/^genotools //')
+    END_VERSIONS
+    """
+}
