@@ -21,7 +21,8 @@ written to a scratch folder and read back with the tool's readers, and the model
 defaults (GeneTrainConfig, DEFAULT_HYPERPARAMETERS, --min-genes-per-term 5), so the figures are what
 genotools-gene-function train reports on these files.
 Run: .venv/bin/python benchmarks/gene_function.py [--aspects BP MF CC] [--threads 1]
-About 12 minutes on one CPU core (BP, the largest aspect, about half of it); peak memory about 2 GiB.
+Measured with one thread on a 2-core machine shared with other jobs: MF 14 minutes, CC 15 (the two models about
+7 minutes each, 500 epochs); BP, with about four times MF's terms, over half an hour. Peak memory 1.1-1.3 GiB.
 """
 
 import argparse
