@@ -10,7 +10,6 @@ training). Run: .venv/bin/python benchmarks/score_variants.py [--variants 20000]
 """
 
 import argparse
-import resource
 import subprocess
 import sys
 import tempfile

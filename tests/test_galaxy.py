@@ -6,7 +6,6 @@ these checks are the fast ones.
 
 import re
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 from Cheetah.Template import Template
