@@ -47,11 +47,16 @@ def load_model(path):
                          "with genotools-train")
     model, _ = build_model(metadata["architecture"], metadata["seq_len"], len(metadata["task_names"]),
                            metadata["hyperparameters"])
+    return load_weights(path, model, "the architecture in its metadata"), metadata
+
+
+def load_weights(path, model, described="the network in its metadata"):
+    """`model`, built from a model file's metadata, with the file's weights, in eval mode."""
     try:
         model.load_state_dict(load_file(str(path)))
     except RuntimeError as error:
-        raise InputError(f"{path}: weights do not fit the architecture in its metadata ({error})") from None
-    return model.eval(), metadata
+        raise InputError(f"{path}: weights do not fit {described} ({error})") from None
+    return model.eval()
 
 
 def save_training_state(path, model, best_state, optimizer, progress, extra=None):

@@ -115,6 +115,13 @@ def beside(output, suffix):
     return Path(f"{stem}{suffix}")
 
 
+def check_choices(checks):
+    """One error line for the first (flag, value, choices) whose value is not among its choices."""
+    for flag, value, choices in checks:
+        if value not in choices:
+            raise InputError(f"{flag} {value!r}: choose {', '.join(choices)}")
+
+
 def say(quiet, message):
     """A message for the user on stderr, unless --quiet."""
     if not quiet:

@@ -31,8 +31,8 @@ from genotools.metrics import grouped_metrics
 from genotools.report import plot_drug_response
 from genotools.runtime import configure, resolve_device
 
-from .common import (Debug, Device, Precision, Quiet, Seed, Threads, Version, beside, existing_file, group_app,
-                     progress_bar, reported_errors, say, stderr)
+from .common import (Debug, Device, Precision, Quiet, Seed, Threads, Version, beside, check_choices, existing_file,
+                     group_app, progress_bar, reported_errors, say, stderr)
 
 FINGERPRINT_BITS = 2048
 
@@ -114,12 +114,8 @@ def train(
     with reported_errors("genotools-drug-response train", debug):
         configure(threads, seed)
         device = resolve_device(device)
-        for flag, value, choices in (("--split", split, SPLITS),
-                                     ("--drug-encoder", drug_encoder, ("auto", *DRUG_ENCODERS)),
-                                     ("--orientation", orientation, ORIENTATIONS),
-                                     ("--duplicates", duplicates, DUPLICATE_RULES)):
-            if value not in choices:
-                raise InputError(f"{flag} {value!r}: choose {', '.join(choices)}")
+        check_choices((("--split", split, SPLITS), ("--drug-encoder", drug_encoder, ("auto", *DRUG_ENCODERS)),
+                       ("--orientation", orientation, ORIENTATIONS), ("--duplicates", duplicates, DUPLICATE_RULES)))
         if drug_encoder == "auto":
             drug_encoder = default_drug_encoder(split)
         checkpoint = checkpoint or beside(output, ".checkpoint.safetensors")
@@ -225,8 +221,7 @@ def predict(
     with reported_errors("genotools-drug-response predict", debug):
         configure(threads, seed)
         device = resolve_device(device)
-        if orientation not in ORIENTATIONS:
-            raise InputError(f"--orientation {orientation!r}: choose {', '.join(ORIENTATIONS)}")
+        check_choices((("--orientation", orientation, ORIENTATIONS),))
         network, metadata = load_drug_model(model)
         wanted = read_pairs(pairs) if pairs else None
         known = [feature for slot in metadata["omics"] for feature in slot["features"]]

@@ -30,8 +30,8 @@ from genotools.io.text import read_lines
 from genotools.report import plot_gene_function_pr
 from genotools.runtime import configure, resolve_device
 
-from .common import (Debug, Device, Precision, Quiet, Seed, Threads, Version, beside, existing_file, group_app,
-                     progress_bar, reported_errors, say, stderr)
+from .common import (Debug, Device, Precision, Quiet, Seed, Threads, Version, beside, check_choices, existing_file,
+                     group_app, progress_bar, reported_errors, say, stderr)
 
 ASPECTS = tuple(GAF_ASPECTS.values())
 MODELS = ("auto", "mlp", "gnn")
@@ -109,8 +109,8 @@ def train(
     with reported_errors("genotools-gene-function train", debug):
         configure(threads, seed)
         device = resolve_device(device)
-        _check_choices((("--aspect", aspect, ASPECTS), ("--model", model, MODELS), ("--split", split, SPLITS),
-                        ("--orientation", orientation, ORIENTATIONS)))
+        check_choices((("--aspect", aspect, ASPECTS), ("--model", model, MODELS), ("--split", split, SPLITS),
+                       ("--orientation", orientation, ORIENTATIONS)))
         if expression is None and sequences is None:
             raise InputError("give --expression or --sequences (or both): they describe the genes; a network alone "
                              "gives the model nothing to learn from")
@@ -214,7 +214,7 @@ def predict(
     with reported_errors("genotools-gene-function predict", debug):
         configure(threads, seed)
         device = resolve_device(device)
-        _check_choices((("--orientation", orientation, ORIENTATIONS),))
+        check_choices((("--orientation", orientation, ORIENTATIONS),))
         net, metadata = load_gene_model(model)
         _check_inputs(metadata, expression, sequences, network)
         features = _features(expression, sequences, orientation, metadata=metadata["features"])
@@ -227,12 +227,6 @@ def predict(
             _best_terms(rows, names, dag, scores, top_k, threshold).to_csv(tmp, sep="\t", index=False,
                                                                            float_format="%.4f")
         say(quiet, f"{len(rows)} genes, {len(dag)} {metadata['aspect']} terms: {output}")
-
-
-def _check_choices(checks):
-    for flag, value, choices in checks:
-        if value not in choices:
-            raise InputError(f"{flag} {value!r}: choose {', '.join(choices)}")
 
 
 def _features(expression, sequences, orientation, log=False, genes=(), metadata=None):

@@ -8,10 +8,9 @@ and the loss is taken over whichever entries were measured.
 """
 
 import torch
-from safetensors.torch import load_file
 from torch import nn
 
-from genotools.checkpoint import read_metadata
+from genotools.checkpoint import load_weights, read_metadata
 from genotools.drugs.chemistry import ATOM_FEATURES
 from genotools.errors import InputError
 
@@ -150,8 +149,4 @@ def load_drug_model(path):
     model = Ensemble([build_drug_model(cell_features, metadata["fingerprint_bits"], metadata["drug_encoder"],
                                        references, metadata["hyperparameters"])
                       for references in metadata["references"]])
-    try:
-        model.load_state_dict(load_file(str(path)))
-    except RuntimeError as error:
-        raise InputError(f"{path}: weights do not fit the network in its metadata ({error})") from None
-    return model.eval(), metadata
+    return load_weights(path, model), metadata

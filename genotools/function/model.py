@@ -10,11 +10,10 @@ features and the row-normalised adjacency as a torch sparse tensor, which the ML
 
 import numpy as np
 import torch
-from safetensors.torch import load_file
 from scipy import sparse
 from torch import nn
 
-from genotools.checkpoint import read_metadata
+from genotools.checkpoint import load_weights, read_metadata
 from genotools.errors import InputError
 from genotools.function.ontology import Ontology
 
@@ -96,11 +95,7 @@ def load_gene_model(path):
         raise InputError(f"{path}: not a gene-function model; train one with genotools-gene-function train")
     model = build_gene_model(metadata["model"], metadata["inputs"], len(metadata["terms"]),
                              metadata["hyperparameters"])
-    try:
-        model.load_state_dict(load_file(str(path)))
-    except RuntimeError as error:
-        raise InputError(f"{path}: weights do not fit the network in its metadata ({error})") from None
-    return model.eval(), metadata
+    return load_weights(path, model), metadata
 
 
 def model_ontology(metadata, path):
