@@ -73,6 +73,7 @@ test-data: $(INSTALLED)
 		--predictions results/drug_response.cv_predictions.tsv --plot results/drug_response.cv.png
 	$(BIN)/python -c 'from genotools.function.simulate import simulate_gene_function; \
 		simulate_gene_function("test-data", seed=1, prefix="gene_function_")'
+	$(BIN)/python -c 'from genotools.association.simulate import simulate_cohort; simulate_cohort("test-data", seed=1)'
 	$(BIN)/genotools-gene-function train --annotations test-data/gene_function_annotations.gaf \
 		--ontology test-data/gene_function_go.obo --expression test-data/gene_function_expression.tsv --log \
 		--sequences test-data/gene_function_proteins.fa --network test-data/gene_function_network.tsv \

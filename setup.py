@@ -1,13 +1,13 @@
 from setuptools import setup
 
-TOOLS = ["encode", "train", "predict", "score-variants", "interpret", "simulate", "drug-response", "gene-function"]
+TOOLS = ["encode", "train", "predict", "score-variants", "interpret", "simulate", "drug-response", "gene-function", "associate"]
 
 setup(
     name="genotools",
     version="0.1.0",
     description="Deep-learning tools for genomics for the command line, Galaxy, Nextflow and CWL",
     python_requires=">=3.10",
-    packages=["genotools", "genotools.io", "genotools.drugs", "genotools.function", "genotools.models", "genotools.wrappers", "genotools.tools"],
+    packages=["genotools", "genotools.io", "genotools.drugs", "genotools.function", "genotools.association", "genotools.models", "genotools.wrappers", "genotools.tools"],
     package_dir={"genotools.tools": "tools"},
     install_requires=[
         "torch>=2.2",
@@ -26,7 +26,7 @@ setup(
         "rdkit>=2026.9.1",
     ],
     # CT3: Cheetah, which renders a Galaxy tool's command
-    extras_require={"test": ["pytest>=8", "cwltest>=2.7", "toil[cwl]>=9.6", "CT3>=3.3"]},
+    extras_require={"test": ["pytest>=8", "statsmodels>=0.14", "cwltest>=2.7", "toil[cwl]>=9.6", "CT3>=3.3"]},
     entry_points={
         "console_scripts": ["genotools=genotools.tools.main:app"]
         + [f"genotools-{tool}=genotools.tools.{tool.replace('-', '_')}:app" for tool in TOOLS]

@@ -146,3 +146,54 @@ def plot_gene_function_pr(results, path):
     figure.tight_layout()
     figure.savefig(path, format="png", dpi=100)
     plt.close(figure)
+
+
+def genomic_inflation(p_values):
+    """Lambda GC: the median association chi-square (1 df) over its expected median under the null."""
+    from scipy import stats
+
+    p_values = p_values[np.isfinite(p_values)]
+    return float(np.median(stats.chi2.isf(p_values, 1)) / stats.chi2.ppf(0.5, 1)) if len(p_values) else None
+
+
+def plot_manhattan(chroms, positions, p_values, path, highlight=()):
+    """Manhattan plot PNG: -log10 p of each variant along the genome, chromosomes in file order and alternating
+    colours, the genome-wide significance line (5e-8) dashed; variants at the indices `highlight` in red."""
+    plt = _pyplot()
+    chroms, positions = np.asarray(chroms), np.asarray(positions, dtype=np.float64)
+    scores = -np.log10(np.clip(p_values, 1e-300, 1))
+    x, ticks, offset = np.empty(len(positions)), [], 0.0
+    figure, axis = plt.subplots(figsize=(10, 4))
+    for i, chrom in enumerate(dict.fromkeys(chroms)):
+        on = chroms == chrom
+        x[on] = offset + positions[on] - positions[on].min()
+        axis.scatter(x[on], scores[on], s=5, color=("#1f4e79", "#7fa7d0")[i % 2])
+        ticks.append((x[on].mean(), chrom))
+        offset = x[on].max() + max(1.0, 0.01 * positions.max())
+    if len(highlight):
+        axis.scatter(x[highlight], scores[highlight], s=12, color="#c0392b", label="top variants by the neural model")
+        axis.legend(fontsize="small", loc="best")
+    axis.axhline(-np.log10(5e-8), color="grey", linestyle="--", linewidth=1)
+    axis.set_xticks([t for t, _ in ticks], [c for _, c in ticks], rotation=90 if len(ticks) > 25 else 0, fontsize=8)
+    axis.set(ylabel="-log10 p", title="Per-variant association")
+    figure.tight_layout()
+    figure.savefig(path, format="png", dpi=100)
+    plt.close(figure)
+
+
+def plot_qq(p_values, path):
+    """QQ plot PNG: observed against expected -log10 p under the null, with the genomic inflation in the title."""
+    plt = _pyplot()
+    p_values = np.sort(p_values[np.isfinite(p_values)])
+    expected = -np.log10((np.arange(len(p_values)) + 0.5) / max(len(p_values), 1))
+    observed = -np.log10(np.clip(p_values, 1e-300, 1))
+    figure, axis = plt.subplots(figsize=(5, 5))
+    axis.scatter(expected, observed, s=5, color="#1f4e79")
+    top = max(expected.max(initial=1), observed.max(initial=1))
+    axis.plot([0, top], [0, top], color="grey", linestyle="--", linewidth=1)
+    inflation = genomic_inflation(p_values)
+    axis.set(xlabel="expected -log10 p", ylabel="observed -log10 p",
+             title=f"QQ plot, genomic inflation \u03bb = {inflation:.3f}" if inflation else "QQ plot")
+    figure.tight_layout()
+    figure.savefig(path, format="png", dpi=100)
+    plt.close(figure)

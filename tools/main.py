@@ -4,7 +4,7 @@ import typer
 
 from genotools import __version__
 
-from . import drug_response, encode, gene_function, interpret, predict, score_variants, simulate, train
+from . import associate, drug_response, encode, gene_function, interpret, predict, score_variants, simulate, train
 from .common import Version
 
 TOOLS = {
@@ -16,7 +16,7 @@ TOOLS = {
     "simulate": simulate.simulate_command,
 }
 # Tools with subcommands: {name: Typer app}.
-GROUPS = {"drug-response": drug_response.app, "gene-function": gene_function.app}
+GROUPS = {"drug-response": drug_response.app, "gene-function": gene_function.app, "associate": associate.app}
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False, no_args_is_help=True,
                   context_settings={"help_option_names": ["-h", "--help"]},

@@ -1,0 +1,158 @@
+"""Genotypes of many samples from a VCF/BCF (plain, bgzipped or BCF; no index needed), streamed over the records
+into int8 blocks.
+
+A genotype is stored as its ALT-allele dosage times DOSAGE_SCALE, -1 where missing: a hard call (GT) 0/1/2
+becomes 0/50/100 exactly, and a dosage (DS, 0..2) is kept to the nearest 0.02, well within the precision of
+imputed dosages, in a quarter of the memory of float32. Records with more than one ALT allele are skipped
+and counted (split them first with `bcftools norm -m -`); so are records without an ALT allele.
+"""
+
+import functools
+from dataclasses import dataclass, field
+
+import numpy as np
+import pysam
+
+from genotools.errors import InputError
+
+DOSAGE_SCALE = 50
+MISSING = -1
+FIELDS = ("GT", "DS")
+
+
+@dataclass
+class Variants:
+    ids: list
+    chroms: list
+    positions: list
+    refs: list
+    alts: list
+
+    def __len__(self):
+        return len(self.ids)
+
+    def keys(self):
+        return [variant_key(*fields) for fields in zip(self.chroms, self.positions, self.refs, self.alts)]
+
+    def subset(self, indices):
+        return Variants(*([values[i] for i in indices] for values in
+                          (self.ids, self.chroms, self.positions, self.refs, self.alts)))
+
+
+@dataclass
+class Cohort:
+    """Genotypes of the chosen samples: `blocks` are int8 arrays of variants x samples, in file order."""
+    variants: Variants
+    blocks: list
+    skipped: dict = field(default_factory=dict)  # {reason: [variant ids]}
+
+
+def variant_key(chrom, position, ref, alt):
+    return f"{chrom}:{position}:{ref}:{alt}"
+
+
+def open_vcf(path):
+    try:
+        return pysam.VariantFile(str(path))
+    except (OSError, ValueError) as error:
+        raise InputError(f"{path}: cannot read as VCF/BCF ({error})") from None
+
+
+def vcf_samples(path):
+    with open_vcf(path) as vcf:
+        return list(vcf.header.samples)
+
+
+@functools.lru_cache(maxsize=None)
+def _gt_dosage(text):
+    """The stored value of a GT call: the count of non-reference alleles, MISSING if any allele is missing."""
+    alleles = text.replace("|", "/").split("/")
+    if "." in alleles:
+        return MISSING
+    value = sum(a != "0" for a in alleles) * DOSAGE_SCALE
+    return 2 * value if len(alleles) == 1 else value  # a haploid call (chrX in males) counts as a homozygote
+
+
+def _ds_dosage(text, path, record):
+    if text in (".", ""):
+        return MISSING
+    try:
+        dosage = float(text)
+    except ValueError:
+        raise InputError(f"{path}: record {record}: DS value {text!r} is not a number") from None
+    if not 0 <= dosage <= 2:
+        raise InputError(f"{path}: record {record}: DS value {text!r} is outside 0..2")
+    return round(dosage * DOSAGE_SCALE)
+
+
+def read_cohort(path, samples, genotype_field="GT", block_size=8192, keys=None, on_record=None):
+    """The genotypes of `samples` (names in the VCF, in the order wanted) at every biallelic record, or only at
+    the records whose variant_key is in `keys`. `on_record` is called with each record's position in the file."""
+    vcf = open_vcf(path)
+    with vcf:
+        header_samples = list(vcf.header.samples)
+        column = {name: i for i, name in enumerate(header_samples)}
+        columns = np.array([column[name] for name in samples], dtype=np.int64)
+        variants, blocks, skipped = Variants([], [], [], [], []), [], {}
+        block, filled = np.empty((block_size, len(samples)), dtype=np.int8), 0
+        records, number = iter(vcf), 0
+        while True:
+            number += 1
+            try:
+                record = next(records)
+            except StopIteration:
+                break
+            except (OSError, ValueError) as error:
+                raise InputError(f"{path}: record {number}: malformed ({error})") from None
+            if on_record:
+                on_record(number)
+            alts = record.alts or ()
+            key = variant_key(record.chrom, record.pos, record.ref, alts[0] if alts else ".")
+            name = record.id or key
+            if len(alts) != 1:
+                skipped.setdefault("multiallelic" if alts else "no ALT allele", []).append(name)
+                continue
+            if keys is not None and key not in keys:
+                continue
+            block[filled] = _dosages(record, genotype_field, columns, path, number)
+            filled += 1
+            for values, value in zip((variants.ids, variants.chroms, variants.positions, variants.refs,
+                                      variants.alts), (name, record.chrom, record.pos, record.ref, alts[0])):
+                values.append(value)
+            if filled == block_size:
+                blocks.append(block)
+                block, filled = np.empty((block_size, len(samples)), dtype=np.int8), 0
+        if filled:
+            blocks.append(block[:filled].copy())
+    return Cohort(variants, blocks, skipped)
+
+
+def _dosages(record, genotype_field, columns, path, number):
+    """The stored values of one record's samples at `columns` (positions among the VCF's samples)."""
+    fields = str(record).rstrip("\n").split("\t")
+    keys = fields[8].split(":") if len(fields) > 8 else []
+    if genotype_field not in keys:
+        raise InputError(f"{path}: record {number} ({record.chrom}:{record.pos}) has no {genotype_field} field "
+                         f"(FORMAT is {fields[8] if len(fields) > 8 else 'missing'}); choose --genotype-field "
+                         f"{' or '.join(f for f in FIELDS if f in keys) or 'GT or DS'}")
+    at = keys.index(genotype_field)
+    samples = fields[9:]
+    texts = [samples[i] for i in columns]
+    if len(keys) > 1:  # a sample may drop trailing fields
+        texts = [parts[at] if at < len(parts) else "." for parts in (text.split(":") for text in texts)]
+    if genotype_field == "GT":
+        return [_gt_dosage(text) for text in texts]
+    return [_ds_dosage(text, path, number) for text in texts]
+
+
+def aligned_matrix(cohort, keys, n_samples):
+    """(samples x len(keys) int8 matrix with the genotypes of the variants `keys` in that order, MISSING where the
+    cohort lacks the variant; how many of `keys` were found)."""
+    column = {key: i for i, key in enumerate(keys)}
+    matrix = np.full((n_samples, len(keys)), MISSING, dtype=np.int8)
+    columns = np.array([column[key] for key in cohort.variants.keys()], dtype=np.int64)
+    start = 0
+    for block in cohort.blocks:
+        matrix[:, columns[start:start + len(block)]] = block.T
+        start += len(block)
+    return matrix, len(set(columns.tolist()))

@@ -1,0 +1,61 @@
+"""The neural risk model: a linear term plus a small MLP over the standardised genotypes and covariates.
+
+The linear term carries the additive effects that dominate complex traits; the MLP can add interactions.
+The standardisation (per-variant mean and scale of the dosage, per-covariate mean and scale) and the trait's
+scale are buffers of the network, so a model file holds everything that prediction needs.
+"""
+
+import torch
+from torch import nn
+
+from genotools.association.genotypes import DOSAGE_SCALE, MISSING
+from genotools.checkpoint import load_weights, read_metadata
+from genotools.errors import InputError
+
+KIND = "association"  # the "kind" of a risk model's metadata
+DEFAULT_HYPERPARAMETERS = {"hidden": 32, "dropout": 0.5}
+
+
+class RiskNet(nn.Module):
+    def __init__(self, n_variants, n_covariates, hidden, dropout):
+        super().__init__()
+        for name, size in (("genotype_mean", n_variants), ("genotype_scale", n_variants),
+                           ("covariate_mean", n_covariates), ("covariate_scale", n_covariates),
+                           ("target_mean", 1), ("target_scale", 1)):
+            self.register_buffer(name, torch.ones(size) if name.endswith("scale") else torch.zeros(size))
+        inputs = n_variants + n_covariates
+        self.linear = nn.Linear(inputs, 1)
+        self.mlp = nn.Sequential(nn.Linear(inputs, hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(hidden, 1))
+
+    def standardise(self, genotypes, covariates):
+        """Network inputs from int8 stored genotypes (a missing one becomes the mean, 0) and raw covariates."""
+        dosage = genotypes.float() / DOSAGE_SCALE
+        standard = torch.where(genotypes == MISSING, 0.0, (dosage - self.genotype_mean) / self.genotype_scale)
+        return torch.cat([standard, (covariates.float() - self.covariate_mean) / self.covariate_scale], 1)
+
+    def score(self, inputs):
+        """The logit (binary trait) or the standardised trait value, from standardised inputs."""
+        return (self.linear(inputs) + self.mlp(inputs))[:, 0]
+
+    def input_group_norm(self):
+        """The sum over inputs of the norm of all first-layer weights from that input (the group lasso)."""
+        weights = torch.cat([self.linear.weight, self.mlp[0].weight], 0)
+        return weights.norm(dim=0).sum()
+
+    def forward(self, genotypes, covariates):
+        """The risk in the trait's units: a log-odds, or a value of the quantitative trait."""
+        return self.score(self.standardise(genotypes, covariates)) * self.target_scale + self.target_mean
+
+
+def build_risk_model(n_variants, n_covariates, hyperparameters=DEFAULT_HYPERPARAMETERS):
+    return RiskNet(n_variants, n_covariates, **hyperparameters)
+
+
+def load_risk_model(path):
+    """(network in eval mode on the CPU, metadata) from a model file written by genotools-associate scan."""
+    metadata = read_metadata(path)
+    if metadata.get("kind") != KIND:
+        raise InputError(f"{path}: not a risk model; train one with genotools-associate scan")
+    model = build_risk_model(len(metadata["variants"]["id"]), len(metadata["covariates"]),
+                             metadata["hyperparameters"])
+    return load_weights(path, model), metadata

@@ -1,0 +1,121 @@
+"""The classical per-variant tests, vectorised over a block of variants.
+
+Each variant is tested in its own regression of the trait on an intercept, the covariates and the variant's
+dosage; a missing genotype takes the mean dosage of the variant's called samples (mean imputation).
+- Linear (quantitative trait): the trait and the dosages are residualised on the covariates through a QR
+  decomposition (Frisch-Waugh-Lovell), which gives exactly the least-squares effect and its t-test.
+- Logistic (case/control): per-variant Newton-Raphson (IRLS) run on the whole block at once, started from the
+  covariates-only fit; the Wald test of the dosage's coefficient.
+Results match statsmodels' OLS and Logit (tests/test_associate.py).
+"""
+
+import numpy as np
+from scipy import stats
+from scipy.special import expit
+
+from genotools.association.genotypes import DOSAGE_SCALE, MISSING
+
+MAX_ITERATIONS = 50
+TOLERANCE = 1e-10
+
+
+def dosages(block):
+    """Float64 dosages (samples x variants) of an int8 block, a missing genotype set to its variant's mean."""
+    called = block != MISSING
+    values = block.astype(np.float64) / DOSAGE_SCALE
+    counts = called.sum(0)
+    means = np.divide(np.where(called, values, 0).sum(0), counts, out=np.zeros(block.shape[1]), where=counts > 0)
+    return np.where(called, values, means)
+
+
+def design_matrix(covariates, reference=None):
+    """An intercept and the covariates, standardised by the mean and scale of `reference` (default: their own)."""
+    reference = covariates if reference is None else reference
+    scale = reference.std(0)
+    return np.column_stack([np.ones(len(covariates)),
+                            (covariates - reference.mean(0)) / np.where(scale > 0, scale, 1.0)])
+
+
+def linear_tests(genotypes, trait, design):
+    """(beta, se, p) of each column of `genotypes` (samples x variants) in a least-squares regression of
+    `trait` on `design` and that column."""
+    q, _ = np.linalg.qr(design)
+    trait_residual = trait - q @ (q.T @ trait)
+    residual = genotypes - q @ (q.T @ genotypes)
+    sum_squares = (residual ** 2).sum(0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        beta = residual.T @ trait_residual / sum_squares
+        df = len(trait) - design.shape[1] - 1
+        residual_variance = (trait_residual @ trait_residual - beta ** 2 * sum_squares) / df
+        se = np.sqrt(residual_variance / sum_squares)
+        p = 2 * stats.t.sf(np.abs(beta / se), df)
+    return beta, se, p
+
+
+def logistic_fit(design, trait):
+    """Coefficients of the logistic regression of `trait` (0/1) on `design`, by Newton-Raphson."""
+    coefficients = np.zeros(design.shape[1])
+    for _ in range(MAX_ITERATIONS):
+        mu = expit(design @ coefficients)
+        hessian = design.T @ (design * (mu * (1 - mu))[:, None])
+        step = np.linalg.lstsq(hessian, design.T @ (trait - mu), rcond=None)[0]
+        coefficients += step
+        if np.abs(step).max() < TOLERANCE:
+            break
+    return coefficients
+
+
+def logistic_tests(genotypes, trait, design, null_coefficients):
+    """(beta, se, p) of each column of `genotypes` in a logistic regression of `trait` on `design` and that
+    column; NaN where the fit does not converge (e.g. complete separation)."""
+    n_variants, width = genotypes.shape[1], design.shape[1] + 1
+    theta = np.zeros((n_variants, width))
+    theta[:, :-1] = null_coefficients
+    converged = np.zeros(n_variants, dtype=bool)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(MAX_ITERATIONS + 1):
+            hessian, score = _logistic_derivatives(genotypes, trait, design, theta)
+            if converged.all():
+                break
+            try:
+                step = np.linalg.solve(hessian, score[..., None])[..., 0]
+            except np.linalg.LinAlgError:
+                step = np.stack([np.linalg.lstsq(h, s, rcond=None)[0] for h, s in zip(hessian, score)])
+            step[converged] = 0
+            theta += step
+            converged |= np.abs(step).max(1) < TOLERANCE
+        beta = np.where(converged, theta[:, -1], np.nan)
+        inverse_diagonal = np.array([np.linalg.pinv(h)[-1, -1] for h in hessian])
+        se = np.sqrt(np.where(converged, inverse_diagonal, np.nan))
+        p = 2 * stats.norm.sf(np.abs(beta / se))
+    return beta, se, p
+
+
+def _logistic_derivatives(genotypes, trait, design, theta):
+    """The Hessian (variants x k x k) of minus the log-likelihood and its score (variants x k) at `theta`."""
+    mu = expit(design @ theta[:, :-1].T + genotypes * theta[:, -1])  # samples x variants
+    weights = mu * (1 - mu)
+    residual = trait[:, None] - mu
+    width = theta.shape[1]
+    hessian = np.empty((len(theta), width, width))
+    hessian[:, :-1, :-1] = np.einsum("ni,nb,nj->bij", design, weights, design, optimize=True)
+    hessian[:, :-1, -1] = hessian[:, -1, :-1] = (weights * genotypes).T @ design
+    hessian[:, -1, -1] = (weights * genotypes ** 2).sum(0)
+    score = np.column_stack([residual.T @ design, (residual * genotypes).sum(0)])
+    return hessian, score
+
+
+def association_tests(matrix, trait, design, binary, block_size=2048, on_block=None):
+    """(beta, se, p, n called) of every variant (column) of an int8 samples x variants matrix."""
+    n_variants = matrix.shape[1]
+    results = np.full((4, n_variants), np.nan)
+    null = logistic_fit(design, trait) if binary else None
+    for start in range(0, n_variants, block_size):
+        block = matrix[:, start:start + block_size]
+        genotypes = dosages(block)
+        tested = logistic_tests(genotypes, trait, design, null) if binary else linear_tests(genotypes, trait, design)
+        results[:3, start:start + block_size] = tested
+        results[3, start:start + block_size] = (block != MISSING).sum(0)
+        if on_block:
+            on_block(min(start + block_size, n_variants))
+    return results

@@ -1,0 +1,99 @@
+"""A simulated case/control cohort with known causal variants, for the tests, the demo and the benchmark.
+
+Variants are independent (no linkage disequilibrium) with ALT-allele frequencies between 0.05 and 0.5; a few
+causal ones change the log-odds of disease (and, with other effects, a quantitative biomarker) additively,
+beside age and sex. The files carry what QC must catch: samples in only one file, a sample without a status,
+samples and variants with many missing calls, rare variants, variants out of Hardy-Weinberg equilibrium,
+multiallelic records and variants without an ID. The same seed gives the same files, byte for byte.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pysam
+
+from genotools.io.atomic import atomic_output
+
+CHROMS = 5
+GT_TEXT = np.array(["0/0", "0/1", "1/1", "./."])
+
+
+def simulate_cohort(output_dir, prefix="cohort", samples=600, variants=1000, causal=10, seed=1):
+    """Write {prefix}.vcf.gz (+ .tbi), {prefix}_phenotypes.tsv and {prefix}_causal.tsv into `output_dir`;
+    returns their paths."""
+    rng = np.random.default_rng(seed)
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    frequency = rng.uniform(0.05, 0.5, variants)
+    rare = rng.choice(variants, size=max(1, variants // 50), replace=False)
+    frequency[rare] = rng.uniform(0.001, 0.004, len(rare))
+    genotypes = rng.binomial(2, frequency, size=(samples, variants))
+    out_of_hwe = rng.choice(np.setdiff1d(np.arange(variants), rare), size=max(1, variants // 300), replace=False)
+    genotypes[:, out_of_hwe] = 2 * rng.binomial(1, 0.4, size=(samples, len(out_of_hwe)))  # no heterozygotes
+
+    multiallelic = np.arange(5, variants, 211)
+    common = np.setdiff1d(np.flatnonzero(frequency > 0.15), np.concatenate([out_of_hwe, multiallelic]))
+    causal_at = np.sort(rng.choice(common, size=causal, replace=False))
+    log_odds = rng.choice([-1, 1], causal) * rng.uniform(0.45, 0.8, causal)
+    biomarker_effect = rng.choice([-1, 1], causal) * rng.uniform(0.3, 0.5, causal)
+    age = rng.normal(55, 10, samples).round().clip(18, 90)
+    sex = rng.integers(0, 2, samples)
+    standardised = (genotypes[:, causal_at] - 2 * frequency[causal_at]) / np.sqrt(
+        2 * frequency[causal_at] * (1 - frequency[causal_at]))
+    liability = standardised @ log_odds + 0.04 * (age - 55) + 0.4 * (sex - 0.5)
+    status = rng.random(samples) < 1 / (1 + np.exp(-liability))
+    biomarker = standardised @ biomarker_effect + 0.02 * (age - 55) + rng.normal(0, 1, samples)
+
+    missing = rng.random((samples, variants)) < 0.005
+    missing[rng.choice(samples, size=max(1, samples // 100), replace=False)] |= rng.random(variants) < 0.15
+    missing[:, rng.choice(variants, size=max(1, variants // 200), replace=False)] |= rng.random((samples, 1)) < 0.15
+    missing[:, causal_at] = rng.random((samples, causal)) < 0.005
+    codes = np.where(missing, 3, genotypes)
+
+    names = [f"S{i + 1:04d}" for i in range(samples + 4)]
+    vcf_names, table_names = names[:samples], names[:samples - 4] + names[samples:]  # 4 only in each file
+    ids = [f"rs{1000 + 7 * i}" if i % 97 else "." for i in range(variants)]
+    chrom_of = np.sort(rng.integers(1, CHROMS + 1, variants))
+    positions = np.concatenate([np.sort(rng.choice(np.arange(1000, 5_000_000), size=(chrom_of == c).sum(),
+                                                   replace=False)) for c in range(1, CHROMS + 1)])
+    bases = np.array(list("ACGT"))
+    refs = rng.integers(0, 4, variants)
+    alts = (refs + rng.integers(1, 4, variants)) % 4
+
+    paths = [output_dir / f"{prefix}.vcf.gz", output_dir / f"{prefix}_phenotypes.tsv",
+             output_dir / f"{prefix}_causal.tsv"]
+    header = ["##fileformat=VCFv4.2", "##source=genotools.association.simulate"]
+    header += [f"##contig=<ID=chr{c},length=5000000>" for c in range(1, CHROMS + 1)]
+    header += ['##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+               "\t".join(["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT", *vcf_names])]
+    lines = []
+    for j in range(variants):
+        alt = bases[alts[j]]
+        if j in multiallelic:
+            alt += "," + bases[(alts[j] + 1 + (alts[j] + 1 == refs[j])) % 4]
+        lines.append("\t".join([f"chr{chrom_of[j]}", str(positions[j]), ids[j], bases[refs[j]], alt, ".", "PASS",
+                                ".", "GT", *GT_TEXT[codes[:, j]]]))
+    plain = output_dir / f".{prefix}.vcf"
+    plain.write_text("\n".join(header + lines) + "\n")
+    with atomic_output(paths[0]) as tmp:
+        pysam.tabix_compress(str(plain), str(tmp), force=True)
+    plain.unlink()
+    pysam.tabix_index(str(paths[0]), preset="vcf", force=True)
+
+    statuses = np.where(status, "case", "control")[:len(vcf_names) - 4].tolist() + ["case", "control"] * 2
+    statuses[7] = "NA"
+    table_age = np.concatenate([age[:samples - 4], rng.normal(55, 10, 4).round()])
+    table_sex = np.concatenate([sex[:samples - 4], rng.integers(0, 2, 4)])
+    table_biomarker = np.concatenate([biomarker[:samples - 4], rng.normal(0, 1, 4)])
+    pcs = rng.normal(0, 1, (len(table_names), 2))
+    rows = ["sample\tstatus\tbiomarker\tage\tsex\tPC1\tPC2"]
+    rows += [f"{name}\t{statuses[i]}\t{table_biomarker[i]:.3f}\t{table_age[i]:.0f}\t{'FM'[table_sex[i]]}\t"
+             f"{pcs[i, 0]:.4f}\t{pcs[i, 1]:.4f}" for i, name in enumerate(table_names)]
+    with atomic_output(paths[1]) as tmp:
+        tmp.write_text("\n".join(rows) + "\n")
+    causal_ids = [ids[j] if ids[j] != "." else f"chr{chrom_of[j]}:{positions[j]}:{bases[refs[j]]}:{bases[alts[j]]}"
+                  for j in causal_at]
+    with atomic_output(paths[2]) as tmp:
+        tmp.write_text("id\tlog_odds_ratio\tbiomarker_effect\n" + "".join(
+            f"{name}\t{a:.3f}\t{b:.3f}\n" for name, a, b in zip(causal_ids, log_odds, biomarker_effect)))
+    return paths + [Path(f"{paths[0]}.tbi")]

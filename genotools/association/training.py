@@ -1,0 +1,255 @@
+"""Cross-validation of the neural risk model beside two baselines, the final model, and its attributions.
+
+Each of K folds (stratified by case status for a binary trait) is predicted by methods fitted on the other
+folds only. Of those training samples a hold-out (`validation`) is set aside; the rest fits.
+- model: the network, trained on the fitting samples and stopped early on the loss of the hold-out.
+- covariates: a logistic (binary) or linear regression of the trait on the covariates, on all training samples.
+- polygenic score: the classical test on the fitting samples gives each variant's effect; the score of a sample
+  sums effect x dosage over the variants whose p-value passes a threshold, the threshold that predicts the
+  hold-out best; a regression of the trait on the covariates and that score, fitted on the hold-out, predicts.
+"""
+
+import copy
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from sklearn.metrics import roc_auc_score
+
+from genotools.association.genotypes import MISSING
+from genotools.association.model import DEFAULT_HYPERPARAMETERS, build_risk_model
+from genotools.association.regression import association_tests, design_matrix, dosages, logistic_fit
+from genotools.errors import InputError
+from genotools.runtime import autocast, seed_everything
+
+METHODS = ("model", "covariates", "polygenic_score")
+P_THRESHOLDS = (5e-8, 1e-6, 1e-4, 1e-3, 1e-2, 0.05, 0.1, 0.5, 1.0)
+
+
+@dataclass
+class AssociationConfig:
+    folds: int = 5
+    epochs: int = 100
+    batch_size: int = 64
+    lr: float = 1e-3
+    sparsity: float = 0.05
+    patience: int = 10
+    validation: float = 0.15
+    hyperparameters: dict = field(default_factory=lambda: dict(DEFAULT_HYPERPARAMETERS))
+    precision: str = "fp32"
+    seed: int = 0
+
+
+@dataclass
+class Cohort:
+    """What the models see: int8 genotypes (samples x variants), raw covariates and the trait."""
+    genotypes: np.ndarray
+    covariates: np.ndarray
+    trait: np.ndarray
+    binary: bool
+
+
+def assign_folds(trait, binary, folds, seed):
+    """The fold (0..folds-1) of each sample; with a binary trait each fold has its share of cases."""
+    rng = np.random.default_rng(seed)
+    fold_of = np.empty(len(trait), dtype=np.int64)
+    groups = [np.flatnonzero(trait == value) for value in (0, 1)] if binary else [np.arange(len(trait))]
+    offset = 0
+    for group in groups:
+        if len(group) < folds:
+            raise InputError(f"{len(group)} {'cases' if offset else 'samples'} cannot fill {folds} folds; use "
+                             "fewer --folds")
+        fold_of[rng.permutation(group)] = (np.arange(len(group)) + offset) % folds
+        offset += len(group)
+    return fold_of
+
+
+def split_hold_out(rows, strata, fraction, seed):
+    """(fitting rows, hold-out rows) of `rows`: a `fraction` of each stratum (e.g. cases, controls) held out."""
+    rng = np.random.default_rng(seed)
+    held = []
+    for stratum in np.unique(strata):
+        members = rng.permutation(rows[strata == stratum])
+        held.append(members[:max(1, round(fraction * len(members)))])
+    held = np.sort(np.concatenate(held))
+    return np.setdiff1d(rows, held), held
+
+
+def metric(truth, predicted, binary):
+    """AUROC for a binary trait, R-squared for a quantitative one; None where undefined."""
+    if binary:
+        return float(roc_auc_score(truth, predicted)) if 0 < truth.sum() < len(truth) else None
+    total = ((truth - truth.mean()) ** 2).sum()
+    return float(1 - ((truth - predicted) ** 2).sum() / total) if total > 0 else None
+
+
+def _regression(design, trait, binary):
+    return logistic_fit(design, trait) if binary else np.linalg.lstsq(design, trait, rcond=None)[0]
+
+
+def _on_scale(linear, binary):
+    """A linear predictor on the trait's scale: a probability for a binary trait."""
+    return 1 / (1 + np.exp(-linear)) if binary else linear
+
+
+def covariates_baseline(cohort, train, test):
+    design = design_matrix(cohort.covariates[train])
+    coefficients = _regression(design, cohort.trait[train], cohort.binary)
+    test_design = design_matrix(cohort.covariates[test], cohort.covariates[train])
+    return _on_scale(test_design @ coefficients, cohort.binary)
+
+
+def polygenic_scores(genotypes, rows, effects, means, block_size=4096):
+    """rows x effects.shape[1] scores: sum over variants of effect x dosage, a missing dosage set to `means`."""
+    scores = np.zeros((len(rows), effects.shape[1]))
+    for start in range(0, genotypes.shape[1], block_size):
+        block = genotypes[rows, start:start + block_size]
+        values = np.where(block == MISSING, means[start:start + block_size], dosages(block))
+        scores += values @ effects[start:start + block_size]
+    return scores
+
+
+def polygenic_baseline(cohort, fit, hold_out, test):
+    """Predictions for `test` of the polygenic score with its p-value threshold chosen on `hold_out` (see the
+    module's description), and the chosen threshold."""
+    beta, _, p, _ = association_tests(cohort.genotypes[fit], cohort.trait[fit],
+                                      design_matrix(cohort.covariates[fit]), cohort.binary)
+    beta = np.nan_to_num(beta)
+    effects = np.column_stack([np.where(p < threshold, beta, 0.0) for threshold in P_THRESHOLDS])
+    means = dosages(cohort.genotypes[fit]).mean(0)
+    held_scores = polygenic_scores(cohort.genotypes, hold_out, effects, means)
+    quality = [metric(cohort.trait[hold_out], held_scores[:, k], cohort.binary) if held_scores[:, k].any()
+               else None for k in range(len(P_THRESHOLDS))]
+    best = int(np.argmax([-np.inf if q is None else q for q in quality]))
+    design = np.column_stack([design_matrix(cohort.covariates[hold_out]), held_scores[:, best]])
+    coefficients = _regression(design, cohort.trait[hold_out], cohort.binary)
+    test_score = polygenic_scores(cohort.genotypes, test, effects[:, [best]], means)[:, 0]
+    test_design = np.column_stack([design_matrix(cohort.covariates[test], cohort.covariates[hold_out]), test_score])
+    return _on_scale(test_design @ coefficients, cohort.binary), P_THRESHOLDS[best]
+
+
+def _standardisation(genotypes, rows, block_size=4096):
+    """Per-variant mean and scale of the dosage over `rows` (a missing call counting as the mean)."""
+    means, scales = [], []
+    for start in range(0, genotypes.shape[1], block_size):
+        values = dosages(genotypes[rows, start:start + block_size])
+        means.append(values.mean(0))
+        scales.append(values.std(0))
+    scale = np.concatenate(scales)
+    return np.concatenate(means), np.where(scale > 0, scale, 1.0)
+
+
+def train_network(cohort, fit, hold_out, config, device, on_epoch=None):
+    """A RiskNet fitted on the samples `fit`, stopped early on the loss of `hold_out`; returns (model, epoch).
+    The loss adds `config.sparsity` times the group lasso of the inputs' weights: with far more variants than
+    samples, a network without it fits noise within a few epochs; with it, most variants' weights shrink to
+    about zero and the few that carry signal stand out."""
+    seed_everything(config.seed)
+    model = build_risk_model(cohort.genotypes.shape[1], cohort.covariates.shape[1], config.hyperparameters)
+    genotype_mean, genotype_scale = _standardisation(cohort.genotypes, fit)
+    covariates = cohort.covariates[fit]
+    covariate_scale = covariates.std(0)
+    target = cohort.trait[fit]
+    buffers = {"genotype_mean": genotype_mean, "genotype_scale": genotype_scale,
+               "covariate_mean": covariates.mean(0), "covariate_scale": np.where(covariate_scale > 0,
+                                                                                  covariate_scale, 1.0),
+               "target_mean": [0.0 if cohort.binary else target.mean()],
+               "target_scale": [1.0 if cohort.binary else target.std() or 1.0]}
+    for name, values in buffers.items():
+        getattr(model, name).copy_(torch.as_tensor(np.asarray(values), dtype=torch.float32))
+    model.to(device)
+    genotypes = torch.from_numpy(cohort.genotypes).to(device)
+    covariate_tensor = torch.from_numpy(cohort.covariates).float().to(device)
+    standard_trait = torch.from_numpy((cohort.trait - buffers["target_mean"][0]) / buffers["target_scale"][0])
+    standard_trait = standard_trait.float().to(device)
+    loss_function = (torch.nn.functional.binary_cross_entropy_with_logits if cohort.binary
+                     else torch.nn.functional.mse_loss)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    scaler = torch.amp.GradScaler(device.type, enabled=config.precision == "fp16")
+    generator = torch.Generator().manual_seed(config.seed)
+    fit_rows, held_rows = torch.from_numpy(fit), torch.from_numpy(hold_out)
+
+    def loss_on(rows):
+        rows = rows.to(device)
+        with autocast(device, config.precision):
+            outputs = model.score(model.standardise(genotypes[rows], covariate_tensor[rows]))
+        return loss_function(outputs.float(), standard_trait[rows])
+
+    best_loss, best_epoch, best_state = np.inf, 0, copy.deepcopy(model.state_dict())
+    for epoch in range(1, config.epochs + 1):
+        model.train()
+        order = fit_rows[torch.randperm(len(fit_rows), generator=generator)]
+        for start in range(0, len(order), config.batch_size):
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_on(order[start:start + config.batch_size]) + config.sparsity * model.input_group_norm()
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+        model.eval()
+        with torch.no_grad():
+            valid_loss = sum(loss_on(held_rows[s:s + 1024]).item() * len(held_rows[s:s + 1024])
+                             for s in range(0, len(held_rows), 1024)) / len(held_rows)
+        if on_epoch:
+            on_epoch(epoch, valid_loss)
+        if valid_loss < best_loss:
+            best_loss, best_epoch, best_state = valid_loss, epoch, copy.deepcopy(model.state_dict())
+        elif epoch - best_epoch >= config.patience:
+            break
+    model.load_state_dict(best_state)
+    return model.eval(), best_epoch
+
+
+def predict_risk(model, genotypes, covariates, device, precision="fp32", batch_size=1024):
+    """The model's risk (log-odds or trait value) of every sample of an int8 genotype matrix."""
+    outputs = []
+    model = model.to(device).eval()
+    with torch.no_grad():
+        for start in range(0, len(genotypes), batch_size):
+            rows = torch.from_numpy(genotypes[start:start + batch_size]).to(device)
+            covariate_rows = torch.from_numpy(covariates[start:start + batch_size]).float().to(device)
+            with autocast(device, precision):
+                outputs.append(model(rows, covariate_rows).float().cpu())
+    return torch.cat(outputs).numpy().astype(np.float64) if outputs else np.empty(0)
+
+
+def attributions(model, genotypes, covariates, device, batch_size=256):
+    """Each variant's mean |gradient x input| of the model's output over the samples (standardised inputs)."""
+    model = model.to(device).eval()
+    total = torch.zeros(genotypes.shape[1], device=device)
+    for start in range(0, len(genotypes), batch_size):
+        rows = torch.from_numpy(genotypes[start:start + batch_size]).to(device)
+        covariate_rows = torch.from_numpy(covariates[start:start + batch_size]).float().to(device)
+        inputs = model.standardise(rows, covariate_rows).requires_grad_()
+        gradient, = torch.autograd.grad(model.score(inputs).sum(), inputs)
+        total += (gradient * inputs).abs()[:, :genotypes.shape[1]].sum(0).detach()
+    return (total / max(len(genotypes), 1)).cpu().numpy().astype(np.float64)
+
+
+def cross_validate(cohort, config, device, on_fold=None, on_epoch=None):
+    """Out-of-fold predictions of every method ({method: per-sample values}), the folds, and a record per fold."""
+    fold_of = assign_folds(cohort.trait, cohort.binary, config.folds, config.seed)
+    predictions = {method: np.full(len(cohort.trait), np.nan) for method in METHODS}
+    records = []
+    for fold in range(config.folds):
+        if on_fold:
+            on_fold(fold)
+        train, test = np.flatnonzero(fold_of != fold), np.flatnonzero(fold_of == fold)
+        strata = cohort.trait[train] if cohort.binary else np.zeros(len(train))
+        fit, hold_out = split_hold_out(train, strata, config.validation, config.seed + fold)
+        model, epoch = train_network(cohort, fit, hold_out, config, device, on_epoch)
+        risk = predict_risk(model, cohort.genotypes[test], cohort.covariates[test], device, config.precision)
+        predictions["model"][test] = _on_scale(risk, cohort.binary)
+        predictions["covariates"][test] = covariates_baseline(cohort, train, test)
+        predictions["polygenic_score"][test], threshold = polygenic_baseline(cohort, fit, hold_out, test)
+        records.append({"fold": fold + 1, "samples": len(test), "best_epoch": epoch, "p_threshold": threshold,
+                        **{method: metric(cohort.trait[test], predictions[method][test], cohort.binary)
+                           for method in METHODS}})
+    return predictions, fold_of, records
+
+
+def final_model(cohort, config, device, on_epoch=None):
+    """The network trained on every sample (less a hold-out for early stopping), and its best epoch."""
+    everyone = np.arange(len(cohort.trait))
+    strata = cohort.trait if cohort.binary else np.zeros(len(everyone))
+    fit, hold_out = split_hold_out(everyone, strata, config.validation, config.seed)
+    return train_network(cohort, fit, hold_out, config, device, on_epoch)
