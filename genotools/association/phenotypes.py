@@ -37,8 +37,10 @@ def _column_index(path, header, name, role):
 def _trait(path, rows, column, name, trait):
     """(values, binary) of the trait column; an unparseable value stops with its line."""
     texts = [(n, fields[column].strip()) for n, fields in rows]
-    words = {text.lower() for _, text in texts if text not in MISSING}
-    if words and words <= set(_CASE_WORDS) and trait != "quantitative":
+    if trait != "quantitative" and any(text.lower() in _CASE_WORDS for _, text in texts):
+        for n, text in texts:
+            if text not in MISSING and text.lower() not in _CASE_WORDS:
+                raise InputError(f"{path}: line {n}: {name} value {text!r} is neither control nor case")
         return np.array([_CASE_WORDS[t.lower()] if t not in MISSING else np.nan for _, t in texts]), True
     values = np.array([parse_value(text, path, n, name) for n, text in texts])
     levels = set(np.unique(values[~np.isnan(values)]).tolist())

@@ -1,0 +1,227 @@
+"""genotools-associate scan and predict, through the real command line on the bundled simulated cohort."""
+
+import gzip
+import itertools
+import json
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import pysam
+import pytest
+import statsmodels.api as sm
+
+from genotools.association.genotypes import read_cohort
+from genotools.association.phenotypes import parse_covariate_list, read_phenotypes
+from genotools.association.qc import hwe_exact
+from genotools.association.regression import association_tests, design_matrix
+from genotools.checkpoint import read_metadata
+from helpers import TEST_DATA, error_line, run_tool
+
+VCF, PHENOTYPES = TEST_DATA / "cohort.vcf.gz", TEST_DATA / "cohort_phenotypes.tsv"
+CAUSAL = pd.read_csv(TEST_DATA / "cohort_causal.tsv", sep="\t")
+COVARIATES = ["age", "sex", "PC1", "PC2"]
+QUICK = ["--folds", 2, "--epochs", 30, "--lr", 3e-3, "--threads", 1, "--device", "cpu"]
+OUTPUTS = {"variants.tsv", "qc.tsv", "manhattan.png", "qq.png", "risk_scores.tsv", "metrics.json",
+           "model.safetensors"}
+
+
+def scan(output_dir, *args, vcf=VCF, phenotypes=PHENOTYPES, phenotype="status", expect=0):
+    return run_tool("associate", "scan", "--vcf", vcf, "--phenotypes", phenotypes, "--phenotype", phenotype,
+                    "--covariates", "age,sex,PC1..PC2", *QUICK, *args, "--output-dir", output_dir, expect=expect)
+
+
+@pytest.fixture(scope="module")
+def case_control(tmp_path_factory):
+    output = tmp_path_factory.mktemp("scan") / "results"
+    scan(output)
+    return output
+
+
+def _vcf_dosages(ids):
+    """{variant id: {sample: ALT dosage or NaN}} read straight from the bundled VCF with pysam."""
+    found = {}
+    with pysam.VariantFile(str(VCF)) as vcf:
+        for record in vcf:
+            name = record.id or f"{record.chrom}:{record.pos}:{record.ref}:{record.alts[0]}"
+            if name in ids:
+                found[name] = {sample: np.nan if None in call["GT"] else float(sum(call["GT"]))
+                               for sample, call in record.samples.items()}
+    return found
+
+
+def test_scan_writes_every_output_and_leaves_out_what_qc_and_matching_remove(case_control):
+    assert {path.name for path in case_control.iterdir()} == OUTPUTS
+    qc = pd.read_csv(case_control / "qc.tsv", sep="\t")
+    reasons = qc.groupby(["kind", "reason"]).size().to_dict()
+    assert reasons[("sample", "not in the VCF")] == 4 and reasons[("sample", "not in the phenotype table")] == 4
+    assert qc.query("reason == 'missing phenotype'").id.tolist() == ["S0008"]
+    for kind, reason in (("sample", "call rate"), ("variant", "call rate"), ("variant", "MAF"), ("variant", "HWE"),
+                         ("variant", "multiallelic")):
+        assert reasons[(kind, reason)] > 0, (kind, reason)
+    assert (qc.query("reason == 'HWE'").value < 1e-6).all()
+    variants = pd.read_csv(case_control / "variants.tsv", sep="\t")
+    assert not set(variants.id) & set(qc.id)
+    assert (variants.maf >= 0.01).all() and variants.p.between(0, 1).all()
+    assert "chr1:4459:G:C" in set(variants.id)  # a variant without an ID is named chrom:pos:ref:alt
+    risk = pd.read_csv(case_control / "risk_scores.tsv", sep="\t")
+    samples_removed = (qc.kind == "sample").sum()
+    assert len(risk) == 600 + 4 - samples_removed and set(risk.fold) == {1, 2}
+    assert risk[["model", "covariates", "polygenic_score"]].stack().between(0, 1).all()
+
+
+def test_the_known_causal_variants_rank_first_by_p_value_and_by_neural_importance(case_control):
+    variants = pd.read_csv(case_control / "variants.tsv", sep="\t")
+    k = len(CAUSAL)
+    by_p = set(variants.nsmallest(k, "p").id)
+    by_importance = set(variants.nlargest(k, "neural_importance").id)
+    assert len(by_p & set(CAUSAL.id)) >= 0.8 * k
+    assert len(by_importance & set(CAUSAL.id)) >= 0.8 * k
+    top = variants.set_index("id").loc[CAUSAL.id]
+    assert (np.sign(top.beta) == np.sign(CAUSAL.log_odds_ratio.values)).mean() >= 0.9
+
+
+def test_metrics_give_the_model_and_both_baselines_per_fold(case_control):
+    metrics = json.loads((case_control / "metrics.json").read_text())
+    assert metrics["metric"] == "auroc" and len(metrics["folds"]) == 2
+    for method in ("model", "covariates", "polygenic_score"):
+        assert 0.5 < metrics["mean"][method] <= 1
+        assert all(0 <= fold[method] <= 1 for fold in metrics["folds"])
+    assert metrics["mean"]["model"] > metrics["mean"]["covariates"]
+    assert 0.9 < metrics["genomic_inflation"] < 1.2
+    metadata = read_metadata(case_control / "model.safetensors")
+    assert metadata["kind"] == "association" and metadata["covariate_levels"] == {"sex": ["F", "M"]}
+
+
+@pytest.mark.parametrize("phenotype", ["status", "biomarker"])
+def test_the_per_variant_tests_agree_with_statsmodels(phenotype):
+    """Logistic (case/control) and linear (quantitative) tests with covariates, on genotypes read from the VCF
+    independently, mean-imputed, against statsmodels' Logit and OLS, to 1e-6."""
+    table = read_phenotypes(PHENOTYPES, phenotype, COVARIATES)
+    ids = CAUSAL.id.tolist()[:3] + ["rs1007", "rs1014", "rs1021", "chr1:4459:G:C"]
+    dosages = _vcf_dosages(set(ids))
+    samples = [s for i, s in enumerate(table.samples) if s in dosages[ids[0]] and not np.isnan(table.trait[i])]
+    rows = [table.samples.index(s) for s in samples]
+    trait, covariates = table.trait[rows], table.covariates[rows]
+    genotypes = np.array([[dosages[name][s] for name in ids] for s in samples])
+    genotypes = np.where(np.isnan(genotypes), np.nanmean(genotypes, 0), genotypes)
+    stored = np.where(np.isnan(np.array([[dosages[name][s] for name in ids] for s in samples])), -1,
+                      genotypes * 50).astype(np.int8)
+    beta, se, p, called = association_tests(stored, trait, design_matrix(covariates), phenotype == "status")
+    for j in range(len(ids)):
+        design = sm.add_constant(np.column_stack([covariates, genotypes[:, j]]))
+        model = sm.Logit(trait, design) if phenotype == "status" else sm.OLS(trait, design)
+        fitted = model.fit(disp=0) if phenotype == "status" else model.fit()
+        np.testing.assert_allclose([beta[j], se[j], p[j]], [fitted.params[-1], fitted.bse[-1], fitted.pvalues[-1]],
+                                   rtol=1e-6, atol=1e-9)
+    assert called.max() <= len(samples) and called.min() < len(samples)
+
+
+def test_a_quantitative_trait_gets_linear_tests_and_r_squared(tmp_path):
+    scan(tmp_path / "out", "--folds", 2, "--epochs", 3, phenotype="biomarker")
+    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert metrics["trait"] == "quantitative" and metrics["metric"] == "r2"
+    variants = pd.read_csv(tmp_path / "out" / "variants.tsv", sep="\t")
+    assert "odds_ratio" not in variants and len(set(variants.nsmallest(10, "p").id) & set(CAUSAL.id)) >= 8
+    qc = pd.read_csv(tmp_path / "out" / "qc.tsv", sep="\t")
+    assert "missing phenotype" not in set(qc.reason)  # S0008 has a biomarker value
+
+
+def test_predict_scores_new_samples_and_counts_missing_variants_as_the_mean(case_control, tmp_path):
+    subset = tmp_path / "subset.vcf"
+    with gzip.open(VCF, "rt") as source:
+        lines = source.read().splitlines()
+    header = [line for line in lines if line.startswith("#")]
+    records = [line for line in lines if not line.startswith("#")]
+    subset.write_text("\n".join(header + records[::2]) + "\n")
+    output = tmp_path / "risk.tsv"
+    result = run_tool("associate", "predict", "--model", case_control / "model.safetensors", "--vcf", subset,
+                      "--phenotypes", PHENOTYPES, "--device", "cpu", "--output", output)
+    assert "variants are missing; they count as the training mean" in result.stderr
+    risk = pd.read_csv(output, sep="\t")
+    assert list(risk.columns) == ["sample", "risk", "probability"] and risk.probability.between(0, 1).all()
+    assert len(risk) == 600 - 4  # the VCF's samples less those not in the phenotype table
+    full = tmp_path / "full.tsv"
+    run_tool("associate", "predict", "--model", case_control / "model.safetensors", "--vcf", VCF,
+             "--phenotypes", PHENOTYPES, "--device", "cpu", "--output", full, "--quiet")
+    scores = pd.read_csv(full, sep="\t").merge(pd.read_csv(case_control / "risk_scores.tsv", sep="\t"), on="sample")
+    assert scores.query("status == 1").risk.mean() > scores.query("status == 0").risk.mean()
+
+
+def test_predict_needs_the_covariates_the_model_uses(case_control, tmp_path):
+    result = run_tool("associate", "predict", "--model", case_control / "model.safetensors", "--vcf", VCF,
+                      "--device", "cpu", "--output", tmp_path / "risk.tsv", expect=2)
+    assert "uses the covariates age, sex, PC1, PC2; give them with --phenotypes" in error_line(result)
+    assert not (tmp_path / "risk.tsv").exists()
+
+
+def test_a_phenotype_value_that_does_not_parse_stops_with_its_line(tmp_path):
+    lines = PHENOTYPES.read_text().splitlines()
+    fields = lines[5].split("\t")
+    lines[5] = "\t".join([fields[0], "unknown", *fields[2:]])
+    broken = tmp_path / "broken.tsv"
+    broken.write_text("\n".join(lines) + "\n")
+    result = scan(tmp_path / "out", phenotypes=broken, expect=2)
+    assert error_line(result).startswith(f"genotools-associate scan: error: {broken}: line 6: status value 'unknown'")
+    assert not (tmp_path / "out").exists()
+    age = tmp_path / "age.tsv"
+    age.write_text(PHENOTYPES.read_text().replace("\t59\tF\t", "\tfifty-nine\tF\t", 1))
+    result = scan(tmp_path / "out", phenotypes=age, expect=2)
+    assert "line 2: age value 'fifty-nine' is not a number" in error_line(result)
+
+
+def test_errors_name_the_problem_and_leave_no_output(tmp_path):
+    result = scan(tmp_path / "out", phenotype="height", expect=2)
+    assert "no column named 'height' for the phenotype" in error_line(result)
+    occupied = tmp_path / "occupied"
+    occupied.mkdir()
+    (occupied / "keep.txt").write_text("mine")
+    result = scan(occupied, expect=2)
+    assert "exists and is not an empty folder" in error_line(result)
+    assert [p.name for p in occupied.iterdir()] == ["keep.txt"]
+    result = scan(tmp_path / "out", "--genotype-field", "DS", "--quiet", expect=2)
+    assert "has no DS field" in error_line(result) and "choose --genotype-field GT" in error_line(result)
+    assert not (tmp_path / "out").exists()
+
+
+def test_phenotype_codings_and_covariate_ranges(tmp_path):
+    table = tmp_path / "plink.csv"
+    table.write_text("IID,disease,sex\na,1,M\nb,2,F\nc,NA,F\nd,2,M\n")
+    parsed = read_phenotypes(table, "disease", ["sex"])
+    assert parsed.binary and np.array_equal(parsed.trait[[0, 1, 3]], [0, 1, 1]) and np.isnan(parsed.trait[2])
+    assert parsed.covariates[:, 0].tolist() == [1, 0, 0, 1] and parsed.covariate_levels == {"sex": ["F", "M"]}
+    assert parse_covariate_list("age, sex,PC1..PC3") == ["age", "sex", "PC1", "PC2", "PC3"]
+
+
+def _hwe_by_enumeration(hom_ref, het, hom_alt):
+    """The exact HWE p-value by brute force: every placement of the ALT alleles among the 2n allele slots
+    (consecutive pairs are individuals) is equally likely under the null."""
+    n, alt = hom_ref + het + hom_alt, het + 2 * hom_alt
+    counts = Counter(sum((a // 2) not in {b // 2 for b in placed if b != a} for a in placed)
+                     for placed in itertools.combinations(range(2 * n), alt))
+    observed = counts[het]
+    return sum(c for c in counts.values() if c <= observed) / sum(counts.values())
+
+
+@pytest.mark.parametrize("counts", [(3, 2, 2), (5, 0, 3), (2, 6, 0), (4, 3, 1), (6, 1, 1)])
+def test_the_hardy_weinberg_exact_test_is_the_enumerated_probability(counts):
+    assert hwe_exact(*counts) == pytest.approx(_hwe_by_enumeration(*counts), rel=1e-9)
+
+
+def test_hardy_weinberg_extremes():
+    assert hwe_exact(50, 0, 50) < 1e-20
+    assert hwe_exact(100, 0, 0) == 1.0
+
+
+def test_dosages_are_read_from_ds_to_the_nearest_fiftieth(tmp_path):
+    vcf = tmp_path / "dosages.vcf"
+    vcf.write_text("##fileformat=VCFv4.2\n##contig=<ID=chr1>\n"
+                   '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
+                   '##FORMAT=<ID=DS,Number=1,Type=Float,Description="Dosage">\n'
+                   "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\ta\tb\tc\n"
+                   "chr1\t10\tv1\tA\tG\t.\t.\t.\tGT:DS\t0/1:0.93\t1/1:1.991\t./.:.\n"
+                   "chr1\t20\tv2\tC\tT,G\t.\t.\t.\tGT:DS\t0/1:1\t0/0:0\t0/0:0\n")
+    cohort = read_cohort(vcf, ["c", "a"], "DS")
+    assert cohort.variants.ids == ["v1"] and cohort.skipped == {"multiallelic": ["v2"]}
+    assert cohort.blocks[0].tolist() == [[-1, 46]]
+    assert read_cohort(vcf, ["b"], "GT").blocks[0].tolist() == [[100]]
