@@ -74,6 +74,10 @@ test-data: $(INSTALLED)
 	$(BIN)/python -c 'from genotools.function.simulate import simulate_gene_function; \
 		simulate_gene_function("test-data", seed=1, prefix="gene_function_")'
 	$(BIN)/python -c 'from genotools.association.simulate import simulate_cohort; simulate_cohort("test-data", seed=1)'
+	rm -rf results/associate && $(BIN)/genotools-associate scan --vcf test-data/cohort.vcf.gz \
+		--phenotypes test-data/cohort_phenotypes.tsv --phenotype status --covariates age,sex,PC1..PC2 --folds 2 \
+		--epochs 30 --lr 3e-3 --threads 1 --device cpu --quiet --output-dir results/associate \
+		&& cp results/associate/model.safetensors test-data/associate.safetensors
 	$(BIN)/genotools-gene-function train --annotations test-data/gene_function_annotations.gaf \
 		--ontology test-data/gene_function_go.obo --expression test-data/gene_function_expression.tsv --log \
 		--sequences test-data/gene_function_proteins.fa --network test-data/gene_function_network.tsv \

@@ -1,0 +1,79 @@
+#!/usr/bin/env cwl-runner
+cwlVersion: v1.2
+class: CommandLineTool
+label: Score samples with a risk model from genotools-associate scan
+doc: |
+  Score new samples with a risk model from genotools-associate scan. Variants are matched by chromosome,
+  position, REF and ALT; a variant of the model missing from the VCF, or a missing genotype, counts as the
+  training mean. Writes per sample the risk (log-odds of being a case, or the predicted trait value) and, for
+  a case/control model, the probability.
+
+  Example:
+
+      genotools-associate predict --model results/model.safetensors --vcf new.vcf.gz --phenotypes new_phenotypes.tsv --output risk.tsv
+intent:
+  - edam:operation_2423
+
+hints:
+  DockerRequirement:
+    dockerPull: quay.io/genotools/genotools:0.1.0
+  SoftwareRequirement:
+    packages:
+      genotools:
+        version: [0.1.0]
+  ResourceRequirement: {coresMin: 2, ramMin: 8192}
+
+baseCommand: [genotools-associate, predict]
+arguments:
+  - {prefix: --device, valueFrom: cpu}
+  - {prefix: --threads, valueFrom: $(runtime.cores)}
+  - --quiet
+  - {prefix: --output, valueFrom: output.tsv}
+
+inputs:
+  model:
+    type: File
+    format: edam:format_2333
+    label: Risk model
+    doc: Risk model from genotools-associate scan (.safetensors).
+    inputBinding: {prefix: --model}
+  vcf:
+    type: File
+    format: edam:format_3016
+    secondaryFiles:
+      - {pattern: .tbi, required: false}
+    label: Genotypes
+    doc: Genotypes of the samples (VCF or BCF, plain or bgzipped; no index needed), streamed record by record. Multiallelic
+      records are skipped (split them first with bcftools norm -m -).
+    inputBinding: {prefix: --vcf}
+  phenotypes:
+    type: File?
+    format: edam:format_3475
+    label: Covariates of the samples
+    doc: Table with the model's covariates for these samples (TSV or CSV, sample id first); needed when the model
+      uses covariates.
+    inputBinding: {prefix: --phenotypes}
+  precision:
+    type:
+      type: enum
+      symbols: [fp32, bf16, fp16]
+    label: Precision
+    doc: 'Numeric precision: fp32, or mixed precision bf16 or fp16 (on GPUs; bf16 also runs on CPUs).'
+    default: fp32
+    inputBinding: {prefix: --precision}
+
+outputs:
+  output:
+    type: File
+    format: edam:format_3475
+    label: Risk scores
+    doc: Risk scores to write (TSV).
+    outputBinding: {glob: output.tsv}
+
+$namespaces:
+  edam: http://edamontology.org/
+  s: https://schema.org/
+
+s:keywords:
+  - edam:topic_3474
+  - edam:topic_3517
