@@ -63,7 +63,7 @@ def test_scan_writes_every_output_and_leaves_out_what_qc_and_matching_remove(cas
     variants = pd.read_csv(case_control / "variants.tsv", sep="\t")
     assert not set(variants.id) & set(qc.id)
     assert (variants.maf >= 0.01).all() and variants.p.between(0, 1).all()
-    assert "chr1:4459:G:C" in set(variants.id)  # a variant without an ID is named chrom:pos:ref:alt
+    assert "chr1:4840:G:C" in set(variants.id)  # a variant without an ID is named chrom:pos:ref:alt
     risk = pd.read_csv(case_control / "risk_scores.tsv", sep="\t")
     samples_removed = (qc.kind == "sample").sum()
     assert len(risk) == 600 + 4 - samples_removed and set(risk.fold) == {1, 2}
@@ -88,7 +88,7 @@ def test_metrics_give_the_model_and_both_baselines_per_fold(case_control):
         assert 0.5 < metrics["mean"][method] <= 1
         assert all(0 <= fold[method] <= 1 for fold in metrics["folds"])
     assert metrics["mean"]["model"] > metrics["mean"]["covariates"]
-    assert 0.9 < metrics["genomic_inflation"] < 1.2
+    assert 0.8 < metrics["genomic_inflation"] < 1.2  # no inflation beyond chance over ~1,000 variants
     metadata = read_metadata(case_control / "model.safetensors")
     assert metadata["kind"] == "association" and metadata["covariate_levels"] == {"sex": ["F", "M"]}
 
@@ -98,7 +98,7 @@ def test_the_per_variant_tests_agree_with_statsmodels(phenotype):
     """Logistic (case/control) and linear (quantitative) tests with covariates, on genotypes read from the VCF
     independently, mean-imputed, against statsmodels' Logit and OLS, to 1e-6."""
     table = read_phenotypes(PHENOTYPES, phenotype, COVARIATES)
-    ids = CAUSAL.id.tolist()[:3] + ["rs1007", "rs1014", "rs1021", "chr1:4459:G:C"]
+    ids = CAUSAL.id.tolist()[:3] + ["rs1007", "rs1014", "rs1021", "chr1:4840:G:C"]
     dosages = _vcf_dosages(set(ids))
     samples = [s for i, s in enumerate(table.samples) if s in dosages[ids[0]] and not np.isnan(table.trait[i])]
     rows = [table.samples.index(s) for s in samples]
@@ -165,9 +165,9 @@ def test_a_phenotype_value_that_does_not_parse_stops_with_its_line(tmp_path):
     assert error_line(result).startswith(f"genotools-associate scan: error: {broken}: line 6: status value 'unknown'")
     assert not (tmp_path / "out").exists()
     age = tmp_path / "age.tsv"
-    age.write_text(PHENOTYPES.read_text().replace("\t59\tF\t", "\tfifty-nine\tF\t", 1))
+    age.write_text(PHENOTYPES.read_text().replace("\t60\tF\t", "\tsixty\tF\t", 1))
     result = scan(tmp_path / "out", phenotypes=age, expect=2)
-    assert "line 2: age value 'fifty-nine' is not a number" in error_line(result)
+    assert "line 2: age value 'sixty' is not a number" in error_line(result)
 
 
 def test_errors_name_the_problem_and_leave_no_output(tmp_path):

@@ -15,40 +15,31 @@ import pysam
 from genotools.io.atomic import atomic_output
 
 CHROMS = 5
+CHUNK = 1000
 GT_TEXT = np.array(["0/0", "0/1", "1/1", "./."])
 
 
 def simulate_cohort(output_dir, prefix="cohort", samples=600, variants=1000, causal=10, seed=1):
     """Write {prefix}.vcf.gz (+ .tbi), {prefix}_phenotypes.tsv and {prefix}_causal.tsv into `output_dir`;
-    returns their paths."""
+    returns their paths. Genotypes are drawn and written CHUNK variants at a time, so memory stays small for
+    cohorts of any size."""
     rng = np.random.default_rng(seed)
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     frequency = rng.uniform(0.05, 0.5, variants)
     rare = rng.choice(variants, size=max(1, variants // 50), replace=False)
     frequency[rare] = rng.uniform(0.001, 0.004, len(rare))
-    genotypes = rng.binomial(2, frequency, size=(samples, variants))
     out_of_hwe = rng.choice(np.setdiff1d(np.arange(variants), rare), size=max(1, variants // 300), replace=False)
-    genotypes[:, out_of_hwe] = 2 * rng.binomial(1, 0.4, size=(samples, len(out_of_hwe)))  # no heterozygotes
-
     multiallelic = np.arange(5, variants, 211)
     common = np.setdiff1d(np.flatnonzero(frequency > 0.15), np.concatenate([out_of_hwe, multiallelic]))
     causal_at = np.sort(rng.choice(common, size=causal, replace=False))
-    log_odds = rng.choice([-1, 1], causal) * rng.uniform(0.45, 0.8, causal)
+    log_odds = rng.choice([-1, 1], causal) * rng.uniform(0.55, 0.9, causal)
     biomarker_effect = rng.choice([-1, 1], causal) * rng.uniform(0.3, 0.5, causal)
     age = rng.normal(55, 10, samples).round().clip(18, 90)
     sex = rng.integers(0, 2, samples)
-    standardised = (genotypes[:, causal_at] - 2 * frequency[causal_at]) / np.sqrt(
-        2 * frequency[causal_at] * (1 - frequency[causal_at]))
-    liability = standardised @ log_odds + 0.04 * (age - 55) + 0.4 * (sex - 0.5)
-    status = rng.random(samples) < 1 / (1 + np.exp(-liability))
-    biomarker = standardised @ biomarker_effect + 0.02 * (age - 55) + rng.normal(0, 1, samples)
-
-    missing = rng.random((samples, variants)) < 0.005
-    missing[rng.choice(samples, size=max(1, samples // 100), replace=False)] |= rng.random(variants) < 0.15
-    missing[:, rng.choice(variants, size=max(1, variants // 200), replace=False)] |= rng.random((samples, 1)) < 0.15
-    missing[:, causal_at] = rng.random((samples, causal)) < 0.005
-    codes = np.where(missing, 3, genotypes)
+    poorly_called_samples = rng.choice(samples, size=max(1, samples // 100), replace=False)
+    poorly_called_variants = rng.choice(np.setdiff1d(np.arange(variants), causal_at), size=max(1, variants // 200),
+                                        replace=False)
 
     names = [f"S{i + 1:04d}" for i in range(samples + 4)]
     vcf_names, table_names = names[:samples], names[:samples - 4] + names[samples:]  # 4 only in each file
@@ -66,20 +57,35 @@ def simulate_cohort(output_dir, prefix="cohort", samples=600, variants=1000, cau
     header += [f"##contig=<ID=chr{c},length=5000000>" for c in range(1, CHROMS + 1)]
     header += ['##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
                "\t".join(["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT", *vcf_names])]
-    lines = []
-    for j in range(variants):
-        alt = bases[alts[j]]
-        if j in multiallelic:
-            alt += "," + bases[(alts[j] + 1 + (alts[j] + 1 == refs[j])) % 4]
-        lines.append("\t".join([f"chr{chrom_of[j]}", str(positions[j]), ids[j], bases[refs[j]], alt, ".", "PASS",
-                                ".", "GT", *GT_TEXT[codes[:, j]]]))
-    plain = output_dir / f".{prefix}.vcf"
-    plain.write_text("\n".join(header + lines) + "\n")
-    with atomic_output(paths[0]) as tmp:
-        pysam.tabix_compress(str(plain), str(tmp), force=True)
-    plain.unlink()
+    standardised_causal = np.zeros((samples, causal))
+    with atomic_output(paths[0]) as tmp, pysam.BGZFile(str(tmp), "wb") as vcf:
+        vcf.write(("\n".join(header) + "\n").encode())
+        for start in range(0, variants, CHUNK):
+            at = np.arange(start, min(start + CHUNK, variants))
+            genotypes = rng.binomial(2, frequency[at], size=(samples, len(at)))
+            hwe = np.isin(at, out_of_hwe)
+            genotypes[:, hwe] = 2 * rng.binomial(1, 0.4, size=(samples, hwe.sum()))  # no heterozygotes
+            missing = rng.random((samples, len(at))) < 0.005
+            missing[np.ix_(poorly_called_samples, ~np.isin(at, causal_at))] |= \
+                rng.random((len(poorly_called_samples), 1)) < 0.15
+            missing[:, np.isin(at, poorly_called_variants)] |= rng.random((samples, 1)) < 0.15
+            for k in np.flatnonzero(np.isin(causal_at, at)):
+                f = frequency[causal_at[k]]
+                standardised_causal[:, k] = (genotypes[:, causal_at[k] - start] - 2 * f) / np.sqrt(2 * f * (1 - f))
+            codes = np.where(missing, 3, genotypes)
+            lines = []
+            for j, variant in enumerate(at):
+                alt = bases[alts[variant]]
+                if variant in multiallelic:
+                    alt += "," + bases[(alts[variant] + 1 + (alts[variant] + 1 == refs[variant])) % 4]
+                lines.append("\t".join([f"chr{chrom_of[variant]}", str(positions[variant]), ids[variant],
+                                        bases[refs[variant]], alt, ".", "PASS", ".", "GT", *GT_TEXT[codes[:, j]]]))
+            vcf.write(("\n".join(lines) + "\n").encode())
     pysam.tabix_index(str(paths[0]), preset="vcf", force=True)
 
+    liability = standardised_causal @ log_odds + 0.04 * (age - 55) + 0.4 * (sex - 0.5)
+    status = rng.random(samples) < 1 / (1 + np.exp(-liability))
+    biomarker = standardised_causal @ biomarker_effect + 0.02 * (age - 55) + rng.normal(0, 1, samples)
     statuses = np.where(status, "case", "control")[:len(vcf_names) - 4].tolist() + ["case", "control"] * 2
     statuses[7] = "NA"
     table_age = np.concatenate([age[:samples - 4], rng.normal(55, 10, 4).round()])
