@@ -43,6 +43,11 @@ demo: $(INSTALLED)
 	$(BIN)/genotools-gene-function predict --model $(DEMO)/gene_function.safetensors \
 		--expression test-data/gene_function_expression.tsv --sequences test-data/gene_function_proteins.fa \
 		--network test-data/gene_function_network.tsv --output $(DEMO)/gene_function.predictions.tsv
+	rm -rf $(DEMO)/associate && $(BIN)/genotools-associate scan --vcf test-data/cohort.vcf.gz \
+		--phenotypes test-data/cohort_phenotypes.tsv --phenotype status --covariates age,sex,PC1..PC2 \
+		--output-dir $(DEMO)/associate
+	$(BIN)/genotools-associate predict --model $(DEMO)/associate/model.safetensors --vcf test-data/cohort.vcf.gz \
+		--phenotypes test-data/cohort_phenotypes.tsv --output $(DEMO)/associate.risk.tsv
 	@$(BIN)/python -c 'import json; m = json.load(open("$(DEMO)/model.metrics.json"))["test"]; \
 		print("test AUROC (chr9):", ", ".join("%s %.3f" % (t, v["auroc"]) for t, v in m.items() if "auroc" in v))'
 	@echo "results in $(DEMO)/: data.h5, model.safetensors, model.metrics.json, model.learning_curves.png," \

@@ -11,7 +11,7 @@ import pysam
 import pytest
 import statsmodels.api as sm
 
-from genotools.association.genotypes import read_cohort
+from genotools.association.genotypes import read_genotypes
 from genotools.association.phenotypes import parse_covariate_list, read_phenotypes
 from genotools.association.qc import hwe_exact
 from genotools.association.regression import association_tests, design_matrix
@@ -221,7 +221,7 @@ def test_dosages_are_read_from_ds_to_the_nearest_fiftieth(tmp_path):
                    "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\ta\tb\tc\n"
                    "chr1\t10\tv1\tA\tG\t.\t.\t.\tGT:DS\t0/1:0.93\t1/1:1.991\t./.:.\n"
                    "chr1\t20\tv2\tC\tT,G\t.\t.\t.\tGT:DS\t0/1:1\t0/0:0\t0/0:0\n")
-    cohort = read_cohort(vcf, ["c", "a"], "DS")
+    cohort = read_genotypes(vcf, ["c", "a"], "DS")
     assert cohort.variants.ids == ["v1"] and cohort.skipped == {"multiallelic": ["v2"]}
     assert cohort.blocks[0].tolist() == [[-1, 46]]
-    assert read_cohort(vcf, ["b"], "GT").blocks[0].tolist() == [[100]]
+    assert read_genotypes(vcf, ["b"], "GT").blocks[0].tolist() == [[100]]

@@ -13,12 +13,12 @@ from rich.table import Table
 from threadpoolctl import threadpool_limits
 
 from genotools import __version__
-from genotools.association.genotypes import FIELDS, aligned_matrix, read_cohort, vcf_samples
+from genotools.association.genotypes import FIELDS, aligned_matrix, read_genotypes, variant_key, vcf_samples
 from genotools.association.model import DEFAULT_HYPERPARAMETERS, KIND, load_risk_model
 from genotools.association.phenotypes import TRAITS, match_samples, parse_covariate_list, read_phenotypes
 from genotools.association.qc import Removal, Thresholds, kept_matrix, run_qc
 from genotools.association.regression import association_tests, design_matrix
-from genotools.association.training import (METHODS, AssociationConfig, Cohort, attributions, cross_validate,
+from genotools.association.training import (METHODS, AssociationConfig, StudyData, attributions, cross_validate,
                                             final_model, predict_risk)
 from genotools.checkpoint import save_model
 from genotools.errors import InputError
@@ -108,7 +108,7 @@ def scan(
                              "every covariate; check that the sample ids of the two files match")
         with progress_bar(quiet) as bar:
             task = bar.add_task("reading genotypes", total=None)
-            cohort = read_cohort(vcf, samples, genotype_field, on_record=lambda n: bar.update(task, completed=n))
+            cohort = read_genotypes(vcf, samples, genotype_field, on_record=lambda n: bar.update(task, completed=n))
         trait_values = table.trait[rows]
         hwe_samples = trait_values == 0 if table.binary else np.ones(len(samples), dtype=bool)
         thresholds = Thresholds(min_sample_call_rate, min_variant_call_rate, min_maf, min_hwe_p)
@@ -117,7 +117,7 @@ def scan(
             [Removal("variant", name, reason) for reason, names in cohort.skipped.items() for name in names] + removals
         variants = cohort.variants.subset(kept_variants)
         genotypes = kept_matrix(cohort, kept_samples, kept_variants)
-        data = Cohort(genotypes, table.covariates[rows][kept_samples], trait_values[kept_samples], table.binary)
+        data = StudyData(genotypes, table.covariates[rows][kept_samples], trait_values[kept_samples], table.binary)
         _check_cohort(data, folds, vcf)
         say(quiet, _cohort_line(data, removals))
 
@@ -197,8 +197,8 @@ def predict(
         if not names:
             raise InputError(f"{vcf}: no sample to score (none has every covariate in {phenotypes})")
         known = metadata["variants"]
-        keys = [f"{c}:{p}:{r}:{a}" for c, p, r, a in zip(known["chrom"], known["pos"], known["ref"], known["alt"])]
-        cohort = read_cohort(vcf, names, metadata["genotype_field"], keys=set(keys))
+        keys = [variant_key(*fields) for fields in zip(known["chrom"], known["pos"], known["ref"], known["alt"])]
+        cohort = read_genotypes(vcf, names, metadata["genotype_field"], keys=set(keys))
         genotypes, found = aligned_matrix(cohort, keys, len(names))
         if found == 0:
             raise InputError(f"{vcf}: none of the model's {len(keys)} variants is in it (e.g. {keys[0]}); check the "

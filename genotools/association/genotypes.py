@@ -40,7 +40,7 @@ class Variants:
 
 
 @dataclass
-class Cohort:
+class GenotypeBlocks:
     """Genotypes of the chosen samples: `blocks` are int8 arrays of variants x samples, in file order."""
     variants: Variants
     blocks: list
@@ -85,7 +85,7 @@ def _ds_dosage(text, path, record):
     return round(dosage * DOSAGE_SCALE)
 
 
-def read_cohort(path, samples, genotype_field="GT", block_size=8192, keys=None, on_record=None):
+def read_genotypes(path, samples, genotype_field="GT", block_size=8192, keys=None, on_record=None):
     """The genotypes of `samples` (names in the VCF, in the order wanted) at every biallelic record, or only at
     the records whose variant_key is in `keys`. `on_record` is called with each record's position in the file."""
     vcf = open_vcf(path)
@@ -124,7 +124,7 @@ def read_cohort(path, samples, genotype_field="GT", block_size=8192, keys=None, 
                 block, filled = np.empty((block_size, len(samples)), dtype=np.int8), 0
         if filled:
             blocks.append(block[:filled].copy())
-    return Cohort(variants, blocks, skipped)
+    return GenotypeBlocks(variants, blocks, skipped)
 
 
 def _dosages(record, genotype_field, columns, path, number):

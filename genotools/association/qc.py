@@ -1,5 +1,5 @@
-"""Genotype QC before modelling, in PLINK's order: samples by call rate over all variants, then variants (on the
-kept samples) by call rate, minor-allele frequency and Hardy-Weinberg equilibrium. Every removal is recorded with
+"""Genotype QC before modelling: samples by call rate over all variants first, then variants (on the kept
+samples) by call rate, minor-allele frequency and Hardy-Weinberg equilibrium. Every removal is recorded with
 its reason, so that qc.tsv says what was left out and why.
 
 The Hardy-Weinberg test is the exact test of Wigginton, Cutler and Abecasis (2005) on hard calls (a dosage is
@@ -72,8 +72,9 @@ def hwe_exact(hom_ref, het, hom_alt):
 
 
 def run_qc(cohort, sample_names, hwe_samples, thresholds):
-    """(kept sample indices, kept variant indices, allele frequencies of the kept variants, removals) of a Cohort
-    whose blocks have `sample_names` as columns; `hwe_samples` (a boolean mask) are the samples for the HWE test."""
+    """(kept sample indices, kept variant indices, allele frequencies of the kept variants, removals) of the
+    GenotypeBlocks `cohort`, whose columns are `sample_names`; `hwe_samples` (a boolean mask) are the samples
+    for the HWE test."""
     removals = []
     rates = sample_call_rates(cohort.blocks, len(sample_names))
     kept_samples = np.flatnonzero(rates >= thresholds.sample_call_rate)

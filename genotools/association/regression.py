@@ -105,13 +105,14 @@ def _logistic_derivatives(genotypes, trait, design, theta):
     return hessian, score
 
 
-def association_tests(matrix, trait, design, binary, block_size=2048, on_block=None):
-    """(beta, se, p, n called) of every variant (column) of an int8 samples x variants matrix."""
+def association_tests(matrix, trait, design, binary, rows=None, block_size=2048, on_block=None):
+    """(beta, se, p, n called) of every variant (column) of an int8 samples x variants matrix, over its `rows`
+    (default: all; `trait` and `design` are those rows')."""
     n_variants = matrix.shape[1]
     results = np.full((4, n_variants), np.nan)
     null = logistic_fit(design, trait) if binary else None
     for start in range(0, n_variants, block_size):
-        block = matrix[:, start:start + block_size]
+        block = matrix[:, start:start + block_size] if rows is None else matrix[rows, start:start + block_size]
         genotypes = dosages(block)
         tested = logistic_tests(genotypes, trait, design, null) if binary else linear_tests(genotypes, trait, design)
         results[:3, start:start + block_size] = tested

@@ -41,8 +41,8 @@ class AssociationConfig:
 
 
 @dataclass
-class Cohort:
-    """What the models see: int8 genotypes (samples x variants), raw covariates and the trait."""
+class StudyData:
+    """What the models see: int8 genotypes (samples x variants) after QC, raw covariates and the trait."""
     genotypes: np.ndarray
     covariates: np.ndarray
     trait: np.ndarray
@@ -92,11 +92,11 @@ def _on_scale(linear, binary):
     return 1 / (1 + np.exp(-linear)) if binary else linear
 
 
-def covariates_baseline(cohort, train, test):
-    design = design_matrix(cohort.covariates[train])
-    coefficients = _regression(design, cohort.trait[train], cohort.binary)
-    test_design = design_matrix(cohort.covariates[test], cohort.covariates[train])
-    return _on_scale(test_design @ coefficients, cohort.binary)
+def covariates_baseline(data, train, test):
+    design = design_matrix(data.covariates[train])
+    coefficients = _regression(design, data.trait[train], data.binary)
+    test_design = design_matrix(data.covariates[test], data.covariates[train])
+    return _on_scale(test_design @ coefficients, data.binary)
 
 
 def polygenic_scores(genotypes, rows, effects, means, block_size=4096):
@@ -109,26 +109,26 @@ def polygenic_scores(genotypes, rows, effects, means, block_size=4096):
     return scores
 
 
-def polygenic_baseline(cohort, fit, hold_out, test):
+def polygenic_baseline(data, fit, hold_out, test):
     """Predictions for `test` of the polygenic score with its p-value threshold chosen on `hold_out` (see the
     module's description), and the chosen threshold."""
-    beta, _, p, _ = association_tests(cohort.genotypes[fit], cohort.trait[fit],
-                                      design_matrix(cohort.covariates[fit]), cohort.binary)
+    beta, _, p, _ = association_tests(data.genotypes, data.trait[fit], design_matrix(data.covariates[fit]),
+                                      data.binary, rows=fit)
     beta = np.nan_to_num(beta)
     effects = np.column_stack([np.where(p < threshold, beta, 0.0) for threshold in P_THRESHOLDS])
-    means = dosages(cohort.genotypes[fit]).mean(0)
-    held_scores = polygenic_scores(cohort.genotypes, hold_out, effects, means)
-    quality = [metric(cohort.trait[hold_out], held_scores[:, k], cohort.binary) if held_scores[:, k].any()
+    means, _ = dosage_moments(data.genotypes, fit)
+    held_scores = polygenic_scores(data.genotypes, hold_out, effects, means)
+    quality = [metric(data.trait[hold_out], held_scores[:, k], data.binary) if held_scores[:, k].any()
                else None for k in range(len(P_THRESHOLDS))]
     best = int(np.argmax([-np.inf if q is None else q for q in quality]))
-    design = np.column_stack([design_matrix(cohort.covariates[hold_out]), held_scores[:, best]])
-    coefficients = _regression(design, cohort.trait[hold_out], cohort.binary)
-    test_score = polygenic_scores(cohort.genotypes, test, effects[:, [best]], means)[:, 0]
-    test_design = np.column_stack([design_matrix(cohort.covariates[test], cohort.covariates[hold_out]), test_score])
-    return _on_scale(test_design @ coefficients, cohort.binary), P_THRESHOLDS[best]
+    design = np.column_stack([design_matrix(data.covariates[hold_out]), held_scores[:, best]])
+    coefficients = _regression(design, data.trait[hold_out], data.binary)
+    test_score = polygenic_scores(data.genotypes, test, effects[:, [best]], means)[:, 0]
+    test_design = np.column_stack([design_matrix(data.covariates[test], data.covariates[hold_out]), test_score])
+    return _on_scale(test_design @ coefficients, data.binary), P_THRESHOLDS[best]
 
 
-def _standardisation(genotypes, rows, block_size=4096):
+def dosage_moments(genotypes, rows, block_size=4096):
     """Per-variant mean and scale of the dosage over `rows` (a missing call counting as the mean)."""
     means, scales = [], []
     for start in range(0, genotypes.shape[1], block_size):
@@ -139,30 +139,30 @@ def _standardisation(genotypes, rows, block_size=4096):
     return np.concatenate(means), np.where(scale > 0, scale, 1.0)
 
 
-def train_network(cohort, fit, hold_out, config, device, on_epoch=None):
+def train_network(data, fit, hold_out, config, device, on_epoch=None):
     """A RiskNet fitted on the samples `fit`, stopped early on the loss of `hold_out`; returns (model, epoch).
     The loss adds `config.sparsity` times the group lasso of the inputs' weights: with far more variants than
     samples, a network without it fits noise within a few epochs; with it, most variants' weights shrink to
     about zero and the few that carry signal stand out."""
     seed_everything(config.seed)
-    model = build_risk_model(cohort.genotypes.shape[1], cohort.covariates.shape[1], config.hyperparameters)
-    genotype_mean, genotype_scale = _standardisation(cohort.genotypes, fit)
-    covariates = cohort.covariates[fit]
+    model = build_risk_model(data.genotypes.shape[1], data.covariates.shape[1], config.hyperparameters)
+    genotype_mean, genotype_scale = dosage_moments(data.genotypes, fit)
+    covariates = data.covariates[fit]
     covariate_scale = covariates.std(0)
-    target = cohort.trait[fit]
+    target = data.trait[fit]
     buffers = {"genotype_mean": genotype_mean, "genotype_scale": genotype_scale,
                "covariate_mean": covariates.mean(0), "covariate_scale": np.where(covariate_scale > 0,
                                                                                   covariate_scale, 1.0),
-               "target_mean": [0.0 if cohort.binary else target.mean()],
-               "target_scale": [1.0 if cohort.binary else target.std() or 1.0]}
+               "target_mean": [0.0 if data.binary else target.mean()],
+               "target_scale": [1.0 if data.binary else target.std() or 1.0]}
     for name, values in buffers.items():
         getattr(model, name).copy_(torch.as_tensor(np.asarray(values), dtype=torch.float32))
     model.to(device)
-    genotypes = torch.from_numpy(cohort.genotypes).to(device)
-    covariate_tensor = torch.from_numpy(cohort.covariates).float().to(device)
-    standard_trait = torch.from_numpy((cohort.trait - buffers["target_mean"][0]) / buffers["target_scale"][0])
+    genotypes = torch.from_numpy(data.genotypes).to(device)
+    covariate_tensor = torch.from_numpy(data.covariates).float().to(device)
+    standard_trait = torch.from_numpy((data.trait - buffers["target_mean"][0]) / buffers["target_scale"][0])
     standard_trait = standard_trait.float().to(device)
-    loss_function = (torch.nn.functional.binary_cross_entropy_with_logits if cohort.binary
+    loss_function = (torch.nn.functional.binary_cross_entropy_with_logits if data.binary
                      else torch.nn.functional.mse_loss)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     scaler = torch.amp.GradScaler(device.type, enabled=config.precision == "fp16")
@@ -225,31 +225,31 @@ def attributions(model, genotypes, covariates, device, batch_size=256):
     return (total / max(len(genotypes), 1)).cpu().numpy().astype(np.float64)
 
 
-def cross_validate(cohort, config, device, on_fold=None, on_epoch=None):
+def cross_validate(data, config, device, on_fold=None, on_epoch=None):
     """Out-of-fold predictions of every method ({method: per-sample values}), the folds, and a record per fold."""
-    fold_of = assign_folds(cohort.trait, cohort.binary, config.folds, config.seed)
-    predictions = {method: np.full(len(cohort.trait), np.nan) for method in METHODS}
+    fold_of = assign_folds(data.trait, data.binary, config.folds, config.seed)
+    predictions = {method: np.full(len(data.trait), np.nan) for method in METHODS}
     records = []
     for fold in range(config.folds):
         if on_fold:
             on_fold(fold)
         train, test = np.flatnonzero(fold_of != fold), np.flatnonzero(fold_of == fold)
-        strata = cohort.trait[train] if cohort.binary else np.zeros(len(train))
+        strata = data.trait[train] if data.binary else np.zeros(len(train))
         fit, hold_out = split_hold_out(train, strata, config.validation, config.seed + fold)
-        model, epoch = train_network(cohort, fit, hold_out, config, device, on_epoch)
-        risk = predict_risk(model, cohort.genotypes[test], cohort.covariates[test], device, config.precision)
-        predictions["model"][test] = _on_scale(risk, cohort.binary)
-        predictions["covariates"][test] = covariates_baseline(cohort, train, test)
-        predictions["polygenic_score"][test], threshold = polygenic_baseline(cohort, fit, hold_out, test)
+        model, epoch = train_network(data, fit, hold_out, config, device, on_epoch)
+        risk = predict_risk(model, data.genotypes[test], data.covariates[test], device, config.precision)
+        predictions["model"][test] = _on_scale(risk, data.binary)
+        predictions["covariates"][test] = covariates_baseline(data, train, test)
+        predictions["polygenic_score"][test], threshold = polygenic_baseline(data, fit, hold_out, test)
         records.append({"fold": fold + 1, "samples": len(test), "best_epoch": epoch, "p_threshold": threshold,
-                        **{method: metric(cohort.trait[test], predictions[method][test], cohort.binary)
+                        **{method: metric(data.trait[test], predictions[method][test], data.binary)
                            for method in METHODS}})
     return predictions, fold_of, records
 
 
-def final_model(cohort, config, device, on_epoch=None):
+def final_model(data, config, device, on_epoch=None):
     """The network trained on every sample (less a hold-out for early stopping), and its best epoch."""
-    everyone = np.arange(len(cohort.trait))
-    strata = cohort.trait if cohort.binary else np.zeros(len(everyone))
+    everyone = np.arange(len(data.trait))
+    strata = data.trait if data.binary else np.zeros(len(everyone))
     fit, hold_out = split_hold_out(everyone, strata, config.validation, config.seed)
-    return train_network(cohort, fit, hold_out, config, device, on_epoch)
+    return train_network(data, fit, hold_out, config, device, on_epoch)
