@@ -14,6 +14,7 @@ import statsmodels.api as sm
 from genotools.association.genotypes import read_genotypes
 from genotools.association.phenotypes import parse_covariate_list, read_phenotypes
 from genotools.association.qc import hwe_exact
+from genotools.association.simulate import simulate_cohort
 from genotools.association.regression import association_tests, design_matrix
 from genotools.checkpoint import read_metadata
 from helpers import TEST_DATA, error_line, run_tool
@@ -225,3 +226,9 @@ def test_dosages_are_read_from_ds_to_the_nearest_fiftieth(tmp_path):
     assert cohort.variants.ids == ["v1"] and cohort.skipped == {"multiallelic": ["v2"]}
     assert cohort.blocks[0].tolist() == [[-1, 46]]
     assert read_genotypes(vcf, ["b"], "GT").blocks[0].tolist() == [[100]]
+
+
+def test_the_bundled_cohort_is_what_the_simulator_writes(tmp_path):
+    for path in simulate_cohort(tmp_path, seed=1):
+        assert path.read_bytes() == (TEST_DATA / path.name).read_bytes(), f"{path.name}: run make test-data"
+        assert path.stat().st_size < 1_000_000
