@@ -26,8 +26,8 @@ from genotools.io.atomic import atomic_directory, atomic_output
 from genotools.report import genomic_inflation, plot_manhattan, plot_qq
 from genotools.runtime import configure, resolve_device
 
-from .common import (Debug, Device, Precision, Quiet, Seed, Threads, Version, check_choices, existing_file,
-                     group_app, progress_bar, reported_errors, say, stderr)
+from .common import (Debug, Device, Precision, Quiet, RunProgress, Seed, Threads, Version, check_choices,
+                     existing_file, group_app, progress_bar, reported_errors, say, stderr)
 
 TOP_MARKED = 10  # variants ranked first by the neural model, marked on the Manhattan plot
 
@@ -130,11 +130,8 @@ def scan(
                                    hyperparameters={**DEFAULT_HYPERPARAMETERS, "hidden": hidden},
                                    precision=precision, seed=seed)
         with progress_bar(quiet) as bar:
-            progress = _RunProgress(bar, epochs)
-            predictions, fold_of, records = cross_validate(data, config, device, progress.start_fold,
-                                                           progress.end_epoch)
-            progress.start_run("final model")
-            model, best_epoch = final_model(data, config, device, progress.end_epoch)
+            predictions, fold_of, records = cross_validate(data, config, device, RunProgress(bar))
+            model, best_epoch = final_model(data, config, device, RunProgress(bar))
         importance = attributions(model, genotypes, data.covariates, device)
 
         report = _report(data, table, variants, p, records, best_epoch, removals, seed)
@@ -270,23 +267,6 @@ def _write_variants(path, variants, frequencies, beta, se, p, called, importance
 def _write_removals(path, removals):
     pd.DataFrame([(r.kind, r.id, r.reason, r.value) for r in removals],
                  columns=["kind", "id", "reason", "value"]).to_csv(path, sep="\t", index=False, float_format="%.6g")
-
-
-class _RunProgress:
-    """A progress bar per training run (fold or final model), advanced every epoch."""
-
-    def __init__(self, bar, epochs):
-        self.bar, self.epochs, self.task, self.name = bar, epochs, None, ""
-
-    def start_fold(self, fold):
-        self.start_run(f"fold {fold + 1}")
-
-    def start_run(self, name):
-        self.name = name
-        self.task = self.bar.add_task(name, total=self.epochs)
-
-    def end_epoch(self, epoch, valid_loss):
-        self.bar.update(self.task, completed=epoch, description=f"{self.name}: hold-out loss {valid_loss:.4f}")
 
 
 def _metrics_table(report):

@@ -133,3 +133,17 @@ def progress_bar(quiet, *extra_columns):
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), *extra_columns,
                     TimeElapsedColumn(), TimeRemainingColumn(), console=stderr,
                     disable=quiet or not sys.stderr.isatty())
+
+
+class RunProgress:
+    """A progress bar per training run (fold or final model), advanced every epoch."""
+
+    def __init__(self, bar):
+        self.bar, self.task, self.name = bar, None, ""
+
+    def start_run(self, name, epochs):
+        self.name = name
+        self.task = self.bar.add_task(name, total=epochs)
+
+    def end_epoch(self, record):
+        self.bar.update(self.task, advance=1, description=f"{self.name}: valid loss {record['valid_loss']:.4f}")

@@ -31,8 +31,8 @@ from genotools.metrics import grouped_metrics
 from genotools.report import plot_drug_response
 from genotools.runtime import configure, resolve_device
 
-from .common import (Debug, Device, Precision, Quiet, Seed, Threads, Version, beside, check_choices, existing_file,
-                     group_app, progress_bar, reported_errors, say, stderr)
+from .common import (Debug, Device, Precision, Quiet, RunProgress, Seed, Threads, Version, beside, check_choices,
+                     existing_file, group_app, progress_bar, reported_errors, say, stderr)
 
 FINGERPRINT_BITS = 2048
 
@@ -140,7 +140,7 @@ def train(
                                  precision=precision, seed=seed)
         with progress_bar(quiet) as bar:
             result = cross_validate(dataset, fingerprints, graphs, fold_of, config, device, checkpoint, resume,
-                                    _RunProgress(bar))
+                                    RunProgress(bar))
         # One BLAS thread: the ridge fits are small, and spinning BLAS threads on shared cores slow them 30-fold.
         with threadpool_limits(1):
             baselines = ({"tanimoto_neighbours": out_of_fold(dataset, fold_of, tanimoto_neighbours,
@@ -328,20 +328,6 @@ def _positions(names, wanted, source, what, where):
     if unknown:
         raise InputError(f"{source}: {len(unknown)} {what} not in {where} (e.g. {', '.join(unknown[:3])})")
     return np.array([index[normalise(name)] for name in wanted], dtype=np.int64)
-
-
-class _RunProgress:
-    """A progress bar per training run (fold or final model), advanced every epoch."""
-
-    def __init__(self, bar):
-        self.bar, self.task, self.name = bar, None, ""
-
-    def start_run(self, name, epochs):
-        self.name = name
-        self.task = self.bar.add_task(name, total=epochs)
-
-    def end_epoch(self, record):
-        self.bar.update(self.task, advance=1, description=f"{self.name}: valid loss {record['valid_loss']:.4f}")
 
 
 def _fold_metrics(dataset, fold_of, methods):

@@ -83,6 +83,13 @@ def metric(truth, predicted, binary):
     return float(1 - ((truth - predicted) ** 2).sum() / total) if total > 0 else None
 
 
+def _score_quality(truth, score, binary):
+    """How well an uncalibrated score ranks the samples: AUROC, or the squared correlation; -inf if constant."""
+    if np.ptp(score) == 0 or (binary and not 0 < truth.sum() < len(truth)):
+        return -np.inf
+    return roc_auc_score(truth, score) if binary else np.corrcoef(truth, score)[0, 1] ** 2
+
+
 def _regression(design, trait, binary):
     return logistic_fit(design, trait) if binary else np.linalg.lstsq(design, trait, rcond=None)[0]
 
@@ -118,9 +125,8 @@ def polygenic_baseline(data, fit, hold_out, test):
     effects = np.column_stack([np.where(p < threshold, beta, 0.0) for threshold in P_THRESHOLDS])
     means, _ = dosage_moments(data.genotypes, fit)
     held_scores = polygenic_scores(data.genotypes, hold_out, effects, means)
-    quality = [metric(data.trait[hold_out], held_scores[:, k], data.binary) if held_scores[:, k].any()
-               else None for k in range(len(P_THRESHOLDS))]
-    best = int(np.argmax([-np.inf if q is None else q for q in quality]))
+    quality = [_score_quality(data.trait[hold_out], held_scores[:, k], data.binary) for k in range(len(P_THRESHOLDS))]
+    best = int(np.argmax(quality))
     design = np.column_stack([design_matrix(data.covariates[hold_out]), held_scores[:, best]])
     coefficients = _regression(design, data.trait[hold_out], data.binary)
     test_score = polygenic_scores(data.genotypes, test, effects[:, [best]], means)[:, 0]
@@ -139,7 +145,7 @@ def dosage_moments(genotypes, rows, block_size=4096):
     return np.concatenate(means), np.where(scale > 0, scale, 1.0)
 
 
-def train_network(data, fit, hold_out, config, device, on_epoch=None):
+def train_network(data, fit, hold_out, config, device, progress=None):
     """A RiskNet fitted on the samples `fit`, stopped early on the loss of `hold_out`; returns (model, epoch).
     The loss adds `config.sparsity` times the group lasso of the inputs' weights: with far more variants than
     samples, a network without it fits noise within a few epochs; with it, most variants' weights shrink to
@@ -189,8 +195,8 @@ def train_network(data, fit, hold_out, config, device, on_epoch=None):
         with torch.no_grad():
             valid_loss = sum(loss_on(held_rows[s:s + 1024]).item() * len(held_rows[s:s + 1024])
                              for s in range(0, len(held_rows), 1024)) / len(held_rows)
-        if on_epoch:
-            on_epoch(epoch, valid_loss)
+        if progress:
+            progress.end_epoch({"epoch": epoch, "valid_loss": valid_loss})
         if valid_loss < best_loss:
             best_loss, best_epoch, best_state = valid_loss, epoch, copy.deepcopy(model.state_dict())
         elif epoch - best_epoch >= config.patience:
@@ -225,18 +231,19 @@ def attributions(model, genotypes, covariates, device, batch_size=256):
     return (total / max(len(genotypes), 1)).cpu().numpy().astype(np.float64)
 
 
-def cross_validate(data, config, device, on_fold=None, on_epoch=None):
-    """Out-of-fold predictions of every method ({method: per-sample values}), the folds, and a record per fold."""
+def cross_validate(data, config, device, progress=None):
+    """Out-of-fold predictions of every method ({method: per-sample values}), the folds, and a record per fold.
+    `progress`, when given, hears of each training run (start_run(name, epochs)) and epoch (end_epoch(record))."""
     fold_of = assign_folds(data.trait, data.binary, config.folds, config.seed)
     predictions = {method: np.full(len(data.trait), np.nan) for method in METHODS}
     records = []
     for fold in range(config.folds):
-        if on_fold:
-            on_fold(fold)
+        if progress:
+            progress.start_run(f"fold {fold + 1}", config.epochs)
         train, test = np.flatnonzero(fold_of != fold), np.flatnonzero(fold_of == fold)
         strata = data.trait[train] if data.binary else np.zeros(len(train))
         fit, hold_out = split_hold_out(train, strata, config.validation, config.seed + fold)
-        model, epoch = train_network(data, fit, hold_out, config, device, on_epoch)
+        model, epoch = train_network(data, fit, hold_out, config, device, progress)
         risk = predict_risk(model, data.genotypes[test], data.covariates[test], device, config.precision)
         predictions["model"][test] = _on_scale(risk, data.binary)
         predictions["covariates"][test] = covariates_baseline(data, train, test)
@@ -247,9 +254,11 @@ def cross_validate(data, config, device, on_fold=None, on_epoch=None):
     return predictions, fold_of, records
 
 
-def final_model(data, config, device, on_epoch=None):
+def final_model(data, config, device, progress=None):
     """The network trained on every sample (less a hold-out for early stopping), and its best epoch."""
     everyone = np.arange(len(data.trait))
     strata = data.trait if data.binary else np.zeros(len(everyone))
     fit, hold_out = split_hold_out(everyone, strata, config.validation, config.seed)
-    return train_network(data, fit, hold_out, config, device, on_epoch)
+    if progress:
+        progress.start_run("final model", config.epochs)
+    return train_network(data, fit, hold_out, config, device, progress)
