@@ -129,6 +129,8 @@ def read_genotypes(path, samples, genotype_field="GT", block_size=8192, keys=Non
 
 def _dosages(record, genotype_field, columns, path, number):
     """The stored values of one record's samples at `columns` (positions among the VCF's samples)."""
+    # htslib formats the record as text in one call; pysam's per-sample objects cost microseconds per genotype,
+    # minutes over a cohort of thousands of samples x hundreds of thousands of variants.
     fields = str(record).rstrip("\n").split("\t")
     keys = fields[8].split(":") if len(fields) > 8 else []
     if genotype_field not in keys:
