@@ -17,6 +17,11 @@ from genotools.association.genotypes import DOSAGE_SCALE, MISSING
 
 MAX_ITERATIONS = 50
 TOLERANCE = 1e-10
+BLOCK_VALUES = 2**21  # genotypes per block of variants (16 MiB as float64): memory stays flat for any cohort
+
+
+def variants_per_block(n_samples):
+    return max(16, BLOCK_VALUES // max(n_samples, 1))
 
 
 def dosages(block):
@@ -98,17 +103,18 @@ def _logistic_derivatives(genotypes, trait, design, theta):
     residual = trait[:, None] - mu
     width = theta.shape[1]
     hessian = np.empty((len(theta), width, width))
-    hessian[:, :-1, :-1] = np.einsum("ni,nb,nj->bij", design, weights, design, optimize=True)
+    outer = (design[:, :, None] * design[:, None, :]).reshape(len(design), -1)  # per sample, flattened
+    hessian[:, :-1, :-1] = (weights.T @ outer).reshape(len(theta), width - 1, width - 1)
     hessian[:, :-1, -1] = hessian[:, -1, :-1] = (weights * genotypes).T @ design
     hessian[:, -1, -1] = (weights * genotypes ** 2).sum(0)
     score = np.column_stack([residual.T @ design, (residual * genotypes).sum(0)])
     return hessian, score
 
 
-def association_tests(matrix, trait, design, binary, rows=None, block_size=2048, on_block=None):
+def association_tests(matrix, trait, design, binary, rows=None, on_block=None):
     """(beta, se, p, n called) of every variant (column) of an int8 samples x variants matrix, over its `rows`
     (default: all; `trait` and `design` are those rows')."""
-    n_variants = matrix.shape[1]
+    n_variants, block_size = matrix.shape[1], variants_per_block(len(trait))
     results = np.full((4, n_variants), np.nan)
     null = logistic_fit(design, trait) if binary else None
     for start in range(0, n_variants, block_size):

@@ -18,11 +18,13 @@ from sklearn.metrics import roc_auc_score
 
 from genotools.association.genotypes import MISSING
 from genotools.association.model import DEFAULT_HYPERPARAMETERS, build_risk_model
-from genotools.association.regression import association_tests, design_matrix, dosages, logistic_fit
+from genotools.association.regression import (association_tests, design_matrix, dosages, logistic_fit,
+                                              variants_per_block)
 from genotools.errors import InputError
 from genotools.runtime import autocast, seed_everything
 
 METHODS = ("model", "covariates", "polygenic_score")
+BATCH_VALUES = 2**22  # genotypes per batch of samples outside training (16 MiB as float32)
 P_THRESHOLDS = (5e-8, 1e-6, 1e-4, 1e-3, 1e-2, 0.05, 0.1, 0.5, 1.0)
 
 
@@ -106,9 +108,10 @@ def covariates_baseline(data, train, test):
     return _on_scale(test_design @ coefficients, data.binary)
 
 
-def polygenic_scores(genotypes, rows, effects, means, block_size=4096):
+def polygenic_scores(genotypes, rows, effects, means):
     """rows x effects.shape[1] scores: sum over variants of effect x dosage, a missing dosage set to `means`."""
     scores = np.zeros((len(rows), effects.shape[1]))
+    block_size = variants_per_block(len(rows))
     for start in range(0, genotypes.shape[1], block_size):
         block = genotypes[rows, start:start + block_size]
         values = np.where(block == MISSING, means[start:start + block_size], dosages(block))
@@ -134,15 +137,20 @@ def polygenic_baseline(data, fit, hold_out, test):
     return _on_scale(test_design @ coefficients, data.binary), P_THRESHOLDS[best]
 
 
-def dosage_moments(genotypes, rows, block_size=4096):
+def dosage_moments(genotypes, rows):
     """Per-variant mean and scale of the dosage over `rows` (a missing call counting as the mean)."""
     means, scales = [], []
+    block_size = variants_per_block(len(rows))
     for start in range(0, genotypes.shape[1], block_size):
         values = dosages(genotypes[rows, start:start + block_size])
         means.append(values.mean(0))
         scales.append(values.std(0))
     scale = np.concatenate(scales)
     return np.concatenate(means), np.where(scale > 0, scale, 1.0)
+
+
+def samples_per_batch(n_variants):
+    return max(1, BATCH_VALUES // max(n_variants, 1))
 
 
 def train_network(data, fit, hold_out, config, device, progress=None):
@@ -193,8 +201,9 @@ def train_network(data, fit, hold_out, config, device, progress=None):
             scaler.update()
         model.eval()
         with torch.no_grad():
-            valid_loss = sum(loss_on(held_rows[s:s + 1024]).item() * len(held_rows[s:s + 1024])
-                             for s in range(0, len(held_rows), 1024)) / len(held_rows)
+            step = samples_per_batch(genotypes.shape[1])
+            valid_loss = sum(loss_on(held_rows[s:s + step]).item() * len(held_rows[s:s + step])
+                             for s in range(0, len(held_rows), step)) / len(held_rows)
         if progress:
             progress.end_epoch({"epoch": epoch, "valid_loss": valid_loss})
         if valid_loss < best_loss:
@@ -205,9 +214,9 @@ def train_network(data, fit, hold_out, config, device, progress=None):
     return model.eval(), best_epoch
 
 
-def predict_risk(model, genotypes, covariates, device, precision="fp32", batch_size=1024):
+def predict_risk(model, genotypes, covariates, device, precision="fp32"):
     """The model's risk (log-odds or trait value) of every sample of an int8 genotype matrix."""
-    outputs = []
+    outputs, batch_size = [], samples_per_batch(genotypes.shape[1])
     model = model.to(device).eval()
     with torch.no_grad():
         for start in range(0, len(genotypes), batch_size):
@@ -218,9 +227,9 @@ def predict_risk(model, genotypes, covariates, device, precision="fp32", batch_s
     return torch.cat(outputs).numpy().astype(np.float64) if outputs else np.empty(0)
 
 
-def attributions(model, genotypes, covariates, device, batch_size=256):
+def attributions(model, genotypes, covariates, device):
     """Each variant's mean |gradient x input| of the model's output over the samples (standardised inputs)."""
-    model = model.to(device).eval()
+    model, batch_size = model.to(device).eval(), samples_per_batch(genotypes.shape[1])
     total = torch.zeros(genotypes.shape[1], device=device)
     for start in range(0, len(genotypes), batch_size):
         rows = torch.from_numpy(genotypes[start:start + batch_size]).to(device)
