@@ -56,24 +56,29 @@ def scan(
     genotype_field: Annotated[str, typer.Option(
         help="FORMAT field to read: GT (hard calls) or DS (dosages, kept to 0.02).")] = "GT",
     min_sample_call_rate: Annotated[float, typer.Option(
-        min=0, max=1, help="Leave out samples with fewer called genotypes than this fraction.")] = 0.95,
+        min=0, max=1, help="Leave out samples with fewer called genotypes than this fraction.")]
+    = Thresholds.sample_call_rate,
     min_variant_call_rate: Annotated[float, typer.Option(
-        min=0, max=1, help="Leave out variants called in fewer than this fraction of the kept samples.")] = 0.95,
+        min=0, max=1, help="Leave out variants called in fewer than this fraction of the kept samples.")]
+    = Thresholds.variant_call_rate,
     min_maf: Annotated[float, typer.Option(
         min=0, max=0.5, help="Leave out variants with a lower minor-allele frequency (monomorphic ones always).")]
-    = 0.01,
+    = Thresholds.maf,
     min_hwe_p: Annotated[float, typer.Option(
         min=0, max=1, help="Leave out variants whose Hardy-Weinberg exact test p-value (in controls; in all "
-        "samples for a quantitative trait) is lower.")] = 1e-6,
-    folds: Annotated[int, typer.Option(min=2, help="Cross-validation folds (stratified by case status).")] = 5,
-    epochs: Annotated[int, typer.Option(min=1, help="Maximum epochs per training run.")] = 100,
-    batch_size: Annotated[int, typer.Option(min=2, help="Samples per training step.")] = 64,
-    lr: Annotated[float, typer.Option(min=0, help="Learning rate (Adam).")] = 1e-3,
+        "samples for a quantitative trait) is lower.")] = Thresholds.hwe,
+    folds: Annotated[int, typer.Option(min=2, help="Cross-validation folds (stratified by case status).")]
+    = AssociationConfig.folds,
+    epochs: Annotated[int, typer.Option(min=1, help="Maximum epochs per training run.")] = AssociationConfig.epochs,
+    batch_size: Annotated[int, typer.Option(min=2, help="Samples per training step.")]
+    = AssociationConfig.batch_size,
+    lr: Annotated[float, typer.Option(min=0, help="Learning rate (Adam).")] = AssociationConfig.lr,
     sparsity: Annotated[float, typer.Option(
         min=0, help="Weight of the group-lasso penalty on each input's weights: higher keeps fewer variants.")]
-    = 0.05,
+    = AssociationConfig.sparsity,
     patience: Annotated[int, typer.Option(
-        min=1, help="Stop a training run after this many epochs without a better hold-out loss.")] = 10,
+        min=1, help="Stop a training run after this many epochs without a better hold-out loss.")]
+    = AssociationConfig.patience,
     hidden: Annotated[int, typer.Option(min=1, help="Units of the network's hidden layer.")]
     = DEFAULT_HYPERPARAMETERS["hidden"],
     precision: Precision = "fp32",
