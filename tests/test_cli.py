@@ -3,12 +3,12 @@ import subprocess
 import pytest
 
 from genotools import __version__
+from genotools.tools.main import GROUPS
 from helpers import APPS, run_tool, script
 
 
-GROUPS = ("drug-response", "gene-function")
-COMMANDS = [[name] for name in APPS if name not in GROUPS] + [[group, command] for group in GROUPS
-                                                              for command in ("train", "predict")]
+COMMANDS = [[name] for name in APPS if name not in GROUPS] + [[group, info.name] for group, app in GROUPS.items()
+                                                              for info in app.registered_commands]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
