@@ -1,6 +1,7 @@
 from setuptools import setup
 
-TOOLS = ["encode", "train", "predict", "score-variants", "interpret", "simulate", "drug-response", "gene-function", "associate"]
+TOOLS = ["encode", "train", "predict", "score-variants", "interpret", "simulate", "drug-response", "gene-function",
+         "associate"]
 
 setup(
     name="genotools",

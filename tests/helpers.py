@@ -8,7 +8,8 @@ import torch
 from safetensors.torch import safe_open
 from typer.testing import CliRunner
 
-from genotools.tools import associate, drug_response, encode, gene_function, interpret, predict, score_variants, simulate, train
+from genotools.tools import (associate, drug_response, encode, gene_function, interpret, predict, score_variants,
+                             simulate, train)
 
 TEST_DATA = Path(__file__).resolve().parent.parent / "test-data"
 APPS = {"encode": encode.app, "train": train.app, "predict": predict.app, "score-variants": score_variants.app, "interpret": interpret.app,
