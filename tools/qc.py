@@ -14,7 +14,7 @@ from genotools.io.fasta import Reference
 from genotools.qc.checks import METRICS, judge, parse_fail_on
 from genotools.qc.genome import check_reference, check_regions, check_variants
 from genotools.qc.matrix import check_matrix, read_batches
-from genotools.qc.report import multiqc, summary, write_html
+from genotools.qc.report import multiqc_data, summary_data, write_html
 
 from .common import (Debug, Device, Quiet, Seed, Threads, Version, check_choices, existing_file, reported_errors,
                      say, single_command_app)
@@ -22,7 +22,7 @@ from .common import (Debug, Device, Quiet, Seed, Threads, Version, check_choices
 
 def qc(
     report: Annotated[Path, typer.Option(help="The report to write: one self-contained HTML page.", dir_okay=False)],
-    summary_json: Annotated[Path, typer.Option("--summary", help="Every check as JSON.", dir_okay=False)],
+    summary: Annotated[Path, typer.Option(help="Every check as JSON.", dir_okay=False)],
     reference: Annotated[Optional[Path], existing_file(
         "Reference genome FASTA (plain or bgzipped): contigs, lengths, N, soft-masked and GC fractions; the regions "
         "and variants are checked against it.")] = None,
@@ -43,8 +43,8 @@ def qc(
         "principal components and tests them for a batch effect.")] = None,
     batch_column: Annotated[Optional[str], typer.Option(
         help="The column of --batches that holds the batch [default: its only column after the names].")] = None,
-    multiqc_json: Annotated[Optional[Path], typer.Option(
-        "--multiqc", help="Also write the metrics as MultiQC custom content (name it *_mqc.json so that MultiQC "
+    multiqc: Annotated[Optional[Path], typer.Option(
+        help="Also write the metrics as MultiQC custom content (name it *_mqc.json so that MultiQC "
         "finds it).", dir_okay=False)] = None,
     fail_on: Annotated[Optional[list[str]], typer.Option(
         help="METRIC=THRESHOLD, repeatable: exit with status 1 when a metric is beyond it (above, or below for "
@@ -98,11 +98,11 @@ def qc(
         failed = judge(sections, thresholds)
         with contextlib.ExitStack() as outputs:
             write_html(sections, failed, outputs.enter_context(atomic_output(report)))
-            outputs.enter_context(atomic_output(summary_json)).write_text(
-                json.dumps(summary(sections, failed), indent=2) + "\n")
-            if multiqc_json:
-                outputs.enter_context(atomic_output(multiqc_json)).write_text(json.dumps(multiqc(sections), indent=2)
-                                                                              + "\n")
+            outputs.enter_context(atomic_output(summary)).write_text(
+                json.dumps(summary_data(sections, failed), indent=2) + "\n")
+            if multiqc:
+                outputs.enter_context(atomic_output(multiqc)).write_text(
+                    json.dumps(multiqc_data(sections), indent=2) + "\n")
         for section in sections:
             for check in section.checks:
                 if check.status in ("warn", "fail"):
@@ -112,8 +112,7 @@ def qc(
                 f"{c.metric} = {c.value:.4g} ({c.input}, --fail-on {c.metric}={c.threshold:g})" for c in failed),
                 err=True)
             raise typer.Exit(1)
-        say(quiet, f"report: {report}\nsummary: {summary_json}"
-            + (f"\nMultiQC custom content: {multiqc_json}" if multiqc_json else ""))
+        say(quiet, f"report: {report}\nsummary: {summary}" + (f"\nMultiQC: {multiqc}" if multiqc else ""))
 
 
 app = single_command_app(

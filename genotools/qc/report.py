@@ -109,7 +109,7 @@ def _plain(value):
     return value.item() if hasattr(value, "item") else value
 
 
-def summary(sections, failed):
+def summary_data(sections, failed):
     """The JSON summary: every check with its value, status and records at fault, and each input's tables."""
     return {
         "genotools_version": __version__,
@@ -128,7 +128,7 @@ def summary(sections, failed):
     }
 
 
-def multiqc(sections):
+def multiqc_data(sections):
     """MultiQC custom content: a table with a row per input and a column per metric."""
     used = list(dict.fromkeys(check.metric for section in sections for check in section.checks))
     return {
