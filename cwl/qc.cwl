@@ -123,7 +123,8 @@ outputs:
     type: File
     format: edam:format_3464
     label: QC metrics for MultiQC
-    doc: Also write the metrics as MultiQC custom content (name it *_mqc.json so that MultiQC finds it).
+    doc: Also write the metrics as MultiQC custom content; MultiQC finds it by the _mqc at the end of its name,
+      as in qc_mqc.json.
     outputBinding: {glob: multiqc_mqc.json}
 
 $namespaces:

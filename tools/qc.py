@@ -44,8 +44,8 @@ def qc(
     batch_column: Annotated[Optional[str], typer.Option(
         help="The column of --batches that holds the batch [default: its only column after the names].")] = None,
     multiqc: Annotated[Optional[Path], typer.Option(
-        help="Also write the metrics as MultiQC custom content (name it *_mqc.json so that MultiQC "
-        "finds it).", dir_okay=False)] = None,
+        help="Also write the metrics as MultiQC custom content; MultiQC finds it by the _mqc at the "
+        "end of its name, as in qc_mqc.json.", dir_okay=False)] = None,
     fail_on: Annotated[Optional[list[str]], typer.Option(
         help="METRIC=THRESHOLD, repeatable: exit with status 1 when a metric is beyond it (above, or below for "
         "ti_tv and label_minority_fraction), after writing the report. Metrics: " + ", ".join(METRICS) + ".")]

@@ -91,7 +91,7 @@ def check_regions(path, genome=None):
     checks = [
         listed(path, "duplicate_regions", [described[i] for i in duplicates], n, "regions repeat an earlier one"),
         listed(path, "overlapping_regions", [described[i] for i in np.flatnonzero(overlapping)], n,
-                "regions overlap another"),
+               "regions overlap another"),
     ]
     per_contig = Counter(regions.chroms)
     header, rows = ["contig", "regions"], [[chrom, count] for chrom, count in per_contig.items()]
@@ -102,12 +102,12 @@ def check_regions(path, genome=None):
         past_end = [i for i, chrom in enumerate(regions.chroms)
                     if chrom in lengths and regions.ends[i] > lengths[chrom]]
         checks += [
-            listed(path, "regions_on_unknown_contigs", [described[i] for i, c in enumerate(regions.chroms)
-                                                         if c not in lengths], n,
-                    f"regions are on contigs that {genome.path} lacks"),
+            listed(path, "regions_on_unknown_contigs",
+                   [described[i] for i, chrom in enumerate(regions.chroms) if chrom not in lengths], n,
+                   f"regions are on contigs that {genome.path} lacks"),
             listed(path, "regions_past_contig_end",
-                    [f"{described[i]}, contig length {lengths[regions.chroms[i]]:,}" for i in past_end], n,
-                    "regions end past the end of their contig"),
+                   [f"{described[i]}, contig length {lengths[regions.chroms[i]]:,}" for i in past_end], n,
+                   "regions end past the end of their contig"),
         ]
         header.append("contig length")
         rows = [[*row, lengths.get(row[0], "not in the reference")] for row in rows]
@@ -121,32 +121,33 @@ def check_regions(path, genome=None):
 
 def _check_labels(section, regions):
     """Label balance per task: the rarer class of binary tasks, and tasks whose labels never change."""
-    rows, constant, minority = [], [], {}
+    rows, constant, positive = [], [], {}
     for task, values in zip(regions.task_names, regions.labels.T):
         observed = values[~np.isnan(values)]
         distinct = np.unique(observed)
         if len(distinct) <= 1:
             constant.append(task)
-        if set(distinct.tolist()) <= {0.0, 1.0}:
-            positive = float(observed.mean()) if len(observed) else float("nan")
-            minority[task] = min(positive, 1 - positive)
-            rows.append([task, "binary", positive, "", "", 1 - len(observed) / len(values)])
+        if not len(observed):
+            rows.append([task, "no labels", "", "", "", 1.0])
+        elif set(distinct.tolist()) <= {0.0, 1.0}:
+            positive[task] = float(observed.mean())
+            rows.append([task, "binary", positive[task], "", "", 1 - len(observed) / len(values)])
         else:
             rows.append([task, "regression", "", float(observed.mean()), float(observed.std()),
                          1 - len(observed) / len(values)])
     tasks = len(regions.task_names)
-    section.checks.append(listed(section.path, "constant_label_tasks", constant, tasks, "label columns have a "
-                                  "single value"))
+    section.checks.append(listed(section.path, "constant_label_tasks", constant, tasks,
+                                 "label columns have a single value"))
+    minority = {task: min(fraction, 1 - fraction) for task, fraction in positive.items()}
     rarest = min(minority, key=minority.get) if minority else None
     section.checks.append(Check(
         section.path, "label_minority_fraction", minority[rarest] if rarest else float("nan"),
         f"{rarest}: {minority[rarest]:.1%} of its labels are of its rarer class" if rarest else "no binary label",
         per_record=minority))
     section.tables["Labels per task"] = (["task", "type", "positive fraction", "mean", "sd", "missing fraction"], rows)
-    if minority:
-        section.figures["Label balance"] = plots.bars(
-            {task: 1 - minority[task] for task in minority}, "Share of the commoner class of each binary task",
-            "fraction", highlight=constant)
+    if positive:
+        section.figures["Label balance"] = plots.bars(positive, "Fraction of positive labels of each binary task",
+                                                      "fraction", highlight=constant)
 
 
 def check_variants(path, genome=None):

@@ -84,38 +84,51 @@ def check_matrix(path, orientation="auto", batches=None):
               f"feature {worst_feature}: {by_feature[worst_feature]:.1%} of its values are missing",
               per_record=by_feature),
         listed(path, "constant_features", [f for f, c in zip(features, constant) if c], len(features),
-                "features have a single value"),
+               "features have a single value"),
     ]
-    varying = values[:, ~constant]
+    section = Section("matrix", path, checks)
+    header, rows = ["sample", "missing fraction"], [[sample, by_sample[sample]] for sample in samples]
+    if batches:
+        groups = [batches.of.get(normalise(sample), UNASSIGNED) for sample in samples]
+        header.insert(1, "batch")
+        rows = [[row[0], group, *row[1:]] for row, group in zip(rows, groups)]
+    if constant.all():  # e.g. a single sample: nothing to compare the samples on
+        checks += [Check(path, metric, float("nan"), "no feature varies across the samples")
+                   for metric in ("outlier_samples", *(["batch_pc_r2"] if batches else []))]
+    else:
+        z = _profiles(section, values[:, ~constant], samples, groups if batches else None, batches)
+        header.append("distance z-score")
+        rows = [[*row, score] for row, score in zip(rows, z.tolist())]
+    section.tables["Samples"] = (header, rows)
+    faulty = [[f, by_feature[f], bool(c)] for f, c in zip(features, constant) if c or by_feature[f] > 0]
+    section.tables["Features with missing values or a single value"] = (
+        ["feature", "missing fraction", "single value"], faulty)
+    if absent.any():
+        section.figures["Missing values per sample"] = plots.bars(
+            by_sample, "Fraction of missing values per sample", "fraction",
+            highlight=[s for s, f in by_sample.items() if f > METRICS["sample_missing_fraction"].warn])
+    return section
+
+
+def _profiles(section, varying, samples, groups, batches):
+    """Outlier samples, the principal components and their batch effect, from the features that vary; each
+    sample's robust z-score of its distance to the median profile."""
     standardised = (varying - np.nanmean(varying, 0)) / np.nanstd(varying, 0)
     standardised = np.nan_to_num(standardised)  # a missing value counts as the feature's mean
     distance = np.sqrt(np.mean((standardised - np.median(standardised, 0)) ** 2, 1))
     z = _robust_z(distance)
     outliers = [name for name, score in zip(samples, z) if score > OUTLIER_Z]
-    checks.append(listed(path, "outlier_samples", outliers, len(samples), "samples are outliers"))
-    groups = [batches.of.get(normalise(s), UNASSIGNED) for s in samples] if batches else None
+    section.checks.append(listed(section.path, "outlier_samples", outliers, len(samples), "samples are outliers"))
     scores, explained = _components(standardised)
-    section = Section("matrix", path, checks)
     if batches:
-        checks.append(_batch_check(path, scores, groups, batches))
-    section.tables["Samples"] = (
-        ["sample", *(["batch"] if batches else []), "missing fraction", "distance z-score"],
-        [[s, *([g] if batches else []), by_sample[s], float(score)]
-         for s, g, score in zip(samples, groups or samples, z)])
-    faulty = [[f, by_feature[f], bool(c)] for f, c in zip(features, constant) if c or by_feature[f] > 0]
-    section.tables["Features with missing values or a single value"] = (
-        ["feature", "missing fraction", "single value"], faulty)
+        section.checks.append(_batch_check(section.path, scores, groups, batches))
     labelled = {i: samples[i] for i in np.flatnonzero(z > OUTLIER_Z)}
     section.figures["Principal components"] = plots.pca(scores, explained, groups, batches.column if batches else "",
                                                         labelled)
     section.figures["Distance to the median profile"] = plots.bars(
         dict(zip(samples, z.tolist())), "Robust z-score of each sample's distance to the median profile", "z-score",
         highlight=outliers)
-    if absent.any():
-        section.figures["Missing values per sample"] = plots.bars(
-            by_sample, "Fraction of missing values per sample", "fraction",
-            highlight=[s for s, f in by_sample.items() if f > METRICS["sample_missing_fraction"].warn])
-    return section
+    return z
 
 
 def _components(standardised):
