@@ -112,6 +112,9 @@ def test_fail_on_exits_1_naming_the_failed_checks_and_still_writes_the_report(tm
     ({"--vcf": "variants.vcf"}, ["--fail-on", "ref_mismatch_fraction=0"],
      "ref_mismatch_fraction needs --reference, which is not given"),
     ({"--matrix": "bad.tsv"}, ["--fail-on", "missing_fraction=some"], "write METRIC=THRESHOLD with a number"),
+    ({"--matrix": "bad.tsv"}, ["--batches", TEST_DATA / "qc_samples.tsv"],
+     "qc_samples.tsv: line 1: 3 columns; name the batch column with --batch-column (the columns are sample, batch, "
+     "sex)"),
 ])
 def test_bad_input_exits_2_with_one_line_and_no_outputs(tmp_path, files, args, message):
     (tmp_path / "bad.bed").write_text("#chrom\tstart\tend\nchr1\tten\t20\n")

@@ -76,9 +76,9 @@ def qc(
         if batches and not matrix:
             raise InputError("--batches colours the samples of --matrix: give --matrix")
         thresholds = parse_fail_on(fail_on or [], given)
+        table = read_batches(batches, batch_column) if batches else None
         sections = []
-        genome = Reference(reference) if reference else None
-        try:
+        with Reference(reference) if reference else contextlib.nullcontext() as genome:
             if genome:
                 say(quiet, f"checking {reference}")
                 sections.append(check_reference(genome))
@@ -88,10 +88,6 @@ def qc(
             if vcf:
                 say(quiet, f"checking {vcf}")
                 sections.append(check_variants(vcf, genome))
-        finally:
-            if genome:
-                genome.close()
-        table = read_batches(batches, batch_column) if batches else None
         for path in matrix or []:
             say(quiet, f"checking {path}")
             sections.append(check_matrix(path, orientation, table))

@@ -79,8 +79,8 @@ def write_html(sections, failed, path):
     lines = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
              "<title>genotools QC report</title>", f"<style>{STYLE}</style>", "</head>", "<body>",
              "<h1>genotools QC report</h1>",
-             f"<p>Overall status: {_status(overall(sections))}. {len(failed)} checks failed their --fail-on "
-             f"threshold. Written by genotools {__version__}.</p>",
+             f"<p>Overall status: {_status(overall(sections))}. Checks beyond a --fail-on threshold: {len(failed)}. "
+             f"Written by genotools {__version__}.</p>",
              "<h2>Checks</h2>", "<table>",
              "<tr><th>input</th><th>metric</th><th>value</th><th>status</th><th>threshold</th><th>details</th></tr>"]
     for index, section in enumerate(sections):
