@@ -20,6 +20,9 @@ $(INSTALLED): setup.py
 	touch $@
 
 demo: $(INSTALLED)
+	$(BIN)/genotools-qc --reference test-data/genome.fa --regions test-data/regions.bed --vcf test-data/variants.vcf \
+		--matrix test-data/expression.tsv --report $(DEMO)/qc.html --summary $(DEMO)/qc.json \
+		--multiqc $(DEMO)/qc_mqc.json --fail-on ref_mismatch_fraction=0 --fail-on contigs_not_in_reference=0
 	$(BIN)/genotools-encode --reference test-data/genome.fa --regions test-data/regions.bed --output $(DEMO)/data.h5
 	$(BIN)/genotools-train --data $(DEMO)/data.h5 --valid-chroms chr8 --test-chroms chr9 --output $(DEMO)/model.safetensors
 	$(BIN)/genotools-predict --model $(DEMO)/model.safetensors --reference test-data/genome.fa \
@@ -63,6 +66,7 @@ test: $(INSTALLED)
 # The text files come from the simulators; the small dataset and model, used by the wrapper tests, from the tools.
 test-data: $(INSTALLED)
 	$(BIN)/genotools-simulate --output-dir test-data --seed 1
+	$(BIN)/python -c 'from genotools.qc.simulate import simulate_qc; simulate_qc("test-data", seed=1)'
 	$(BIN)/python -c 'from genotools.drugs.simulate import simulate_drug_response; simulate_drug_response("test-data", seed=1)'
 	$(BIN)/genotools-encode --reference test-data/genome.fa --regions test-data/regions_small.bed \
 		--output test-data/small.h5 --quiet

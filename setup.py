@@ -1,14 +1,14 @@
 from setuptools import setup
 
 TOOLS = ["encode", "train", "predict", "score-variants", "interpret", "simulate", "drug-response", "gene-function",
-         "associate"]
+         "qc", "associate"]
 
 setup(
     name="genotools",
     version="0.1.0",
     description="Deep-learning tools for genomics for the command line, Galaxy, Nextflow and CWL",
     python_requires=">=3.10",
-    packages=["genotools", "genotools.io", "genotools.drugs", "genotools.function", "genotools.association", "genotools.models", "genotools.wrappers", "genotools.tools"],
+    packages=["genotools", "genotools.io", "genotools.drugs", "genotools.function", "genotools.qc", "genotools.association", "genotools.models", "genotools.wrappers", "genotools.tools"],
     package_dir={"genotools.tools": "tools"},
     install_requires=[
         "torch>=2.2",

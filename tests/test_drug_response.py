@@ -68,6 +68,7 @@ def test_train_writes_the_model_and_an_honest_cross_validation(trained):
     assert metadata["kind"] == "drug-response" and metadata["drug_encoder"] == "both"
     assert [len(o["features"]) for o in metadata["omics"]] == [50]
     assert metadata["references"] == [0, 0] and len(metadata["target"]["drugs"]) == 24  # scaled per drug
+    assert metadata["ridge"]  # with a per-drug ridge beside the networks
 
 
 def screened_drugs(tmp_path):
@@ -92,11 +93,18 @@ def test_predict_scores_every_cell_line_with_every_drug(trained, tmp_path):
     expected = table.set_index(["cell_line", "drug"])["predicted"]
     assert np.allclose(chosen["predicted"], [expected["NCIH309", "Anilinib-2"], expected["NCIH309", "Anilinib-1"]])
 
+    drugs = pd.read_csv(screened_drugs(tmp_path), sep="\t")
+    drugs.iloc[::-2].to_csv(tmp_path / "reordered.tsv", sep="\t", index=False)  # half the drugs, reversed
+    predict(model, tmp_path / "reordered_predictions.tsv", drugs=tmp_path / "reordered.tsv")
+    reordered = pd.read_csv(tmp_path / "reordered_predictions.tsv", sep="\t").set_index(["cell_line", "drug"])["predicted"]
+    assert len(reordered) == 99 * 12 and np.allclose(reordered, expected[reordered.index], atol=1e-4)
+
 
 def test_a_drug_blind_model_predicts_new_drugs_from_their_similarity_to_the_training_drugs(tmp_path):
     train(tmp_path, "--split", "drug-blind", "--quiet", drugs=screened_drugs(tmp_path))
     metadata = read_metadata(tmp_path / "model.safetensors")
     assert metadata["drug_encoder"] == "similarity" and "drugs" not in metadata["target"]
+    assert not metadata["ridge"]
     assert all(0 < references < 24 for references in metadata["references"])  # early-stopping drugs left out
     predict(tmp_path / "model.safetensors", tmp_path / "new.tsv")
     table = pd.read_csv(tmp_path / "new.tsv", sep="\t")

@@ -11,7 +11,6 @@ import pandas as pd
 import torch
 import typer
 from rich.table import Table
-from threadpoolctl import threadpool_limits
 
 from genotools import __version__
 from genotools.checkpoint import save_model
@@ -141,13 +140,11 @@ def train(
         with progress_bar(quiet) as bar:
             result = cross_validate(dataset, fingerprints, graphs, fold_of, config, device, checkpoint, resume,
                                     RunProgress(bar))
-        # One BLAS thread: the ridge fits are small, and spinning BLAS threads on shared cores slow them 30-fold.
-        with threadpool_limits(1):
-            baselines = ({"tanimoto_neighbours": out_of_fold(dataset, fold_of, tanimoto_neighbours,
-                                                             similarity=tanimoto(fingerprints, fingerprints))}
-                         if split == "drug-blind" else
-                         {"per_drug_mean": out_of_fold(dataset, fold_of, per_drug_mean),
-                          "per_drug_ridge": out_of_fold(dataset, fold_of, per_drug_ridge, n_features=features)})
+        baselines = ({"tanimoto_neighbours": out_of_fold(dataset, fold_of, tanimoto_neighbours,
+                                                         similarity=tanimoto(fingerprints, fingerprints))}
+                     if split == "drug-blind" else
+                     {"per_drug_mean": out_of_fold(dataset, fold_of, per_drug_mean),
+                      "per_drug_ridge": out_of_fold(dataset, fold_of, per_drug_ridge, n_features=features)})
         methods = {"model": result.predictions, **baselines}
 
         report = {"split": split, "folds": folds, "seed": seed, "measurements": len(dataset.values),
@@ -167,6 +164,7 @@ def train(
                        "mean": standardiser.mean.tolist(), "scale": standardiser.scale.tolist()}
                       for matrix, standardiser in zip(matrices, result.final.preprocessing.standardisers)],
             "references": result.final.references,
+            "ridge": result.final.model.ridge is not None,
             "log": log,
             "target": _target_record(dataset.drugs, result.final, per_drug=split != "drug-blind"),
             "training": {**dataclasses.asdict(config), "response": str(response), "measurements": len(dataset.values),
@@ -229,15 +227,16 @@ def predict(
         cells, features = _model_features(matrices, metadata, quiet)
         table = read_drugs(drugs)
         mols = molecules(table.names, table.smiles, drugs)
-        drug_input = drug_tensors(morgan_fingerprints(mols, n_bits=metadata["fingerprint_bits"]),
-                                  molecular_graphs(mols), device)
         if wanted:
             cell_at = _positions(cells, wanted[0], pairs, "cell lines", "--omics")
             drug_at = _positions(table.names, wanted[1], pairs, "drugs", str(drugs))
         else:
             cell_at = np.repeat(np.arange(len(cells)), len(table.names))
             drug_at = np.tile(np.arange(len(table.names)), len(cells))
-        mean, std = _target_scale(metadata["target"], table.names, np.unique(drug_at), model)
+        trained_at = _training_drugs(metadata["target"], table.names, np.unique(drug_at), model)
+        mean, std = (np.atleast_1d(metadata["target"][key])[trained_at] for key in ("mean", "std"))
+        drug_input = drug_tensors(morgan_fingerprints(mols, n_bits=metadata["fingerprint_bits"]),
+                                  molecular_graphs(mols), device, trained_at)
         needed = np.unique(cell_at)
         scaled = predict_matrix(network.to(device), features[needed], drug_input, device, batch_size, precision)
         values = scaled[np.searchsorted(needed, cell_at), drug_at] * std[drug_at] + mean[drug_at]
@@ -255,19 +254,19 @@ def _target_record(drugs, final, per_drug):
     return {"mean": float(final.target_mean[0]), "std": float(final.target_std[0])}
 
 
-def _target_scale(target, names, wanted, model):
-    """(mean, std) per drug of `names` (those at `wanted` checked) from a model's target record. A model
-    standardised per drug (trained on a random or cell-blind split) predicts only the drugs it was trained on."""
+def _training_drugs(target, names, wanted, model):
+    """The position of each drug of `names` among a model's training drugs (those at `wanted` checked): a model
+    standardised per drug (trained on a random or cell-blind split) predicts only the drugs it was trained on.
+    A model for any drug has one position, 0, for all."""
     if "drugs" not in target:
-        return np.full(len(names), target["mean"]), np.full(len(names), target["std"])
+        return np.zeros(len(names), dtype=np.int64)
     index = {normalise(drug): i for i, drug in enumerate(target["drugs"])}
     new = [names[i] for i in wanted if normalise(names[i]) not in index]
     if new:
         raise InputError(f"{model}: was trained for the drugs it saw (a random or cell-blind split); {len(new)} "
                          f"drugs are new to it (e.g. {', '.join(new[:3])}): leave them out, or train with "
                          "--split drug-blind to predict new drugs")
-    at = np.array([index.get(normalise(name), 0) for name in names])
-    return np.array(target["mean"])[at], np.array(target["std"])[at]
+    return np.array([index.get(normalise(name), 0) for name in names], dtype=np.int64)
 
 
 def _chosen_features(matrix, kept, log):

@@ -4,7 +4,7 @@ import typer
 
 from genotools import __version__
 
-from . import associate, drug_response, encode, gene_function, interpret, predict, score_variants, simulate, train
+from . import associate, drug_response, encode, gene_function, interpret, predict, qc, score_variants, simulate, train
 from .common import Version
 
 TOOLS = {
@@ -14,6 +14,7 @@ TOOLS = {
     "score-variants": score_variants.score_variants,
     "interpret": interpret.interpret,
     "simulate": simulate.simulate_command,
+    "qc": qc.qc,
 }
 # Tools with subcommands: {name: Typer app}.
 GROUPS = {"drug-response": drug_response.app, "gene-function": gene_function.app, "associate": associate.app}

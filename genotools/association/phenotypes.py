@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from genotools.drugs.tables import table_rows
+from genotools.drugs.tables import read_rows
 from genotools.errors import InputError
 from genotools.io.text import MISSING, parse_value
 
@@ -82,7 +82,7 @@ def _is_number(text):
 def read_phenotypes(path, phenotype=None, covariates=(), trait="auto", levels=None):
     """The sample ids, the `phenotype` column (none when None) and the `covariates` columns of a TSV or CSV table;
     `levels` fixes the labels of two-label covariates ({name: [label for 0, label for 1]}, e.g. a model's)."""
-    header, rows = table_rows(path, "phenotype")
+    header, rows = read_rows(path, "phenotype")
     header = [name.strip().lstrip("#") for name in header]
     if not rows:
         raise InputError(f"{path}: phenotype table has a header but no samples")

@@ -1,6 +1,8 @@
 """The drug-response network: a cell-line encoder over the omics, a drug encoder over the Morgan fingerprint,
 the molecular graph or the similarity to the training drugs, and a head that predicts the response of every cell
-line to every drug. A model is an ensemble of such networks, whose predictions are averaged.
+line to every drug. A model is an ensemble of such networks, whose predictions are averaged; one that predicts
+only its training drugs (random and cell-blind splits) also holds a per-drug ridge regression, and predicts the
+mean of the ridge and of the networks.
 
 A forward pass takes a batch of cell lines and all drugs at once and returns the cells x drugs matrix of
 predictions: there are few drugs (hundreds) and small molecules, so encoding every drug each step costs little,
@@ -124,15 +126,31 @@ class DrugResponseNet(nn.Module):
         return self.head(self.cell_encoder(cells), self.encode_drugs(drugs))
 
 
-class Ensemble(nn.Module):
-    """Networks trained apart (each its own initialisation and early-stopping hold-out); predicts their mean."""
+class PerDrugRidge(nn.Module):
+    """A ridge regression of the response on the cell features for each training drug, fitted in closed form
+    (genotools.drugs.baselines.fit_per_drug_ridge). `drugs["index"]` places each drug given among them."""
 
-    def __init__(self, members):
+    def __init__(self, cell_features, drugs):
         super().__init__()
-        self.members = nn.ModuleList(members)
+        self.register_buffer("weight", torch.zeros(cell_features, drugs))
+        self.register_buffer("bias", torch.zeros(drugs))
 
     def forward(self, cells, drugs):
-        return torch.stack([member(cells, drugs) for member in self.members]).mean(0)
+        return cells @ self.weight[:, drugs["index"]] + self.bias[drugs["index"]]
+
+
+class Ensemble(nn.Module):
+    """Networks trained apart (each its own initialisation and early-stopping hold-out); predicts their mean,
+    or, with a per-drug ridge, the mean of that and of the networks' mean."""
+
+    def __init__(self, members, ridge=None):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+        self.ridge = ridge
+
+    def forward(self, cells, drugs):
+        networks = torch.stack([member(cells, drugs) for member in self.members]).mean(0)
+        return networks if self.ridge is None else (networks + self.ridge(cells, drugs)) / 2
 
 
 def build_drug_model(cell_features, fingerprint_bits, drug_encoder, references=0,
@@ -148,5 +166,6 @@ def load_drug_model(path):
     cell_features = sum(len(o["features"]) for o in metadata["omics"])
     model = Ensemble([build_drug_model(cell_features, metadata["fingerprint_bits"], metadata["drug_encoder"],
                                        references, metadata["hyperparameters"])
-                      for references in metadata["references"]])
+                      for references in metadata["references"]],
+                     PerDrugRidge(cell_features, len(metadata["target"]["drugs"])) if metadata["ridge"] else None)
     return load_weights(path, model), metadata

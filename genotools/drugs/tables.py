@@ -71,7 +71,7 @@ class Dataset:
     unmatched: dict = field(default_factory=dict)  # {what did not match: sorted names}
 
 
-def table_rows(path, what):
+def read_rows(path, what):
     """(header, [(line number, fields)]) of a TSV or CSV file; the delimiter is the header's (tab, else comma)."""
     lines = read_lines(path, what)
     numbered = [(n, line) for n, line in enumerate(lines, start=1) if line.strip()]
@@ -103,7 +103,7 @@ def read_response(path, cell_column=None, drug_column=None, value_column=None, d
     first, or error. Rows with a missing value are skipped and counted."""
     if duplicates not in DUPLICATE_RULES:
         raise ValueError(f"duplicates must be one of {DUPLICATE_RULES}, not {duplicates!r}")
-    header, rows = table_rows(path, "response")
+    header, rows = read_rows(path, "response")
     columns = [_column(path, header, cell_column, CELL_COLUMNS, "cell line"),
                _column(path, header, drug_column, DRUG_COLUMNS, "drug"),
                _column(path, header, value_column, VALUE_COLUMNS, "response value")]
@@ -146,7 +146,7 @@ def read_omics(path, cells=(), orientation="auto", features=(), row_kind="cell l
     for a gene-function study)."""
     if orientation not in ORIENTATIONS:
         raise ValueError(f"orientation must be one of {ORIENTATIONS}, not {orientation!r}")
-    header, rows = table_rows(path, "omics")
+    header, rows = read_rows(path, "omics")
     if not rows:
         raise InputError(f"{path}: a header but no rows of values")
     if len(header) == len(rows[0][1]) - 1:
@@ -193,7 +193,7 @@ def _check_unique(path, names, what, key):
 
 def read_pairs(path, cell_column=None, drug_column=None):
     """(cell lines, drugs) of a table of pairs to predict, columns found by name unless named."""
-    header, rows = table_rows(path, "pairs")
+    header, rows = read_rows(path, "pairs")
     columns = [_column(path, header, cell_column, CELL_COLUMNS, "cell line"),
                _column(path, header, drug_column, DRUG_COLUMNS, "drug")]
     cells, drugs = [], []
@@ -210,7 +210,7 @@ def read_pairs(path, cell_column=None, drug_column=None):
 
 def read_drugs(path, name_column=None, smiles_column=None):
     """A drug table: name and SMILES columns, found by name (e.g. drug, smiles) unless named."""
-    header, rows = table_rows(path, "drugs")
+    header, rows = read_rows(path, "drugs")
     name_at = _column(path, header, name_column, DRUG_COLUMNS, "drug name")
     smiles_at = _column(path, header, smiles_column, SMILES_COLUMNS, "SMILES")
     names, smiles, lines = [], [], {}

@@ -51,6 +51,10 @@ class Reference:
         inside = self._fasta.fetch(chrom, inner_start, inner_end) if inner_end > inner_start else ""
         return "N" * before + inside.upper() + "N" * after
 
+    def bases(self, chrom, start, end):
+        """The bases of [start, end) on `chrom` as the file holds them: soft-masking (lower case) kept."""
+        return self._fasta.fetch(chrom, start, end)
+
     def close(self):
         self._fasta.close()
 

@@ -18,7 +18,8 @@ from .yaml_style import IndentedDumper
 EDAM = "http://edamontology.org/"
 TYPES = {"integer": "int", "float": "float", "boolean": "boolean", "text": "string", "file": "File"}
 EXTENSIONS = {"fasta": "fa", "bed": "bed", "vcf": "vcf", "vcf_bgzip": "vcf.gz", "h5": "h5",
-              "safetensors": "safetensors", "tabular": "tsv", "bedgraph": "bedgraph", "png": "png", "json": "json"}
+              "safetensors": "safetensors", "tabular": "tsv", "bedgraph": "bedgraph", "png": "png", "json": "json",
+              "html": "html"}
 # Indexes that the tools use (or build) beside a file: staged with it, as containers mount inputs read-only.
 INDEXES = {"fasta": ".fai", "vcf_bgzip": ".tbi"}
 # The CUDA build of PyTorch in GPU_IMAGE needs at least this driver and compute capability.
@@ -53,7 +54,7 @@ def _edam(term):
 
 def file_name(option):
     """The fixed name a tool writes an output file or folder under."""
-    return option.name if option.format == "directory" else f"{option.name}.{EXTENSIONS[option.format]}"
+    return option.name if option.format == "directory" else f"{option.name}{option.suffix}.{EXTENSIONS[option.format]}"
 
 
 def _doc(option, set_here):

@@ -156,7 +156,11 @@ def _argument(tool, option):
     if option.multiple and option.kind != "file":
         return [f"#for $item in ${_repeat(option)}:", f"    {option.flag} '$item.{option.name}'", "#end for"]
     if option.multiple:
-        return [f"#for $item in {variable}:", f"    {option.flag} '$item'", "#end for"]
+        given = [f"#for $item in {variable}:", f"    {option.flag} '$item'", "#end for"]
+        if not _optional(tool, option):
+            return given
+        # An optional multiple param left empty holds one None dataset: test it before looping.
+        return [f"#if {variable}:", *["    " + line for line in given], "#end if"]
     value = f"{option.name}.{LINKED[option.format]}" if option.format in LINKED else f"'{variable}'"
     if not _optional(tool, option):
         return [f"{option.flag} {value}"]

@@ -34,6 +34,7 @@ EDAM_FORMATS = {
     "json": "format_3464",
     "obo": "format_2549",
     "txt": "format_2330",
+    "html": "format_2331",
 }
 
 KINDS = {int: "integer", float: "float", bool: "boolean", str: "text", Path: "file"}
@@ -57,6 +58,7 @@ class Option:
     label: str = ""  # short human label for forms
     contents: dict | None = None  # an output folder's files: {name: {path, format, label}}
     collection: str | None = None  # or: the format of an output folder's files, any number, named by the tool
+    suffix: str = ""  # what an output file's name ends with before its extension, for tools that find files by name
 
 
 @dataclass
@@ -147,6 +149,7 @@ def describe(command, function, spec_path, command_line):
             option.format = info["format"]
             option.contents = info.get("contents")
             option.collection = info.get("collection")
+            option.suffix = info.get("suffix", "")
             if option.format == "directory" and not (option.contents or option.collection):
                 raise ValueError(f"{spec_path}: folder {option.flag} needs its 'contents' or a 'collection' format")
         options.append(option)

@@ -32,6 +32,7 @@ EXTENSIONS = {
     "json": ("json", "*.json"),
     "txt": ("txt", "*.txt"),
     "obo": ("obo", "*.obo"),
+    "html": ("html", "*.html"),
 }
 
 META = {"type": "map", "description": "Groovy Map containing sample information, e.g. `[ id:'sample1' ]`"}
@@ -69,10 +70,11 @@ def _main_output(tool):
 
 def _output_name(tool, option):
     """The main output (the first required one) is `${prefix}.<extension>`; the others add their option's name
-    unless it is their extension (--tsv: `${prefix}.tsv`)."""
+    unless it is their extension (--tsv: `${prefix}.tsv`), or their suffix where they have one
+    (`${prefix}_mqc.json`)."""
     extension = EXTENSIONS[option.format][0] if option.format != "directory" else None
     main = option is _main_output(tool) or option.name == extension
-    name = "${prefix}" if main else f"${{prefix}}.{option.name}"
+    name = "${prefix}" if main else f"${{prefix}}{option.suffix}" if option.suffix else f"${{prefix}}.{option.name}"
     return f"{name}.{extension}" if extension else name
 
 
