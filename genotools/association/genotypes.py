@@ -88,8 +88,7 @@ def _ds_dosage(text, path, record):
 def read_genotypes(path, samples, genotype_field="GT", block_size=8192, keys=None, on_record=None):
     """The genotypes of `samples` (names in the VCF, in the order wanted) at every biallelic record, or only at
     the records whose variant_key is in `keys`. `on_record` is called with each record's position in the file."""
-    vcf = open_vcf(path)
-    with vcf:
+    with open_vcf(path) as vcf:
         header_samples = list(vcf.header.samples)
         column = {name: i for i, name in enumerate(header_samples)}
         columns = np.array([column[name] for name in samples], dtype=np.int64)
