@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -89,6 +91,21 @@ def test_test_genes_annotations_never_reach_training(files, study, tmp_path):
     before, after = (train_gene_model(d, split.train, config, CPU) for d in (data, other))
     assert before.terms == after.terms and before.best_epoch == after.best_epoch
     assert np.array_equal(predict_terms(before, data, ontology, CPU), predict_terms(after, other, ontology, CPU))
+
+
+def test_the_gnn_predicts_from_the_annotations_of_its_training_neighbours(study):
+    """It keeps its training genes' annotations and reads them at prediction: forgetting them changes the
+    scores of exactly the genes with a training neighbour."""
+    ontology, data, split, trained = study
+    gnn = trained["gnn"]
+    assert sorted(gnn.annotated_genes) == sorted(data.genes[i] for i in split.train)
+    columns = [data.terms.index(term) for term in gnn.terms]
+    assert np.array_equal(gnn.model.annotations.numpy(), data.truth[split.train][:, columns].toarray())
+    forgetful = dataclasses.replace(gnn, annotated_genes=[])
+    changed = ~np.isclose(predict_terms(gnn, data, ontology, CPU), predict_terms(forgetful, data, ontology, CPU),
+                          atol=1e-6).all(1)
+    with_training_neighbour = data.adjacency[:, split.train].getnnz(1) > 0
+    assert with_training_neighbour.sum() > 100 and np.array_equal(changed, with_training_neighbour)
 
 
 def test_genes_without_features_or_edges_and_other_spellings_are_handled_and_reported(study):

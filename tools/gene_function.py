@@ -168,6 +168,7 @@ def train(
             "features": {matrix.kind: {"source": Path(matrix.path).name, **matrix.preprocessing}
                          for matrix in features},
             "network": Path(network).name if model == "gnn" else None,
+            "annotated_genes": final.annotated_genes,
             "training": {**dataclasses.asdict(config), "annotations": Path(annotations).name,
                          "ontology": Path(ontology).name, "evidence_dropped": dropped_codes,
                          "genes": len(annotated), "best_epoch": final.best_epoch, "torch_version": torch.__version__},
@@ -220,7 +221,8 @@ def predict(
         features = _features(expression, sequences, orientation, metadata=metadata["features"])
         data = gene_data(None, features, read_network(network) if network else None)
         dag = model_ontology(metadata, model)
-        trained = TrainedGeneModel(net, metadata["terms"], metadata["training"]["best_epoch"], [])
+        trained = TrainedGeneModel(net, metadata["terms"], metadata["annotated_genes"],
+                                   metadata["training"]["best_epoch"], [])
         scores = predict_terms(trained, data, dag, device, precision)
         rows, names = _genes_to_predict(data, genes, metadata["model"] == "gnn", quiet)
         with atomic_output(output) as tmp:

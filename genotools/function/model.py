@@ -3,9 +3,14 @@
 mlp  an MLP over each gene's features alone
 gnn  an input MLP, then GraphSAGE-style layers (Hamilton et al. 2017): each gene's state is updated from itself
      and the edge-weighted mean of its neighbours' states, with a residual connection and LayerNorm. A gene
-     without edges gets no neighbour message and keeps what its own features say.
-Both run over every gene at once (the full graph fits in memory): forward(features, adjacency) takes all genes'
-features and the row-normalised adjacency as a torch sparse tensor, which the MLP does not use.
+     without edges gets no neighbour message and keeps what its own features say. Each term's logit also takes,
+     with a learned weight, the share of the gene's edge weight to annotated genes that goes to genes with the
+     term: guilt by association, which passes neighbours' annotations where the layers pass their features.
+     The gnn keeps its training genes' annotations, which it reads at prediction.
+Both run over every gene at once (the full graph fits in memory): forward(features, adjacency, labels, known)
+takes all genes' features, the row-normalised adjacency as a torch sparse tensor, the annotations of the genes
+whose annotations are known (genes x terms, 0 elsewhere) and which genes those are (0/1); the MLP uses only the
+features.
 """
 
 import numpy as np
@@ -31,7 +36,7 @@ class FeatureMLP(nn.Module):
             blocks += [nn.Linear(hidden, hidden), nn.LayerNorm(hidden), nn.GELU(), nn.Dropout(dropout)]
         self.layers = nn.Sequential(*blocks, nn.Linear(hidden, terms))
 
-    def forward(self, features, adjacency):
+    def forward(self, features, adjacency, labels, known):
         return self.layers(features)
 
 
@@ -51,28 +56,45 @@ class SAGELayer(nn.Module):
         return self.norm(state + self.dropout(update))
 
 
+def neighbour_terms(adjacency, labels, known):
+    """genes x terms: for each gene and term, the share of its edge weight to genes of `known` (0/1 per gene)
+    that goes to genes with the term in `labels`; 0 for a gene without such neighbours. `adjacency` as from
+    mean_adjacency (the row normalisation cancels out)."""
+    with torch.autocast(labels.device.type, enabled=False):
+        weight = torch.sparse.mm(adjacency, known.float().unsqueeze(1))
+        shares = torch.sparse.mm(adjacency, labels.float())
+    return torch.where(weight > 0, shares / weight.clamp(min=torch.finfo(torch.float32).tiny), 0.0)
+
+
 class GeneGNN(nn.Module):
-    def __init__(self, inputs, terms, hidden, layers, dropout, input_dropout):
+    def __init__(self, inputs, terms, annotated_genes, hidden, layers, dropout, input_dropout):
+        """`annotated_genes`: how many genes' annotations (their learned terms) the model keeps."""
         super().__init__()
+        self.register_buffer("annotations", torch.zeros(annotated_genes, terms, dtype=torch.uint8))
         self.encode = nn.Sequential(nn.Dropout(input_dropout), nn.Linear(inputs, hidden), nn.GELU(),
                                     nn.LayerNorm(hidden), nn.Dropout(dropout))
         self.layers = nn.ModuleList(SAGELayer(hidden, dropout) for _ in range(layers))
         self.out = nn.Linear(hidden, terms)
+        # Each term's logit also takes its own neighbour share directly: the hidden state is far narrower
+        # than the terms, too narrow to carry each term's share on to its output. The weights start at 4, the
+        # slope of the logit at a share of one half, so that the shares count from the first epoch (training
+        # takes one step an epoch, too few to grow them from 0).
+        self.neighbour_weight = nn.Parameter(torch.full((terms,), 4.0))
 
-    def forward(self, features, adjacency):
+    def forward(self, features, adjacency, labels, known):
+        shares = neighbour_terms(adjacency, labels, known)
         state = self.encode(features)
         for layer in self.layers:
             state = layer(state, adjacency)
-        return self.out(state)
+        return self.out(state) + self.neighbour_weight * shares
 
 
-MODELS = {"mlp": FeatureMLP, "gnn": GeneGNN}
-
-
-def build_gene_model(name, inputs, terms, hyperparameters=DEFAULT_HYPERPARAMETERS):
-    if name not in MODELS:
-        raise ValueError(f"model must be one of {', '.join(MODELS)}, not {name!r}")
-    return MODELS[name](inputs, terms, **hyperparameters)
+def build_gene_model(name, inputs, terms, annotated_genes=0, hyperparameters=DEFAULT_HYPERPARAMETERS):
+    if name == "mlp":
+        return FeatureMLP(inputs, terms, **hyperparameters)
+    if name == "gnn":
+        return GeneGNN(inputs, terms, annotated_genes, **hyperparameters)
+    raise ValueError(f"model must be mlp or gnn, not {name!r}")
 
 
 def mean_adjacency(adjacency, device):
@@ -94,7 +116,7 @@ def load_gene_model(path):
     if metadata.get("kind") != KIND:
         raise InputError(f"{path}: not a gene-function model; train one with genotools-gene-function train")
     model = build_gene_model(metadata["model"], metadata["inputs"], len(metadata["terms"]),
-                             metadata["hyperparameters"])
+                             len(metadata["annotated_genes"]), metadata["hyperparameters"])
     return load_weights(path, model), metadata
 
 

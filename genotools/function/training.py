@@ -95,6 +95,7 @@ class GeneTrainConfig:
 class TrainedGeneModel:
     model: torch.nn.Module
     terms: list  # the terms it predicts: those annotating at least one training gene, in the ontology's order
+    annotated_genes: list  # the genes whose annotations a gnn keeps (model.annotations), by name; [] for an mlp
     best_epoch: int
     history: list  # {epoch, train_loss, valid_loss, seconds}
 
@@ -119,7 +120,13 @@ def train_gene_model(data, train, config, device, hyperparameters=DEFAULT_HYPERP
     adjacency = mean_adjacency(data.adjacency, device)
 
     seed_everything(config.seed)
-    model = build_gene_model(config.model, features.shape[1], len(learned), hyperparameters).to(device)
+    model = build_gene_model(config.model, features.shape[1], len(learned), len(train), hyperparameters).to(device)
+    # A gnn reads the annotations of each gene's neighbours among the fitted genes (at prediction, among every
+    # training gene). No gene's own terms reach its prediction: the network has no self-loops, and the
+    # neighbours' terms go straight to the output, not through the layers that pass states along edges.
+    known = torch.zeros(len(data.genes), device=device)
+    known[fit] = 1
+    lent = targets * known.unsqueeze(1)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     scaler = torch.amp.GradScaler(device.type, enabled=config.precision == "fp16")
     loss = torch.nn.functional.binary_cross_entropy_with_logits
@@ -128,7 +135,7 @@ def train_gene_model(data, train, config, device, hyperparameters=DEFAULT_HYPERP
         started = time.perf_counter()
         model.train()
         with autocast(device, config.precision):
-            logits = model(features, adjacency)
+            logits = model(features, adjacency, lent, known)
         train_loss = loss(logits[fit].float(), targets[fit])
         optimizer.zero_grad(set_to_none=True)
         scaler.scale(train_loss).backward()
@@ -136,7 +143,7 @@ def train_gene_model(data, train, config, device, hyperparameters=DEFAULT_HYPERP
         scaler.update()
         model.eval()
         with torch.no_grad(), autocast(device, config.precision):
-            valid_loss = loss(model(features, adjacency)[valid].float(), targets[valid]).item()
+            valid_loss = loss(model(features, adjacency, lent, known)[valid].float(), targets[valid]).item()
         history.append({"epoch": epoch, "train_loss": train_loss.item(), "valid_loss": valid_loss,
                         "seconds": round(time.perf_counter() - started, 4)})
         if on_epoch is not None:
@@ -146,14 +153,26 @@ def train_gene_model(data, train, config, device, hyperparameters=DEFAULT_HYPERP
         elif epoch - best_epoch >= config.patience:
             break
     model.load_state_dict(best_state)
-    return TrainedGeneModel(model.eval(), [data.terms[t] for t in learned], best_epoch, history)
+    annotated = [data.genes[i] for i in train] if config.model == "gnn" else []
+    if annotated:
+        model.annotations.copy_(targets[torch.from_numpy(train).to(device)].to(torch.uint8))
+    return TrainedGeneModel(model.eval(), [data.terms[t] for t in learned], annotated, best_epoch, history)
 
 
 def predict_terms(trained, data, ontology, device, precision="fp32"):
-    """genes x trained.terms probabilities for every gene of `data`, consistent with `ontology`."""
+    """genes x trained.terms probabilities for every gene of `data`, consistent with `ontology`; a gnn reads the
+    annotations it keeps of the genes of `data` it was trained on (matched by normalised name)."""
     features = torch.from_numpy(data.features).to(device)
+    labels = torch.zeros(len(data.genes), len(trained.terms), device=device)
+    known = torch.zeros(len(data.genes), device=device)
+    row = {normalise(gene): i for i, gene in enumerate(data.genes)}
+    kept = [(row[normalise(gene)], i) for i, gene in enumerate(trained.annotated_genes) if normalise(gene) in row]
+    if kept:
+        rows, annotated = (torch.tensor(index, device=device) for index in zip(*kept))
+        labels[rows] = trained.model.annotations.to(device)[annotated].float()
+        known[rows] = 1
     with torch.no_grad(), autocast(device, precision):
-        logits = trained.model(features, mean_adjacency(data.adjacency, device))
+        logits = trained.model(features, mean_adjacency(data.adjacency, device), labels, known)
     return consistent_scores(torch.sigmoid(logits.float()).cpu().numpy(), ontology.restrict(trained.terms))
 
 
