@@ -58,7 +58,8 @@ demo: $(INSTALLED)
 		"variants.attributions.tsv, variants.logos/, drug_response.safetensors, drug_response.metrics.json," \
 		"drug_response.folds.tsv, drug_response.cv_predictions.tsv, drug_response.cv.png," \
 		"drug_response.predictions.tsv, gene_function.safetensors, gene_function.metrics.json," \
-		"gene_function.pr.png, gene_function.test_predictions.tsv, gene_function.predictions.tsv"
+		"gene_function.pr.png, gene_function.test_predictions.tsv, gene_function.predictions.tsv," \
+		"qc.html, qc.json, qc_mqc.json, associate/, associate.risk.tsv"
 
 test: $(INSTALLED)
 	$(BIN)/pytest -q
