@@ -11,7 +11,7 @@ import numpy as np
 
 from genotools.drugs.tables import read_rows
 from genotools.errors import InputError
-from genotools.io.text import MISSING, parse_value
+from genotools.io.text import MISSING, is_number, parse_value
 
 TRAITS = ("auto", "binary", "quantitative")
 _CASE_WORDS = {"control": 0.0, "case": 1.0}
@@ -61,7 +61,7 @@ def _covariate(path, rows, column, name, labels=None):
     """(values, labels): numbers, or 0/1 for a column of two labels (given, or found when `labels` is None)."""
     texts = [(n, fields[column].strip()) for n, fields in rows]
     if labels is None:
-        found = sorted({text for _, text in texts if text not in MISSING and not _is_number(text)})
+        found = sorted({text for _, text in texts if text not in MISSING and not is_number(text)})
         labels = found if len(found) == 2 else None
     if labels is None:
         return np.array([parse_value(text, path, n, name) for n, text in texts]), None
@@ -69,14 +69,6 @@ def _covariate(path, rows, column, name, labels=None):
         if text not in MISSING and text not in labels:
             raise InputError(f"{path}: line {n}: {name} value {text!r} is neither {labels[0]!r} nor {labels[1]!r}")
     return np.array([labels.index(t) if t not in MISSING else np.nan for _, t in texts], dtype=float), labels
-
-
-def _is_number(text):
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def read_phenotypes(path, phenotype=None, covariates=(), trait="auto", levels=None):

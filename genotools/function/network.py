@@ -12,7 +12,7 @@ import numpy as np
 from scipy import sparse
 
 from genotools.errors import InputError
-from genotools.io.text import read_lines
+from genotools.io.text import is_number, read_lines
 
 
 @dataclass
@@ -34,7 +34,7 @@ def read_network(path, header=None):
     split = _splitter(lines[0][1])
     if header is None:
         first = split(lines[0][1])
-        header = len(first) == 3 and not _is_number(first[2])
+        header = len(first) == 3 and not is_number(first[2])
     genes, rows, columns, weights, self_loops = {}, [], [], [], 0
     for line_number, line in lines[1:] if header else lines:
         fields = split(line)
@@ -78,15 +78,7 @@ def _splitter(first_line):
 def _weight(path, line_number, fields):
     if len(fields) == 2:
         return 1.0
-    weight = float(fields[2]) if _is_number(fields[2]) else math.nan
+    weight = float(fields[2]) if is_number(fields[2]) else math.nan
     if not 0 <= weight < math.inf:
         raise InputError(f"{path}: line {line_number}: weight {fields[2]!r} is not a non-negative number")
     return weight
-
-
-def _is_number(text):
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True

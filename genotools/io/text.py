@@ -21,6 +21,14 @@ def read_lines(path, what):
         raise InputError(f"{path}: cannot read {what} file ({error})") from None
 
 
+def is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def parse_value(text, path, line_number, column):
     """A label value: a float, or NaN for a missing value ('', '.', 'NA', 'nan')."""
     if text in MISSING:
