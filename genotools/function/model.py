@@ -7,10 +7,9 @@ gnn  an input MLP, then GraphSAGE-style layers (Hamilton et al. 2017): each gene
      with a learned weight, the share of the gene's edge weight to annotated genes that goes to genes with the
      term: guilt by association, which passes neighbours' annotations where the layers pass their features.
      The gnn keeps its training genes' annotations, which it reads at prediction.
-Both run over every gene at once (the full graph fits in memory): forward(features, adjacency, labels, known)
-takes all genes' features, the row-normalised adjacency as a torch sparse tensor, the annotations of the genes
-whose annotations are known (genes x terms, 0 elsewhere) and which genes those are (0/1); the MLP uses only the
-features.
+Both run over every gene at once (the full graph fits in memory): forward(features, adjacency, shares) takes
+all genes' features, the row-normalised adjacency as a torch sparse tensor and the genes' neighbour shares
+(neighbour_terms: fixed for a run, so computed once); the MLP uses only the features.
 """
 
 import numpy as np
@@ -36,7 +35,7 @@ class FeatureMLP(nn.Module):
             blocks += [nn.Linear(hidden, hidden), nn.LayerNorm(hidden), nn.GELU(), nn.Dropout(dropout)]
         self.layers = nn.Sequential(*blocks, nn.Linear(hidden, terms))
 
-    def forward(self, features, adjacency, labels, known):
+    def forward(self, features, adjacency, shares):
         return self.layers(features)
 
 
@@ -81,8 +80,7 @@ class GeneGNN(nn.Module):
         # takes one step an epoch, too few to grow them from 0).
         self.neighbour_weight = nn.Parameter(torch.full((terms,), 4.0))
 
-    def forward(self, features, adjacency, labels, known):
-        shares = neighbour_terms(adjacency, labels, known)
+    def forward(self, features, adjacency, shares):
         state = self.encode(features)
         for layer in self.layers:
             state = layer(state, adjacency)

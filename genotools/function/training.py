@@ -24,7 +24,7 @@ from genotools.drugs.tables import normalise
 from genotools.errors import InputError
 from genotools.function.baselines import naive, neighbours
 from genotools.function.metrics import evaluate, information_content
-from genotools.function.model import DEFAULT_HYPERPARAMETERS, build_gene_model, mean_adjacency
+from genotools.function.model import DEFAULT_HYPERPARAMETERS, build_gene_model, mean_adjacency, neighbour_terms
 from genotools.function.ontology import consistent_scores
 from genotools.runtime import autocast, seed_everything
 
@@ -126,7 +126,7 @@ def train_gene_model(data, train, config, device, hyperparameters=DEFAULT_HYPERP
     # neighbours' terms go straight to the output, not through the layers that pass states along edges.
     known = torch.zeros(len(data.genes), device=device)
     known[fit] = 1
-    lent = targets * known.unsqueeze(1)
+    shares = neighbour_terms(adjacency, targets * known.unsqueeze(1), known)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     scaler = torch.amp.GradScaler(device.type, enabled=config.precision == "fp16")
     loss = torch.nn.functional.binary_cross_entropy_with_logits
@@ -135,7 +135,7 @@ def train_gene_model(data, train, config, device, hyperparameters=DEFAULT_HYPERP
         started = time.perf_counter()
         model.train()
         with autocast(device, config.precision):
-            logits = model(features, adjacency, lent, known)
+            logits = model(features, adjacency, shares)
         train_loss = loss(logits[fit].float(), targets[fit])
         optimizer.zero_grad(set_to_none=True)
         scaler.scale(train_loss).backward()
@@ -143,7 +143,7 @@ def train_gene_model(data, train, config, device, hyperparameters=DEFAULT_HYPERP
         scaler.update()
         model.eval()
         with torch.no_grad(), autocast(device, config.precision):
-            valid_loss = loss(model(features, adjacency, lent, known)[valid].float(), targets[valid]).item()
+            valid_loss = loss(model(features, adjacency, shares)[valid].float(), targets[valid]).item()
         history.append({"epoch": epoch, "train_loss": train_loss.item(), "valid_loss": valid_loss,
                         "seconds": round(time.perf_counter() - started, 4)})
         if on_epoch is not None:
@@ -171,8 +171,9 @@ def predict_terms(trained, data, ontology, device, precision="fp32"):
         rows, annotated = (torch.tensor(index, device=device) for index in zip(*kept))
         labels[rows] = trained.model.annotations.to(device)[annotated].float()
         known[rows] = 1
+    adjacency = mean_adjacency(data.adjacency, device)
     with torch.no_grad(), autocast(device, precision):
-        logits = trained.model(features, mean_adjacency(data.adjacency, device), labels, known)
+        logits = trained.model(features, adjacency, neighbour_terms(adjacency, labels, known))
     return consistent_scores(torch.sigmoid(logits.float()).cpu().numpy(), ontology.restrict(trained.terms))
 
 
