@@ -4,14 +4,16 @@ import re
 
 import numpy as np
 import pytest
+import torch
 
 from helpers import TEST_DATA
 from genotools.drugs.baselines import out_of_fold, per_drug_mean, per_drug_ridge, tanimoto_neighbours
-from genotools.drugs.chemistry import molecules, morgan_fingerprints, tanimoto
+from genotools.drugs.chemistry import molecular_graphs, molecules, morgan_fingerprints, tanimoto
 from genotools.drugs.preprocessing import fit_standardiser
 from genotools.drugs.simulate import simulate_drug_response
 from genotools.drugs.splits import SPLITS, assign_folds, train_test
 from genotools.drugs.tables import match, normalise, read_drugs, read_omics, read_response, summarise
+from genotools.drugs.training import DrugTrainConfig, cross_validate
 from genotools.errors import InputError
 from genotools.metrics import grouped_metrics
 
@@ -206,3 +208,18 @@ def test_grouped_metrics_average_over_groups():
     assert metrics["mean_per_group"] == pytest.approx({"groups": 2, "pearson": 0, "spearman": 0,
                                                        "rmse": np.sqrt(8 / 3) / 2})
     assert metrics["overall"] == pytest.approx({"n": 6, "pearson": 0, "spearman": 0, "rmse": np.sqrt(4 / 3)})
+
+
+def test_cross_validation_without_the_final_model_gives_the_same_out_of_fold_predictions(bundled, tmp_path):
+    """What benchmarks/drug_response.py relies on to skip the final model."""
+    mols = molecules(bundled.drugs, bundled.smiles, DRUGS)
+    fingerprints, graphs = morgan_fingerprints(mols), molecular_graphs(mols)
+    folds = assign_folds(bundled, "cell-blind", 2, seed=0)
+    config = DrugTrainConfig(split="cell-blind", folds=2, features=50, ensemble=1, epochs=2)
+    cpu = torch.device("cpu")
+    full = cross_validate(bundled, fingerprints, graphs, folds, config, cpu, tmp_path / "full.safetensors")
+    folds_only = cross_validate(bundled, fingerprints, graphs, folds, config, cpu, tmp_path / "folds.safetensors",
+                                train_final=False)
+    assert full.final is not None and folds_only.final is None
+    assert len(folds_only.runs) == 2 and len(full.runs) == 3
+    assert np.array_equal(folds_only.predictions, full.predictions)

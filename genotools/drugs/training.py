@@ -11,9 +11,8 @@ The response is standardised per drug where every drug to predict has training m
 cell-blind splits), so each network spends itself on the differences between cell lines that per-drug
 correlation measures; in a drug-blind split, where a new drug has no mean of its own, it is standardised as a
 whole. In random and cell-blind splits the model is the mean of the networks' mean and a per-drug ridge
-regression on the same features (the per-drug ridge baseline): in a GPU prototype of this training on GDSC2
-(cell-blind, 5 folds), the networks alone reached a mean per-drug Pearson of 0.558, the ridge 0.562, their mean
-0.573.
+regression on the same features (the per-drug ridge baseline): on GDSC2 (cell-blind, 5 folds), the networks
+alone reached a mean per-drug Pearson of 0.559, the ridge 0.563, the model 0.574 (benchmarks/drug_response.py).
 
 A checkpoint written after every epoch holds the current run, its optimiser and early-stopping state, the
 out-of-fold predictions made so far and the finished networks of the final model; every random generator is
@@ -69,7 +68,7 @@ class TrainedModel:
 class CrossValidation:
     predictions: np.ndarray  # out-of-fold prediction of every measurement
     runs: list  # {run, best_epoch, history} per network of each fold, then of the final model
-    final: TrainedModel  # trained on every measurement: the model to save
+    final: TrainedModel  # trained on every measurement: the model to save (None when not asked for)
 
 
 def drug_tensors(fingerprints, graphs, device, index=None):
@@ -129,9 +128,9 @@ class _Silent:
 
 
 def cross_validate(dataset, fingerprints, graphs, folds, config, device, checkpoint_path, resume_from=None,
-                   progress=None):
-    """Out-of-fold predictions for every measurement of `dataset` (folds: the fold of each), then the final model
-    trained on them all."""
+                   progress=None, train_final=True):
+    """Out-of-fold predictions for every measurement of `dataset` (folds: the fold of each), then, if
+    `train_final`, the final model trained on them all."""
     progress = progress or _Silent()
     drugs = drug_tensors(fingerprints, graphs, device)
     per_drug = config.split != "drug-blind"
@@ -155,7 +154,8 @@ def cross_validate(dataset, fingerprints, graphs, folds, config, device, checkpo
         finished.load_state_dict({k[6:]: v for k, v in resumed.extra.items() if k.startswith("final.")})
         final_networks = list(finished.to(device).eval())
 
-    runs = [(fold, network) for fold in [*range(config.folds), None] for network in range(config.ensemble)]
+    groups = [*range(config.folds), *([None] if train_final else [])]
+    runs = [(fold, network) for fold in groups for network in range(config.ensemble)]
     for run in range(state["run"], len(runs)):
         fold, network = runs[run]  # fold None: the final model, on every measurement
         train, test = (train_test(folds, fold) if fold is not None
@@ -193,8 +193,10 @@ def cross_validate(dataset, fingerprints, graphs, folds, config, device, checkpo
             state["references"].append(result.references)
         state["runs"].append({"run": name, "best_epoch": result.best_epoch, "history": result.history})
         state["run"] = run + 1
-    ridge = _per_drug_ridge(features, dataset, train, mean, std).to(device) if per_drug else None
-    final = TrainedModel(Ensemble(final_networks, ridge).eval(), preprocessing, mean, std, state["references"])
+    final = None
+    if train_final:
+        ridge = _per_drug_ridge(features, dataset, train, mean, std).to(device) if per_drug else None
+        final = TrainedModel(Ensemble(final_networks, ridge).eval(), preprocessing, mean, std, state["references"])
     return CrossValidation(predictions=predictions, runs=state["runs"], final=final)
 
 
