@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from scipy import sparse
 
-from genotools.function.model import build_gene_model, mean_adjacency, neighbour_terms
+from genotools.function.model import build_gene_model, mean_adjacency, neighbour_votes
 from genotools.runtime import autocast, resolve_device, seed_everything
 
 
@@ -51,14 +51,15 @@ def main():
           f"built in {time.perf_counter() - started:.2f} s")
     features = torch.randn(args.genes, args.features, device=device)
     targets = (torch.rand(args.genes, args.terms, device=device) < 0.01).float()
-    known = (torch.rand(args.genes, device=device) < 0.5).float()  # the genes whose annotations are known
-    shares = neighbour_terms(graph, targets * known.unsqueeze(1), known)
+    known = random.random(args.genes) < 0.5  # the genes whose annotations are known
+    labels = targets.cpu().numpy()
+    votes = torch.from_numpy(neighbour_votes(adjacency, labels, known, labels[known].mean(0))).to(device)
     model = build_gene_model("gnn", args.features, args.terms).to(device)
     optimizer = torch.optim.AdamW(model.parameters())
     for step in range(1, args.steps + 1):
         started = time.perf_counter()
         with autocast(device, args.precision):
-            logits = model(features, graph, shares)
+            logits = model(features, graph, votes)
         loss = torch.nn.functional.binary_cross_entropy_with_logits(logits.float(), targets)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()

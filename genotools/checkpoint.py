@@ -55,7 +55,8 @@ def load_weights(path, model, described="the network in its metadata"):
     try:
         model.load_state_dict(load_file(str(path)))
     except RuntimeError as error:
-        raise InputError(f"{path}: weights do not fit {described} ({error})") from None
+        reason = " ".join(str(error).split())  # PyTorch's message spans lines; an error is one line
+        raise InputError(f"{path}: weights do not fit {described} ({reason})") from None
     return model.eval()
 
 

@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from safetensors.torch import load_file, save_file
 
 from genotools.checkpoint import read_metadata
 from genotools.function.simulate import simulate_gene_function
@@ -191,6 +192,17 @@ def test_each_tool_refuses_the_other_tools_models(tmp_path):
                                            "--sequences": STUDY["proteins.fa"]}, expect=2)
     assert "the model is a gnn, which predicts over the interaction network: give --network" in error_line(result)
     assert not output.exists()
+
+
+def test_a_model_whose_weights_do_not_fit_its_metadata_is_refused_in_one_line(tmp_path):
+    """As a model file written by another version of the network would be."""
+    bundled, model = TEST_DATA / "gene_function.safetensors", tmp_path / "model.safetensors"
+    tensors = load_file(bundled)
+    tensors["renamed_weight"] = tensors.pop("vote_weight")
+    save_file(tensors, model, metadata={"genotools": json.dumps(read_metadata(bundled))})
+    result = predict(model, tmp_path / "out.tsv", expect=2)
+    assert "weights do not fit the network in its metadata" in error_line(result)
+    assert not (tmp_path / "out.tsv").exists()
 
 
 def test_the_bundled_model_predicts_the_bundled_study(tmp_path):

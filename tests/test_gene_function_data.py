@@ -10,6 +10,7 @@ from genotools.errors import InputError
 from genotools.function.annotations import read_gaf, read_gene_terms
 from genotools.function.baselines import naive, neighbours
 from genotools.function.metrics import evaluate, fmax, information_content, smin, term_aupr
+from genotools.function.model import neighbour_votes
 from genotools.function.network import aligned, read_network
 from genotools.function.ontology import Ontology, consistent_scores, read_obo
 
@@ -243,6 +244,11 @@ def test_neighbour_baseline_on_a_small_network(tmp_path):
     # is g3, a test gene: it gets the term frequencies of the training genes.
     assert scores == pytest.approx(np.array([[1, 2 / 3, 1 / 3], [1, 1 / 3, 2 / 3]]))
     assert np.array_equal(naive(truth, train, test), [[1, 1 / 3, 2 / 3]] * 2)
+    # The gnn's vote counts the term frequencies as one more neighbour of weight 1, and caps certainty (the root).
+    known = np.isin(np.arange(5), train)
+    votes = neighbour_votes(adjacency, truth, known, prior=truth[train].mean(0))[test]
+    assert 1 / (1 + np.exp(-votes)) == pytest.approx(np.array([[1 - 1e-4, 7 / 12, 5 / 12],
+                                                               [1 - 1e-4, 1 / 3, 2 / 3]]), rel=1e-5)
 
 
 @pytest.mark.parametrize("name, text, message", [

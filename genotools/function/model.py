@@ -3,13 +3,14 @@
 mlp  an MLP over each gene's features alone
 gnn  an input MLP, then GraphSAGE-style layers (Hamilton et al. 2017): each gene's state is updated from itself
      and the edge-weighted mean of its neighbours' states, with a residual connection and LayerNorm. A gene
-     without edges gets no neighbour message and keeps what its own features say. Each term's logit also takes,
-     with a learned weight, the share of the gene's edge weight to annotated genes that goes to genes with the
-     term: guilt by association, which passes neighbours' annotations where the layers pass their features.
-     The gnn keeps its training genes' annotations, which it reads at prediction.
-Both run over every gene at once (the full graph fits in memory): forward(features, adjacency, shares) takes
-all genes' features, the row-normalised adjacency as a torch sparse tensor and the genes' neighbour shares
-(neighbour_terms: fixed for a run, so computed once); the MLP uses only the features.
+     without edges gets no neighbour message and keeps what its own features say. Each term's logit is the
+     log-odds of the annotated neighbours' vote for the term (guilt by association, neighbour_votes), times a
+     learned weight that starts at 1, plus what the layers add, which starts at 0: the network starts as the
+     vote and learns how the genes' features and their neighbours' features correct it. The gnn keeps its
+     training genes' annotations, which it reads at prediction.
+Both run over every gene at once (the full graph fits in memory): forward(features, adjacency, votes) takes all
+genes' features, the row-normalised adjacency as a torch sparse tensor and the genes' neighbour votes (fixed for
+a run, so computed once); the MLP uses only the features.
 """
 
 import numpy as np
@@ -35,7 +36,7 @@ class FeatureMLP(nn.Module):
             blocks += [nn.Linear(hidden, hidden), nn.LayerNorm(hidden), nn.GELU(), nn.Dropout(dropout)]
         self.layers = nn.Sequential(*blocks, nn.Linear(hidden, terms))
 
-    def forward(self, features, adjacency, shares):
+    def forward(self, features, adjacency, votes):
         return self.layers(features)
 
 
@@ -55,14 +56,18 @@ class SAGELayer(nn.Module):
         return self.norm(state + self.dropout(update))
 
 
-def neighbour_terms(adjacency, labels, known):
-    """genes x terms: for each gene and term, the share of its edge weight to genes of `known` (0/1 per gene)
-    that goes to genes with the term in `labels`; 0 for a gene without such neighbours. `adjacency` as from
-    mean_adjacency (the row normalisation cancels out)."""
-    with torch.autocast(labels.device.type, enabled=False):
-        weight = torch.sparse.mm(adjacency, known.float().unsqueeze(1))
-        shares = torch.sparse.mm(adjacency, labels.float())
-    return torch.where(weight > 0, shares / weight.clamp(min=torch.finfo(torch.float32).tiny), 0.0)
+def neighbour_votes(adjacency, labels, known, prior, prior_weight=1.0):
+    """genes x terms (float32): for each gene and term, the log-odds of the edge-weighted share of the gene's
+    neighbours among the `known` genes (bool per gene) that have the term in `labels` (genes x terms, 0/1),
+    with the term's `prior` frequency counted as one more neighbour of weight `prior_weight`. So a gene without
+    known neighbours gets the log-odds of the prior, and one with a single neighbour is not certain of its terms.
+    `adjacency`: the genes x genes scipy matrix of edge weights, without self-loops."""
+    labels = np.asarray(labels, dtype=np.float32) * known[:, None]
+    adjacency = sparse.csr_matrix(adjacency, dtype=np.float32)
+    weight = adjacency @ known.astype(np.float32)
+    vote = (adjacency @ labels + prior_weight * np.asarray(prior)) / (weight[:, None] + prior_weight)
+    vote = np.clip(vote, 1e-4, 1 - 1e-4)  # a term of every gene (a root) would get infinite log-odds
+    return np.log(vote / (1 - vote)).astype(np.float32)
 
 
 class GeneGNN(nn.Module):
@@ -74,17 +79,15 @@ class GeneGNN(nn.Module):
                                     nn.LayerNorm(hidden), nn.Dropout(dropout))
         self.layers = nn.ModuleList(SAGELayer(hidden, dropout) for _ in range(layers))
         self.out = nn.Linear(hidden, terms)
-        # Each term's logit also takes its own neighbour share directly: the hidden state is far narrower
-        # than the terms, too narrow to carry each term's share on to its output. The weights start at 4, the
-        # slope of the logit at a share of one half, so that the shares count from the first epoch (training
-        # takes one step an epoch, too few to grow them from 0).
-        self.neighbour_weight = nn.Parameter(torch.full((terms,), 4.0))
+        nn.init.zeros_(self.out.weight)
+        nn.init.zeros_(self.out.bias)
+        self.vote_weight = nn.Parameter(torch.ones(terms))
 
-    def forward(self, features, adjacency, shares):
+    def forward(self, features, adjacency, votes):
         state = self.encode(features)
         for layer in self.layers:
             state = layer(state, adjacency)
-        return self.out(state) + self.neighbour_weight * shares
+        return self.out(state) + self.vote_weight * votes
 
 
 def build_gene_model(name, inputs, terms, annotated_genes=0, hyperparameters=DEFAULT_HYPERPARAMETERS):

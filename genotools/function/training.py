@@ -24,7 +24,8 @@ from genotools.drugs.tables import normalise
 from genotools.errors import InputError
 from genotools.function.baselines import naive, neighbours
 from genotools.function.metrics import evaluate, information_content
-from genotools.function.model import DEFAULT_HYPERPARAMETERS, build_gene_model, mean_adjacency, neighbour_terms
+from genotools.function.model import (DEFAULT_HYPERPARAMETERS, GeneGNN, build_gene_model, mean_adjacency,
+                                      neighbour_votes)
 from genotools.function.ontology import consistent_scores
 from genotools.runtime import autocast, seed_everything
 
@@ -122,11 +123,14 @@ def train_gene_model(data, train, config, device, hyperparameters=DEFAULT_HYPERP
     seed_everything(config.seed)
     model = build_gene_model(config.model, features.shape[1], len(learned), len(train), hyperparameters).to(device)
     # A gnn reads the annotations of each gene's neighbours among the fitted genes (at prediction, among every
-    # training gene). No gene's own terms reach its prediction: the network has no self-loops, and the
-    # neighbours' terms go straight to the output, not through the layers that pass states along edges.
-    known = torch.zeros(len(data.genes), device=device)
-    known[fit] = 1
-    shares = neighbour_terms(adjacency, targets * known.unsqueeze(1), known)
+    # training gene). No gene's own terms reach its prediction (beyond their part in the term frequencies): the
+    # network has no self-loops, and the votes go straight to the output, not through the layers that pass
+    # states along edges.
+    votes = None
+    if config.model == "gnn":
+        values, known = targets.cpu().numpy(), np.zeros(len(data.genes), dtype=bool)
+        known[fit.cpu().numpy()] = True
+        votes = torch.from_numpy(neighbour_votes(data.adjacency, values, known, values[known].mean(0))).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     scaler = torch.amp.GradScaler(device.type, enabled=config.precision == "fp16")
     loss = torch.nn.functional.binary_cross_entropy_with_logits
@@ -135,7 +139,7 @@ def train_gene_model(data, train, config, device, hyperparameters=DEFAULT_HYPERP
         started = time.perf_counter()
         model.train()
         with autocast(device, config.precision):
-            logits = model(features, adjacency, shares)
+            logits = model(features, adjacency, votes)
         train_loss = loss(logits[fit].float(), targets[fit])
         optimizer.zero_grad(set_to_none=True)
         scaler.scale(train_loss).backward()
@@ -143,7 +147,7 @@ def train_gene_model(data, train, config, device, hyperparameters=DEFAULT_HYPERP
         scaler.update()
         model.eval()
         with torch.no_grad(), autocast(device, config.precision):
-            valid_loss = loss(model(features, adjacency, shares)[valid].float(), targets[valid]).item()
+            valid_loss = loss(model(features, adjacency, votes)[valid].float(), targets[valid]).item()
         history.append({"epoch": epoch, "train_loss": train_loss.item(), "valid_loss": valid_loss,
                         "seconds": round(time.perf_counter() - started, 4)})
         if on_epoch is not None:
@@ -163,18 +167,25 @@ def predict_terms(trained, data, ontology, device, precision="fp32"):
     """genes x trained.terms probabilities for every gene of `data`, consistent with `ontology`; a gnn reads the
     annotations it keeps of the genes of `data` it was trained on (matched by normalised name)."""
     features = torch.from_numpy(data.features).to(device)
-    labels = torch.zeros(len(data.genes), len(trained.terms), device=device)
-    known = torch.zeros(len(data.genes), device=device)
+    adjacency = mean_adjacency(data.adjacency, device)
+    votes = _kept_votes(trained, data).to(device) if isinstance(trained.model, GeneGNN) else None
+    with torch.no_grad(), autocast(device, precision):
+        logits = trained.model(features, adjacency, votes)
+    return consistent_scores(torch.sigmoid(logits.float()).cpu().numpy(), ontology.restrict(trained.terms))
+
+
+def _kept_votes(trained, data):
+    """A gnn's neighbour votes for the genes of `data` from the annotations it keeps of its training genes
+    (matched by normalised name), with their term frequencies as the prior."""
+    annotations = trained.model.annotations.numpy()
+    labels = np.zeros((len(data.genes), len(trained.terms)), dtype=np.float32)
+    known = np.zeros(len(data.genes), dtype=bool)
     row = {normalise(gene): i for i, gene in enumerate(data.genes)}
     kept = [(row[normalise(gene)], i) for i, gene in enumerate(trained.annotated_genes) if normalise(gene) in row]
     if kept:
-        rows, annotated = (torch.tensor(index, device=device) for index in zip(*kept))
-        labels[rows] = trained.model.annotations.to(device)[annotated].float()
-        known[rows] = 1
-    adjacency = mean_adjacency(data.adjacency, device)
-    with torch.no_grad(), autocast(device, precision):
-        logits = trained.model(features, adjacency, neighbour_terms(adjacency, labels, known))
-    return consistent_scores(torch.sigmoid(logits.float()).cpu().numpy(), ontology.restrict(trained.terms))
+        rows, annotated = (np.array(index) for index in zip(*kept))
+        labels[rows], known[rows] = annotations[annotated], True
+    return torch.from_numpy(neighbour_votes(data.adjacency, labels, known, annotations.mean(0)))
 
 
 def compare(data, ontology, split, predictions):
