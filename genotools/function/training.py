@@ -177,7 +177,7 @@ def predict_terms(trained, data, ontology, device, precision="fp32"):
 def _kept_votes(trained, data):
     """A gnn's neighbour votes for the genes of `data` from the annotations it keeps of its training genes
     (matched by normalised name), with their term frequencies as the prior."""
-    annotations = trained.model.annotations.numpy()
+    annotations = trained.model.annotations.cpu().numpy()
     labels = np.zeros((len(data.genes), len(trained.terms)), dtype=np.float32)
     known = np.zeros(len(data.genes), dtype=bool)
     row = {normalise(gene): i for i, gene in enumerate(data.genes)}
