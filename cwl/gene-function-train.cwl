@@ -113,8 +113,8 @@ inputs:
       type: enum
       symbols: [auto, mlp, gnn]
     label: Model
-    doc: 'Network: mlp (over each gene''s features) or gnn (also over its neighbours'' in --network); auto: gnn
-      with a network, else mlp.'
+    doc: 'Network: mlp (over each gene''s features) or gnn (also over its neighbours'' features and known terms
+      in --network); auto: gnn with a network, else mlp.'
     default: auto
     inputBinding: {prefix: --model}
   split:

@@ -70,8 +70,8 @@ def train(
     log: Annotated[bool, typer.Option(help="log2(x + 1) the expression values (counts or TPM) first.")] = False,
     orientation: Orientation = "auto",
     model: Annotated[str, typer.Option(
-        help="Network: mlp (over each gene's features) or gnn (also over its neighbours' in --network); auto: gnn "
-        "with a network, else mlp.")] = "auto",
+        help="Network: mlp (over each gene's features) or gnn (also over its neighbours' features and known terms "
+        "in --network); auto: gnn with a network, else mlp.")] = "auto",
     split: Annotated[str, typer.Option(
         help="Evaluation: random (hold out --test-fraction of the annotated genes) or time (as in CAFA: genes "
         "first annotated in --newer-annotations).")] = "random",
