@@ -55,8 +55,7 @@ def load_weights(path, model, described="the network in its metadata"):
     try:
         model.load_state_dict(load_file(str(path)))
     except RuntimeError as error:
-        reason = " ".join(str(error).split())  # PyTorch's message spans lines; an error is one line
-        raise InputError(f"{path}: weights do not fit {described} ({reason})") from None
+        raise InputError(f"{path}: weights do not fit {described} ({error})") from None
     return model.eval()
 
 

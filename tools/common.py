@@ -2,6 +2,7 @@
 
 import contextlib
 import inspect
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -87,14 +88,20 @@ def reported_errors(tool, debug):
     except InputError as error:
         if debug:
             raise
-        typer.echo(f"{tool}: error: {error}", err=True)
+        typer.echo(f"{tool}: error: {_one_line(error)}", err=True)
         raise typer.Exit(2) from None
     except Exception as error:
         if debug:
             raise
-        typer.echo(f"{tool}: internal error: {type(error).__name__}: {error} (rerun with --debug for details)",
-                   err=True)
+        typer.echo(f"{tool}: internal error: {type(error).__name__}: {_one_line(error)} (rerun with --debug for "
+                   "details)", err=True)
         raise typer.Exit(1) from None
+
+
+def _one_line(error):
+    """The error's message with its line breaks (and the indentation around them) made spaces: messages that
+    quote another library's, such as PyTorch's, can span lines."""
+    return re.sub(r"\s*\n\s*", " ", str(error).strip())
 
 
 def one_task(task, task_names, purpose=""):
