@@ -175,9 +175,7 @@ def run_aspect(aspect, go, fss, expression_path, network, args, hyperparameters,
         seconds[model] = time.perf_counter() - started
         notes[model] = (f"{len(trained.terms)} terms learned, best epoch {trained.best_epoch} of "
                         f"{len(trained.history)}")
-    known = np.isin(np.arange(len(data.genes)), split.train)
-    truth = data.truth.toarray()
-    votes = neighbour_votes(data.adjacency, truth, known, truth[known].mean(0))
+    votes = neighbour_votes(data.adjacency, data.truth.toarray(), np.isin(np.arange(len(data.genes)), split.train))
     predictions["vote"] = (1 / (1 + np.exp(-votes)), data.terms)
     notes["vote"] = "where the gnn starts: the neighbours' vote, with the term frequencies as one more neighbour"
     started = time.perf_counter()

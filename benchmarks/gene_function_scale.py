@@ -52,8 +52,7 @@ def main():
     features = torch.randn(args.genes, args.features, device=device)
     targets = (torch.rand(args.genes, args.terms, device=device) < 0.01).float()
     known = random.random(args.genes) < 0.5  # the genes whose annotations are known
-    labels = targets.cpu().numpy()
-    votes = torch.from_numpy(neighbour_votes(adjacency, labels, known, labels[known].mean(0))).to(device)
+    votes = torch.from_numpy(neighbour_votes(adjacency, targets.cpu().numpy(), known)).to(device)
     model = build_gene_model("gnn", args.features, args.terms).to(device)
     optimizer = torch.optim.AdamW(model.parameters())
     for step in range(1, args.steps + 1):

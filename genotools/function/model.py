@@ -56,13 +56,15 @@ class SAGELayer(nn.Module):
         return self.norm(state + self.dropout(update))
 
 
-def neighbour_votes(adjacency, labels, known, prior, prior_weight=1.0):
+def neighbour_votes(adjacency, labels, known, prior=None, prior_weight=1.0):
     """genes x terms (float32): for each gene and term, the log-odds of the edge-weighted share of the gene's
     neighbours among the `known` genes (bool per gene) that have the term in `labels` (genes x terms, 0/1),
-    with the term's `prior` frequency counted as one more neighbour of weight `prior_weight`. So a gene without
-    known neighbours gets the log-odds of the prior, and one with a single neighbour is not certain of its terms.
-    `adjacency`: the genes x genes scipy matrix of edge weights, without self-loops."""
+    with the term's `prior` frequency (by default, among the known genes) counted as one more neighbour of
+    weight `prior_weight`. So a gene without known neighbours gets the log-odds of the prior, and one with a
+    single neighbour is not certain of its terms. `adjacency`: the genes x genes scipy matrix of edge weights,
+    without self-loops."""
     labels = np.asarray(labels, dtype=np.float32) * known[:, None]
+    prior = labels[known].mean(0) if prior is None else prior
     adjacency = sparse.csr_matrix(adjacency, dtype=np.float32)
     weight = adjacency @ known.astype(np.float32)
     vote = (adjacency @ labels + prior_weight * np.asarray(prior)) / (weight[:, None] + prior_weight)

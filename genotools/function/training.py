@@ -116,21 +116,20 @@ def train_gene_model(data, train, config, device, hyperparameters=DEFAULT_HYPERP
     fit, valid = torch.from_numpy(np.sort(shuffled[held_out:])), torch.from_numpy(np.sort(shuffled[:held_out]))
     targets = torch.zeros(len(data.genes), len(learned))
     targets[torch.from_numpy(train)] = torch.from_numpy(labels[:, learned].toarray().astype(np.float32))
-    targets, fit, valid = targets.to(device), fit.to(device), valid.to(device)
-    features = torch.from_numpy(data.features).to(device)
-    adjacency = mean_adjacency(data.adjacency, device)
-
-    seed_everything(config.seed)
-    model = build_gene_model(config.model, features.shape[1], len(learned), len(train), hyperparameters).to(device)
     # A gnn reads the annotations of each gene's neighbours among the fitted genes (at prediction, among every
     # training gene). No gene's own terms reach its prediction (beyond their part in the term frequencies): the
     # network has no self-loops, and the votes go straight to the output, not through the layers that pass
     # states along edges.
     votes = None
     if config.model == "gnn":
-        values, known = targets.cpu().numpy(), np.zeros(len(data.genes), dtype=bool)
-        known[fit.cpu().numpy()] = True
-        votes = torch.from_numpy(neighbour_votes(data.adjacency, values, known, values[known].mean(0))).to(device)
+        known = np.isin(np.arange(len(data.genes)), fit.numpy())
+        votes = torch.from_numpy(neighbour_votes(data.adjacency, targets.numpy(), known)).to(device)
+    targets, fit, valid = targets.to(device), fit.to(device), valid.to(device)
+    features = torch.from_numpy(data.features).to(device)
+    adjacency = mean_adjacency(data.adjacency, device)
+
+    seed_everything(config.seed)
+    model = build_gene_model(config.model, features.shape[1], len(learned), len(train), hyperparameters).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     scaler = torch.amp.GradScaler(device.type, enabled=config.precision == "fp16")
     loss = torch.nn.functional.binary_cross_entropy_with_logits
