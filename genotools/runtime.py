@@ -1,6 +1,7 @@
 """Where and how computation runs: device choice, threads, seeds, mixed precision."""
 
 import contextlib
+import os
 import random
 
 import numpy as np
@@ -35,10 +36,14 @@ def resolve_device(spec):
 
 
 def configure(threads, seed):
-    """Set the CPU thread count (0 leaves PyTorch's default) and seed every random generator."""
+    """Set the CPU thread count (0 leaves PyTorch's default), seed every random generator, and make GPU kernels
+    deterministic, so that a seed gives the same model on a GPU as it does on the CPU."""
     if threads:
         torch.set_num_threads(threads)
     seed_everything(seed)
+    # cuBLAS reads this when it starts; without it, deterministic mode refuses its matrix products
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.use_deterministic_algorithms(True)
 
 
 def seed_everything(seed):

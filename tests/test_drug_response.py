@@ -14,7 +14,7 @@ import torch
 from safetensors.torch import load_file
 
 from genotools.checkpoint import read_metadata
-from helpers import TEST_DATA, checkpoint_progress, error_line, run_tool, script
+from helpers import DEVICES, TEST_DATA, checkpoint_progress, error_line, run_tool, script
 
 RESPONSE, EXPRESSION, DRUGS = (TEST_DATA / name for name in ("response.tsv", "expression.tsv", "drugs.tsv"))
 QUICK = ["--folds", 2, "--features", 50, "--epochs", 3, "--batch-size", 16, "--ensemble", 2, "--threads", 1,
@@ -173,6 +173,14 @@ def test_a_killed_cross_validation_resumes_to_the_same_results(tmp_path):
     result = drug_response("train", *options, "--lr", 0.01, "--output", tmp_path / "other.safetensors",
                            "--resume", checkpoint, expect=2)
     assert "other training options" in error_line(result)
+
+
+@pytest.mark.skipif("cuda" not in DEVICES, reason="needs a CUDA GPU")
+def test_the_same_seed_gives_the_same_model_on_the_gpu(tmp_path):
+    for name in ("a", "b"):
+        train(tmp_path, "--device", "cuda", name=name)
+    a, b = (load_file(tmp_path / f"{name}.safetensors") for name in ("a", "b"))
+    assert all(torch.equal(a[k], b[k]) for k in a)
 
 
 @pytest.mark.parametrize("split, baselines", [("drug-blind", ["tanimoto_neighbours"]),

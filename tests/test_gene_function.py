@@ -6,11 +6,12 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from safetensors.torch import load_file, save_file
 
 from genotools.checkpoint import read_metadata
 from genotools.function.simulate import simulate_gene_function
-from helpers import TEST_DATA, error_line, run_tool
+from helpers import DEVICES, TEST_DATA, error_line, run_tool
 
 STUDY = {name: TEST_DATA / f"gene_function_{name}" for name in
          ("annotations.gaf", "go.obo", "expression.tsv", "proteins.fa", "network.tsv")}
@@ -203,6 +204,14 @@ def test_a_model_whose_weights_do_not_fit_its_metadata_is_refused_in_one_line(tm
     result = predict(model, tmp_path / "out.tsv", expect=2)
     assert "weights do not fit the network in its metadata" in error_line(result)
     assert not (tmp_path / "out.tsv").exists()
+
+
+@pytest.mark.skipif("cuda" not in DEVICES, reason="needs a CUDA GPU")
+def test_the_same_seed_gives_the_same_model_on_the_gpu(tmp_path):
+    for name in ("a", "b"):
+        train(tmp_path / f"{name}.safetensors", "--device", "cuda")
+    a, b = (load_file(tmp_path / f"{name}.safetensors") for name in ("a", "b"))
+    assert all(torch.equal(a[k], b[k]) for k in a)
 
 
 def test_the_bundled_model_predicts_the_bundled_study(tmp_path):

@@ -33,11 +33,13 @@ def test_training_writes_model_metrics_and_learning_curves(encoded, trained):
     assert png.startswith(b"\x89PNG")
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("arch", ["basset", "dilated"])
-def test_every_other_architecture_trains_and_saves(encoded, tmp_path, arch):
+def test_every_other_architecture_trains_and_saves(encoded, tmp_path, arch, device):
     params = {"basset": ["--param", "channels=[16,16,16]", "--param", "hidden=16"],
               "dilated": ["--param", "channels=16", "--param", "blocks=2"]}[arch]
-    train("--data", encoded, "--output", tmp_path / "m.safetensors", "--arch", arch, "--epochs", 1, *params)
+    train("--data", encoded, "--output", tmp_path / "m.safetensors", "--arch", arch, "--epochs", 1,
+          "--device", device, *params)
     assert read_metadata(tmp_path / "m.safetensors")["architecture"] == arch
 
 

@@ -18,6 +18,13 @@ class DilatedBlock(nn.Module):
         return x + self.body(x)
 
 
+class GlobalMaxPool(nn.Module):
+    """The maximum over positions: AdaptiveMaxPool1d(1), whose gradient has no deterministic CUDA kernel."""
+
+    def forward(self, x):
+        return x.amax(-1, keepdim=True)
+
+
 class DilatedResNet(nn.Module):
     """A convolution stem, residual blocks with dilation 2, 4, 8, ..., then global pooling and a linear head."""
 
@@ -28,7 +35,7 @@ class DilatedResNet(nn.Module):
             nn.MaxPool1d(2, ceil_mode=True),
         )
         self.blocks = nn.Sequential(*(DilatedBlock(channels, 2 ** (i + 1), dropout) for i in range(blocks)))
-        self.head = nn.Sequential(nn.BatchNorm1d(channels), nn.GELU(), nn.AdaptiveMaxPool1d(1), nn.Flatten(),
+        self.head = nn.Sequential(nn.BatchNorm1d(channels), nn.GELU(), GlobalMaxPool(), nn.Flatten(),
                                   nn.Linear(channels, n_tasks))
 
     def forward(self, onehot):
