@@ -149,6 +149,29 @@ def test_predict_scores_new_samples_and_counts_missing_variants_as_the_mean(case
     assert scores.query("status == 1").risk.mean() > scores.query("status == 0").risk.mean()
 
 
+def test_predict_counts_the_models_alt_allele_where_the_vcf_swaps_ref_and_alt(case_control, tmp_path):
+    recode = {"0/0": "1/1", "1/1": "0/0"}
+    with gzip.open(VCF, "rt") as source:
+        lines = source.read().splitlines()
+    swapped = tmp_path / "swapped.vcf"
+    with open(swapped, "w") as out:
+        for number, line in enumerate(lines):
+            fields = line.split("\t")
+            if not line.startswith("#") and number % 2:
+                fields[3], fields[4] = fields[4], fields[3]
+                fields[9:] = [recode.get(call, call) for call in fields[9:]]
+            out.write("\t".join(fields) + "\n")
+    risks = []
+    for vcf in (VCF, swapped):
+        output = tmp_path / f"{vcf.stem}.tsv"
+        result = run_tool("associate", "predict", "--model", case_control / "model.safetensors", "--vcf", vcf,
+                          "--phenotypes", PHENOTYPES, "--device", "cpu", "--output", output)
+        risks.append(output.read_text())
+    assert "of the model's variants have REF and ALT swapped" in result.stderr
+    assert "missing" not in result.stderr
+    assert risks[0] == risks[1]
+
+
 def test_predict_needs_the_covariates_the_model_uses(case_control, tmp_path):
     result = run_tool("associate", "predict", "--model", case_control / "model.safetensors", "--vcf", VCF,
                       "--device", "cpu", "--output", tmp_path / "risk.tsv", expect=2)

@@ -13,7 +13,7 @@ from rich.table import Table
 from threadpoolctl import threadpool_limits
 
 from genotools import __version__
-from genotools.association.genotypes import FIELDS, aligned_matrix, read_genotypes, variant_key, vcf_samples
+from genotools.association.genotypes import FIELDS, Variants, aligned_matrix, read_genotypes, vcf_samples
 from genotools.association.model import DEFAULT_HYPERPARAMETERS, KIND, load_risk_model
 from genotools.association.phenotypes import TRAITS, match_samples, parse_covariate_list, read_phenotypes
 from genotools.association.qc import Removal, Thresholds, kept_matrix, run_qc
@@ -178,8 +178,8 @@ def predict(
     version: Version = None,
 ):
     """Score new samples with a risk model from genotools-associate scan. Variants are matched by chromosome,
-    position, REF and ALT; a variant of the model missing from the VCF, or a missing genotype, counts as the
-    training mean. Writes per sample the risk (log-odds of being a case, or the predicted trait value) and, for
+    position, REF and ALT, or ALT and REF swapped (the genotypes then count the model's ALT allele); a variant
+    of the model missing from the VCF, or a missing genotype, counts as the training mean. Writes per sample the risk (log-odds of being a case, or the predicted trait value) and, for
     a case/control model, the probability."""
     with reported_errors("genotools-associate predict", debug):
         configure(threads, seed)
@@ -198,13 +198,16 @@ def predict(
             covariates = table.covariates[rows]
         if not names:
             raise InputError(f"{vcf}: no sample to score (none has every covariate in {phenotypes})")
-        known = metadata["variants"]
-        keys = [variant_key(*fields) for fields in zip(known["chrom"], known["pos"], known["ref"], known["alt"])]
-        cohort = read_genotypes(vcf, names, metadata["genotype_field"], keys=set(keys))
-        genotypes, found = aligned_matrix(cohort, keys, len(names))
+        known = Variants(*(metadata["variants"][column] for column in ("id", "chrom", "pos", "ref", "alt")))
+        keys = known.keys()
+        cohort = read_genotypes(vcf, names, metadata["genotype_field"], keys={*keys, *known.keys(swapped=True)})
+        genotypes, found, swapped = aligned_matrix(cohort, known, len(names))
         if found == 0:
             raise InputError(f"{vcf}: none of the model's {len(keys)} variants is in it (e.g. {keys[0]}); check the "
                              "chromosome names and the genome build")
+        if swapped:
+            say(quiet, f"{vcf}: {swapped} of the model's variants have REF and ALT swapped; their genotypes are "
+                "counted for the model's ALT allele")
         if found < len(keys):
             say(quiet, f"{vcf}: {len(keys) - found} of the model's {len(keys)} variants are missing; they count as "
                 "the training mean")

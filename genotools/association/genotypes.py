@@ -31,8 +31,10 @@ class Variants:
     def __len__(self):
         return len(self.ids)
 
-    def keys(self):
-        return [variant_key(*fields) for fields in zip(self.chroms, self.positions, self.refs, self.alts)]
+    def keys(self, swapped=False):
+        """The variant_key of each variant; with `swapped`, of the variant written with REF and ALT exchanged."""
+        refs, alts = (self.alts, self.refs) if swapped else (self.refs, self.alts)
+        return [variant_key(*fields) for fields in zip(self.chroms, self.positions, refs, alts)]
 
     def subset(self, indices):
         return Variants(*([values[i] for i in indices] for values in
@@ -146,14 +148,19 @@ def _dosages(record, genotype_field, columns, path, number):
     return [_ds_dosage(text, path, number) for text in texts]
 
 
-def aligned_matrix(cohort, keys, n_samples):
-    """(samples x len(keys) int8 matrix with the genotypes of the variants `keys` in that order, MISSING where the
-    cohort lacks the variant; how many of `keys` were found)."""
-    column = {key: i for i, key in enumerate(keys)}
-    matrix = np.full((n_samples, len(keys)), MISSING, dtype=np.int8)
-    columns = np.array([column[key] for key in cohort.variants.keys()], dtype=np.int64)
+def aligned_matrix(cohort, variants, n_samples):
+    """(samples x variants int8 matrix with the ALT dosages of `variants` (a Variants) in that order, MISSING
+    where the cohort lacks the variant; how many of `variants` were found; how many of those with REF and ALT
+    swapped). A cohort record with REF and ALT the other way round counts the variant's ALT allele: 2 - dosage."""
+    column = {key: i for i, key in enumerate(variants.keys())}
+    swapped = {key: i for i, key in enumerate(variants.keys(swapped=True))}
+    matrix = np.full((n_samples, len(variants)), MISSING, dtype=np.int8)
+    found = cohort.variants.keys()
+    flip = np.array([key not in column for key in found], dtype=bool)
+    columns = np.array([column[key] if key in column else swapped[key] for key in found], dtype=np.int64)
     start = 0
     for block in cohort.blocks:
-        matrix[:, columns[start:start + len(block)]] = block.T
+        at = slice(start, start + len(block))
+        matrix[:, columns[at]] = np.where(flip[at, None] & (block != MISSING), 2 * DOSAGE_SCALE - block, block).T
         start += len(block)
-    return matrix, len(set(columns.tolist()))
+    return matrix, len(set(columns.tolist())), int(flip.sum())
