@@ -10,6 +10,8 @@ import pandas as pd
 import pysam
 import pytest
 import statsmodels.api as sm
+from scipy import stats
+from scipy.optimize import minimize
 
 from genotools.association.genotypes import read_genotypes
 from genotools.association.phenotypes import parse_covariate_list, read_phenotypes
@@ -63,7 +65,7 @@ def test_scan_writes_every_output_and_leaves_out_what_qc_and_matching_remove(cas
     assert (qc.query("reason == 'HWE'").value < 1e-6).all()
     variants = pd.read_csv(case_control / "variants.tsv", sep="\t")
     assert not set(variants.id) & set(qc.id)
-    assert (variants.maf >= 0.01).all() and variants.p.between(0, 1).all()
+    assert (variants.maf >= 0.01).all() and variants.p.between(0, 1).all() and set(variants.test) == {"wald"}
     assert "chr1:4840:G:C" in set(variants.id)  # a variant without an ID is named chrom:pos:ref:alt
     risk = pd.read_csv(case_control / "risk_scores.tsv", sep="\t")
     samples_removed = (qc.kind == "sample").sum()
@@ -108,14 +110,59 @@ def test_the_per_variant_tests_agree_with_statsmodels(phenotype):
     genotypes = np.where(np.isnan(genotypes), np.nanmean(genotypes, 0), genotypes)
     stored = np.where(np.isnan(np.array([[dosages[name][s] for name in ids] for s in samples])), -1,
                       genotypes * 50).astype(np.int8)
-    beta, se, p, called = association_tests(stored, trait, design_matrix(covariates), phenotype == "status")
+    beta, se, p, called, firth = association_tests(stored, trait, design_matrix(covariates), phenotype == "status")
     for j in range(len(ids)):
         design = sm.add_constant(np.column_stack([covariates, genotypes[:, j]]))
         model = sm.Logit(trait, design) if phenotype == "status" else sm.OLS(trait, design)
         fitted = model.fit(disp=0) if phenotype == "status" else model.fit()
         np.testing.assert_allclose([beta[j], se[j], p[j]], [fitted.params[-1], fitted.bse[-1], fitted.pvalues[-1]],
                                    rtol=1e-6, atol=1e-9)
-    assert called.max() <= len(samples) and called.min() < len(samples)
+    assert called.max() <= len(samples) and called.min() < len(samples) and not firth.any()
+
+
+def test_a_variant_only_cases_carry_gets_firths_test_which_maximises_the_penalised_likelihood():
+    table = read_phenotypes(PHENOTYPES, "status", COVARIATES)
+    known = ~np.isnan(table.trait)
+    trait, design = table.trait[known], design_matrix(table.covariates[known])
+    carried = np.zeros(len(trait))
+    carried[np.flatnonzero(trait == 1)[:15]] = 1
+    common = np.random.default_rng(0).binomial(2, 0.3, len(trait))
+    stored = (np.column_stack([carried, common]) * 50).astype(np.int8)
+    beta, se, p, _, firth = association_tests(stored, trait, design, binary=True)
+    assert firth.tolist() == [1, 0]
+
+    x = np.column_stack([design, carried])
+
+    def minus_penalised_log_likelihood(coefficients):
+        mu = 1 / (1 + np.exp(-x @ coefficients))
+        fisher = x.T @ (x * (mu * (1 - mu))[:, None])
+        log_likelihood = np.sum(trait * np.log(mu) + (1 - trait) * np.log1p(-mu))
+        return -(log_likelihood + 0.5 * np.linalg.slogdet(fisher)[1])
+
+    full = minimize(minus_penalised_log_likelihood, np.zeros(x.shape[1]), method="BFGS", options={"gtol": 1e-9})
+    null = minimize(lambda c: minus_penalised_log_likelihood(np.append(c, 0.0)), np.zeros(design.shape[1]),
+                    method="BFGS", options={"gtol": 1e-9})
+    chi_squared = 2 * (null.fun - full.fun)
+    np.testing.assert_allclose([beta[0], p[0]], [full.x[-1], stats.chi2.sf(chi_squared, 1)], rtol=1e-5)
+    assert 0 < beta[0] < 10 and se[0] == pytest.approx(beta[0] / np.sqrt(chi_squared), rel=1e-5)
+
+
+def test_the_scan_reports_which_variants_got_firths_test(tmp_path):
+    with gzip.open(VCF, "rt") as source:
+        lines = source.read().splitlines()
+    header = [line for line in lines if line.startswith("#")]
+    status = dict(line.split("\t")[:2] for line in PHENOTYPES.read_text().splitlines()[1:])
+    samples = header[-1].split("\t")[9:]
+    cases = [s for s in samples if status.get(s) == "case"][:15]
+    calls = ["0/1" if s in cases else "0/0" for s in samples]
+    separated = "\t".join(["chr1", "1", "rs_cases_only", "A", "G", ".", "PASS", ".", "GT", *calls])
+    vcf = tmp_path / "cohort.vcf"
+    vcf.write_text("\n".join([*header, separated, *lines[len(header):]]) + "\n")
+    scan(tmp_path / "out", "--folds", 2, "--epochs", 3, vcf=vcf)
+    variants = pd.read_csv(tmp_path / "out" / "variants.tsv", sep="\t").set_index("id")
+    assert variants.test.value_counts().to_dict() == {"wald": len(variants) - 1, "firth": 1}
+    row = variants.loc["rs_cases_only"]
+    assert row.test == "firth" and 0 < row.p < 1e-3 and 1 < row.odds_ratio < np.exp(10)
 
 
 def test_a_quantitative_trait_gets_linear_tests_and_r_squared(tmp_path):

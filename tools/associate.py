@@ -95,10 +95,11 @@ def scan(
     samples and variants by call rate, minor-allele frequency and Hardy-Weinberg equilibrium. Each variant is then
     tested in a logistic (case/control) or linear (quantitative) regression with the covariates, a missing
     genotype set to the variant's mean dosage: effect (log odds ratio or trait units per ALT allele), standard
-    error and Wald/t-test p-value. A neural network (linear term plus MLP) over all variants and the covariates
-    is evaluated by K-fold cross-validation beside two baselines fitted on the same training samples: the
-    covariates alone, and covariates plus a classical polygenic score (effects from the training samples, p-value
-    threshold chosen on a hold-out). A final network trained on every sample is saved, and its gradient x input
+    error and Wald/t-test p-value; a case/control test falls back to Firth's penalised regression where the
+    variant separates cases from controls or the fit does not converge (column test). A neural network (linear
+    term plus MLP) over all variants and the covariates is evaluated by K-fold cross-validation beside two
+    baselines fitted on the same training samples: the covariates alone, and covariates plus a classical
+    polygenic score (effects from the training samples, p-value threshold chosen on a hold-out). A final network trained on every sample is saved, and its gradient x input
     attribution ranks the variants."""
     with reported_errors("genotools-associate scan", debug), atomic_directory(output_dir) as tmp:
         configure(threads, seed)
@@ -128,8 +129,9 @@ def scan(
 
         with progress_bar(quiet) as bar, threadpool_limits(threads or None):
             task = bar.add_task("per-variant tests", total=len(variants))
-            beta, se, p, called = association_tests(genotypes, data.trait, design_matrix(data.covariates),
-                                                    data.binary, on_block=lambda n: bar.update(task, completed=n))
+            tests = association_tests(genotypes, data.trait, design_matrix(data.covariates), data.binary,
+                                      on_block=lambda n: bar.update(task, completed=n))
+        beta, se, p, called, firth = tests
         config = AssociationConfig(folds=folds, epochs=epochs, batch_size=batch_size, lr=lr,
                                    sparsity=sparsity, patience=patience,
                                    hyperparameters={**DEFAULT_HYPERPARAMETERS, "hidden": hidden},
@@ -140,7 +142,8 @@ def scan(
         importance = attributions(model, genotypes, data.covariates, device)
 
         report = _report(data, table, variants, p, records, best_epoch, removals, seed)
-        _write_variants(tmp / "variants.tsv", variants, frequencies, beta, se, p, called, importance, data.binary)
+        _write_variants(tmp / "variants.tsv", variants, frequencies, beta, se, p, called, firth, importance,
+                        data.binary)
         _write_removals(tmp / "qc.tsv", removals)
         plot_manhattan(variants.chroms, variants.positions, p, tmp / "manhattan.png",
                        highlight=np.argsort(-importance, kind="stable")[:TOP_MARKED])
@@ -258,7 +261,7 @@ def _report(data, table, variants, p, records, best_epoch, removals, seed):
     return report
 
 
-def _write_variants(path, variants, frequencies, beta, se, p, called, importance, binary):
+def _write_variants(path, variants, frequencies, beta, se, p, called, firth, importance, binary):
     table = pd.DataFrame({"id": variants.ids, "chrom": variants.chroms, "pos": variants.positions,
                           "ref": variants.refs, "alt": variants.alts, "alt_frequency": frequencies,
                           "maf": np.minimum(frequencies, 1 - frequencies), "n": called.astype(np.int64),
@@ -266,6 +269,8 @@ def _write_variants(path, variants, frequencies, beta, se, p, called, importance
     if binary:
         table["odds_ratio"] = np.exp(beta)
     table["se"], table["p"] = se, p
+    if binary:
+        table["test"] = np.where(firth == 1, "firth", "wald")
     table["p_rank"] = table["p"].rank(method="min", na_option="bottom").astype(np.int64)
     table["neural_importance"] = importance
     table["importance_rank"] = table["neural_importance"].rank(method="min", ascending=False).astype(np.int64)

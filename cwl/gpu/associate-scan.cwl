@@ -9,10 +9,11 @@ doc: |
   samples and variants by call rate, minor-allele frequency and Hardy-Weinberg equilibrium. Each variant is then
   tested in a logistic (case/control) or linear (quantitative) regression with the covariates, a missing
   genotype set to the variant's mean dosage: effect (log odds ratio or trait units per ALT allele), standard
-  error and Wald/t-test p-value. A neural network (linear term plus MLP) over all variants and the covariates
-  is evaluated by K-fold cross-validation beside two baselines fitted on the same training samples: the
-  covariates alone, and covariates plus a classical polygenic score (effects from the training samples, p-value
-  threshold chosen on a hold-out). A final network trained on every sample is saved, and its gradient x input
+  error and Wald/t-test p-value; a case/control test falls back to Firth's penalised regression where the
+  variant separates cases from controls or the fit does not converge (column test). A neural network (linear
+  term plus MLP) over all variants and the covariates is evaluated by K-fold cross-validation beside two
+  baselines fitted on the same training samples: the covariates alone, and covariates plus a classical
+  polygenic score (effects from the training samples, p-value threshold chosen on a hold-out). A final network trained on every sample is saved, and its gradient x input
   attribution ranks the variants.
 
   Example:

@@ -5,8 +5,12 @@ dosage; a missing genotype takes the mean dosage of the variant's called samples
 - Linear (quantitative trait): the trait and the dosages are residualised on the covariates through a QR
   decomposition (Frisch-Waugh-Lovell), which gives exactly the least-squares effect and its t-test.
 - Logistic (case/control): per-variant Newton-Raphson (IRLS) run on the whole block at once, started from the
-  covariates-only fit; the Wald test of the dosage's coefficient.
-Results match statsmodels' OLS and Logit (tests/test_associate.py).
+  covariates-only fit; the Wald test of the dosage's coefficient. Where the variant separates cases from
+  controls (carried only by cases, say, as rare variants often are) or the fit does not converge, Firth's
+  penalised regression takes its place, as PLINK 2's firth-fallback does: its estimate stays finite, and it is
+  tested by penalised likelihood ratio.
+Results match statsmodels' OLS and Logit, and Firth's a direct maximisation of the penalised likelihood
+(tests/test_associate.py).
 """
 
 import numpy as np
@@ -17,6 +21,7 @@ from genotools.association.genotypes import DOSAGE_SCALE, MISSING
 
 MAX_ITERATIONS = 50
 TOLERANCE = 1e-10
+FIRTH_MAX_STEP = 5.0  # as R's logistf: no coefficient moves further in one step, so early steps do not overshoot
 BLOCK_VALUES = 2**21  # genotypes per block of variants (16 MiB as float64): memory stays flat for any cohort
 
 
@@ -70,14 +75,50 @@ def logistic_fit(design, trait):
     return coefficients
 
 
+def firth_fit(design, trait, free=None):
+    """(coefficients, maximum) of Firth's logistic regression of `trait` (0/1) on `design`, which maximises the
+    penalised log-likelihood, log L + 1/2 log |information| (Firth 1993); None if it does not converge. Only the
+    `free` coefficients (a mask; default all) are fitted, the others stay 0. Each step is a Newton step on the
+    score with Firth's adjustment h (0.5 - mu), h the diagonal of the hat matrix."""
+    free = np.ones(design.shape[1], dtype=bool) if free is None else free
+    coefficients = np.zeros(design.shape[1])
+    for _ in range(4 * MAX_ITERATIONS):
+        mu = expit(design @ coefficients)
+        weights = mu * (1 - mu)
+        information = design.T @ (design * weights[:, None])
+        hat = weights * np.einsum("ij,jk,ik->i", design, np.linalg.pinv(information), design)
+        score = design.T @ (trait - mu + hat * (0.5 - mu))
+        step = np.linalg.pinv(information[np.ix_(free, free)]) @ score[free]
+        largest = np.abs(step).max()
+        if largest < TOLERANCE:
+            log_likelihood = np.sum(np.where(trait == 1, np.log(mu), np.log1p(-mu)))
+            return coefficients, log_likelihood + 0.5 * np.linalg.slogdet(information)[1]
+        coefficients[free] += step * min(1.0, FIRTH_MAX_STEP / largest)
+    return None
+
+
+def firth_test(design, genotype, trait):
+    """(beta, se) of the last coefficient of Firth's regression of `trait` on `design` and `genotype`, tested by
+    the penalised likelihood ratio (Heinze & Schemper 2002: Wald's test is unreliable exactly where Firth's
+    regression is needed); se = |beta| / sqrt(chi-squared), so that beta / se gives its p-value. NaN if a fit
+    does not converge."""
+    x = np.column_stack([design, genotype])
+    full, null = firth_fit(x, trait), firth_fit(x, trait, free=np.arange(x.shape[1]) < design.shape[1])
+    if full is None or null is None:
+        return np.nan, np.nan
+    beta, chi_squared = full[0][-1], max(2 * (full[1] - null[1]), 0.0)
+    return beta, abs(beta) / np.sqrt(chi_squared)
+
+
 def logistic_tests(genotypes, trait, design, null_coefficients):
-    """(beta, se, p) of each column of `genotypes` in a logistic regression of `trait` on `design` and that
-    column; NaN where the fit does not converge (e.g. complete separation)."""
+    """(beta, se, p, firth) of each column of `genotypes` in a logistic regression of `trait` on `design` and
+    that column: the Wald test of the maximum-likelihood fit, or Firth's test (firth 1) where that fit does not
+    converge or the variant separates cases from controls."""
     n_variants, width = genotypes.shape[1], design.shape[1] + 1
     theta = np.zeros((n_variants, width))
     theta[:, :-1] = null_coefficients
     converged = np.zeros(n_variants, dtype=bool)
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for _ in range(MAX_ITERATIONS + 1):
             hessian, score = _logistic_derivatives(genotypes, trait, design, theta)
             if converged.all():
@@ -92,8 +133,16 @@ def logistic_tests(genotypes, trait, design, null_coefficients):
         beta = np.where(converged, theta[:, -1], np.nan)
         inverse_diagonal = np.array([np.linalg.pinv(h)[-1, -1] for h in hessian])
         se = np.sqrt(np.where(converged, inverse_diagonal, np.nan))
+        # Separated: no ALT (or no REF) allele in the cases or in the controls. The likelihood then has no
+        # maximum, yet Newton can stop once the carriers' fitted probabilities round to 0 or 1, with se 0.
+        separated = np.zeros(n_variants, dtype=bool)
+        for group in (trait == 1, trait == 0):
+            separated |= (genotypes[group].max(0) == 0) | (genotypes[group].min(0) == 2)
+        firth = np.zeros(n_variants)
+        for j in np.flatnonzero(~converged | separated | ~(se > 0)):
+            (beta[j], se[j]), firth[j] = firth_test(design, genotypes[:, j], trait), 1
         p = 2 * stats.norm.sf(np.abs(beta / se))
-    return beta, se, p
+    return beta, se, p, firth
 
 
 def _logistic_derivatives(genotypes, trait, design, theta):
@@ -112,16 +161,17 @@ def _logistic_derivatives(genotypes, trait, design, theta):
 
 
 def association_tests(matrix, trait, design, binary, rows=None, on_block=None):
-    """(beta, se, p, n called) of every variant (column) of an int8 samples x variants matrix, over its `rows`
-    (default: all; `trait` and `design` are those rows')."""
+    """(beta, se, p, n called, firth: 1 where a logistic test is Firth's) of every variant (column) of an int8
+    samples x variants matrix, over its `rows` (default: all; `trait` and `design` are those rows')."""
     n_variants, block_size = matrix.shape[1], variants_per_block(len(trait))
-    results = np.full((4, n_variants), np.nan)
+    results = np.full((5, n_variants), np.nan)
     null = logistic_fit(design, trait) if binary else None
     for start in range(0, n_variants, block_size):
         block = matrix[:, start:start + block_size] if rows is None else matrix[rows, start:start + block_size]
         genotypes = dosages(block)
-        tested = logistic_tests(genotypes, trait, design, null) if binary else linear_tests(genotypes, trait, design)
-        results[:3, start:start + block_size] = tested
+        tested = (logistic_tests(genotypes, trait, design, null) if binary
+                  else (*linear_tests(genotypes, trait, design), np.zeros(genotypes.shape[1])))
+        results[[0, 1, 2, 4], start:start + block_size] = tested
         results[3, start:start + block_size] = (block != MISSING).sum(0)
         if on_block:
             on_block(min(start + block_size, n_variants))
