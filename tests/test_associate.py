@@ -120,13 +120,14 @@ def test_the_per_variant_tests_agree_with_statsmodels(phenotype):
     assert called.max() <= len(samples) and called.min() < len(samples) and not firth.any()
 
 
-def test_a_variant_only_cases_carry_gets_firths_test_which_maximises_the_penalised_likelihood():
-    table = read_phenotypes(PHENOTYPES, "status", COVARIATES)
-    known = ~np.isnan(table.trait)
-    trait, design = table.trait[known], design_matrix(table.covariates[known])
+@pytest.mark.parametrize("carriers", [1, 15])  # a lone carrier among 2,000 makes plain Firth steps oscillate
+def test_a_variant_only_cases_carry_gets_firths_test_which_maximises_the_penalised_likelihood(carriers):
+    rng = np.random.default_rng(0)
+    design = design_matrix(rng.normal(size=(2000, 4)))
+    trait = (rng.random(2000) < 0.5).astype(float)
     carried = np.zeros(len(trait))
-    carried[np.flatnonzero(trait == 1)[:15]] = 1
-    common = np.random.default_rng(0).binomial(2, 0.3, len(trait))
+    carried[np.flatnonzero(trait == 1)[:carriers]] = 1
+    common = rng.binomial(2, 0.3, len(trait))
     stored = (np.column_stack([carried, common]) * 50).astype(np.int8)
     beta, se, p, _, firth = association_tests(stored, trait, design, binary=True)
     assert firth.tolist() == [1, 0]
@@ -143,7 +144,9 @@ def test_a_variant_only_cases_carry_gets_firths_test_which_maximises_the_penalis
     null = minimize(lambda c: minus_penalised_log_likelihood(np.append(c, 0.0)), np.zeros(design.shape[1]),
                     method="BFGS", options={"gtol": 1e-9})
     chi_squared = 2 * (null.fun - full.fun)
-    np.testing.assert_allclose([beta[0], p[0]], [full.x[-1], stats.chi2.sf(chi_squared, 1)], rtol=1e-5)
+    # the penalised likelihood is flat along a lone carrier's coefficient: BFGS stops within 1e-4 of its maximum
+    np.testing.assert_allclose(beta[0], full.x[-1], rtol=1e-4)
+    np.testing.assert_allclose(p[0], stats.chi2.sf(chi_squared, 1), rtol=1e-6)
     assert 0 < beta[0] < 10 and se[0] == pytest.approx(beta[0] / np.sqrt(chi_squared), rel=1e-5)
 
 

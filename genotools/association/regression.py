@@ -22,6 +22,10 @@ from genotools.association.genotypes import DOSAGE_SCALE, MISSING
 MAX_ITERATIONS = 50
 TOLERANCE = 1e-10
 FIRTH_MAX_STEP = 5.0  # as R's logistf: no coefficient moves further in one step, so early steps do not overshoot
+FIRTH_HALVINGS = 20
+# Firth's steps use the information, not the penalised likelihood's own curvature: near the maximum they can
+# swing about it by more than the likelihood can resolve (a lone carrier: 1e-8), so they stop sooner
+FIRTH_TOLERANCE = 1e-6
 BLOCK_VALUES = 2**21  # genotypes per block of variants (16 MiB as float64): memory stays flat for any cohort
 
 
@@ -79,22 +83,38 @@ def firth_fit(design, trait, free=None):
     """(coefficients, maximum) of Firth's logistic regression of `trait` (0/1) on `design`, which maximises the
     penalised log-likelihood, log L + 1/2 log |information| (Firth 1993); None if it does not converge. Only the
     `free` coefficients (a mask; default all) are fitted, the others stay 0. Each step is a Newton step on the
-    score with Firth's adjustment h (0.5 - mu), h the diagonal of the hat matrix."""
+    score with Firth's adjustment h (0.5 - mu), h the diagonal of the hat matrix, halved while it lowers the
+    penalised likelihood (as R's logistf does: a carrier alone among thousands makes plain steps oscillate)."""
     free = np.ones(design.shape[1], dtype=bool) if free is None else free
     coefficients = np.zeros(design.shape[1])
-    for _ in range(4 * MAX_ITERATIONS):
-        mu = expit(design @ coefficients)
+    value, mu, information = _penalised_log_likelihood(design, trait, coefficients)
+    for _ in range(MAX_ITERATIONS):
         weights = mu * (1 - mu)
-        information = design.T @ (design * weights[:, None])
-        hat = weights * np.einsum("ij,jk,ik->i", design, np.linalg.pinv(information), design)
+        hat = weights * ((design @ np.linalg.pinv(information)) * design).sum(1)
         score = design.T @ (trait - mu + hat * (0.5 - mu))
         step = np.linalg.pinv(information[np.ix_(free, free)]) @ score[free]
         largest = np.abs(step).max()
-        if largest < TOLERANCE:
-            log_likelihood = np.sum(np.where(trait == 1, np.log(mu), np.log1p(-mu)))
-            return coefficients, log_likelihood + 0.5 * np.linalg.slogdet(information)[1]
-        coefficients[free] += step * min(1.0, FIRTH_MAX_STEP / largest)
+        if largest < FIRTH_TOLERANCE:
+            return coefficients, value
+        step *= min(1.0, FIRTH_MAX_STEP / largest)
+        for _ in range(FIRTH_HALVINGS):
+            trial = coefficients.copy()
+            trial[free] += step
+            state = _penalised_log_likelihood(design, trait, trial)
+            if state[0] >= value:
+                break
+            step /= 2
+        coefficients, (value, mu, information) = trial, state
     return None
+
+
+def _penalised_log_likelihood(design, trait, coefficients):
+    """(log L + 1/2 log |information|, fitted probabilities, information) at `coefficients`."""
+    eta = design @ coefficients
+    mu = expit(eta)
+    information = design.T @ (design * (mu * (1 - mu))[:, None])
+    log_likelihood = -np.logaddexp(0, np.where(trait == 1, -eta, eta)).sum()
+    return log_likelihood + 0.5 * np.linalg.slogdet(information)[1], mu, information
 
 
 def firth_test(design, genotype, trait):
@@ -117,7 +137,12 @@ def logistic_tests(genotypes, trait, design, null_coefficients):
     n_variants, width = genotypes.shape[1], design.shape[1] + 1
     theta = np.zeros((n_variants, width))
     theta[:, :-1] = null_coefficients
-    converged = np.zeros(n_variants, dtype=bool)
+    # Separated: no ALT (or no REF) allele in the cases or in the controls. The likelihood then has no maximum,
+    # yet Newton can stop once the carriers' fitted probabilities round to 0 or 1, with se 0; so it is not run.
+    separated = np.zeros(n_variants, dtype=bool)
+    for group in (trait == 1, trait == 0):
+        separated |= (genotypes[group].max(0) == 0) | (genotypes[group].min(0) == 2)
+    converged = separated.copy()
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for _ in range(MAX_ITERATIONS + 1):
             hessian, score = _logistic_derivatives(genotypes, trait, design, theta)
@@ -133,11 +158,6 @@ def logistic_tests(genotypes, trait, design, null_coefficients):
         beta = np.where(converged, theta[:, -1], np.nan)
         inverse_diagonal = np.array([np.linalg.pinv(h)[-1, -1] for h in hessian])
         se = np.sqrt(np.where(converged, inverse_diagonal, np.nan))
-        # Separated: no ALT (or no REF) allele in the cases or in the controls. The likelihood then has no
-        # maximum, yet Newton can stop once the carriers' fitted probabilities round to 0 or 1, with se 0.
-        separated = np.zeros(n_variants, dtype=bool)
-        for group in (trait == 1, trait == 0):
-            separated |= (genotypes[group].max(0) == 0) | (genotypes[group].min(0) == 2)
         firth = np.zeros(n_variants)
         for j in np.flatnonzero(~converged | separated | ~(se > 0)):
             (beta[j], se[j]), firth[j] = firth_test(design, genotypes[:, j], trait), 1
