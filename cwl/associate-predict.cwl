@@ -5,8 +5,9 @@ label: Score samples with a risk model from genotools-associate scan
 doc: |
   Score new samples with a risk model from genotools-associate scan. Variants are matched by chromosome,
   position, REF and ALT, or ALT and REF swapped (the genotypes then count the model's ALT allele); a variant
-  of the model missing from the VCF, or a missing genotype, counts as the training mean. Writes per sample the risk (log-odds of being a case, or the predicted trait value) and, for
-  a case/control model, the probability.
+  of the model missing from the VCF, or a missing genotype, counts as the training mean. Writes per sample the
+  risk (log-odds of being a case, or the predicted trait value) and, for a case/control model, the
+  probability.
 
   Example:
 

@@ -99,8 +99,8 @@ def scan(
     variant separates cases from controls or the fit does not converge (column test). A neural network (linear
     term plus MLP) over all variants and the covariates is evaluated by K-fold cross-validation beside two
     baselines fitted on the same training samples: the covariates alone, and covariates plus a classical
-    polygenic score (effects from the training samples, p-value threshold chosen on a hold-out). A final network trained on every sample is saved, and its gradient x input
-    attribution ranks the variants."""
+    polygenic score (effects from the training samples, p-value threshold chosen on a hold-out). A final network
+    trained on every sample is saved, and its gradient x input attribution ranks the variants."""
     with reported_errors("genotools-associate scan", debug), atomic_directory(output_dir) as tmp:
         configure(threads, seed)
         device = resolve_device(device)
@@ -182,8 +182,9 @@ def predict(
 ):
     """Score new samples with a risk model from genotools-associate scan. Variants are matched by chromosome,
     position, REF and ALT, or ALT and REF swapped (the genotypes then count the model's ALT allele); a variant
-    of the model missing from the VCF, or a missing genotype, counts as the training mean. Writes per sample the risk (log-odds of being a case, or the predicted trait value) and, for
-    a case/control model, the probability."""
+    of the model missing from the VCF, or a missing genotype, counts as the training mean. Writes per sample the
+    risk (log-odds of being a case, or the predicted trait value) and, for a case/control model, the
+    probability."""
     with reported_errors("genotools-associate predict", debug):
         configure(threads, seed)
         device = resolve_device(device)

@@ -13,8 +13,8 @@ doc: |
   variant separates cases from controls or the fit does not converge (column test). A neural network (linear
   term plus MLP) over all variants and the covariates is evaluated by K-fold cross-validation beside two
   baselines fitted on the same training samples: the covariates alone, and covariates plus a classical
-  polygenic score (effects from the training samples, p-value threshold chosen on a hold-out). A final network trained on every sample is saved, and its gradient x input
-  attribution ranks the variants.
+  polygenic score (effects from the training samples, p-value threshold chosen on a hold-out). A final network
+  trained on every sample is saved, and its gradient x input attribution ranks the variants.
 
   Example:
 

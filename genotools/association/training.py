@@ -123,7 +123,7 @@ def polygenic_baseline(data, fit, hold_out, test):
     """Predictions for `test` of the polygenic score with its p-value threshold chosen on `hold_out` (see the
     module's description), and the chosen threshold."""
     beta, _, p, _, _ = association_tests(data.genotypes, data.trait[fit], design_matrix(data.covariates[fit]),
-                                      data.binary, rows=fit)
+                                         data.binary, rows=fit)
     beta = np.nan_to_num(beta)
     effects = np.column_stack([np.where(p < threshold, beta, 0.0) for threshold in P_THRESHOLDS])
     means, _ = dosage_moments(data.genotypes, fit)
