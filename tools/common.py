@@ -45,6 +45,12 @@ def existing_file(help_text, **kwargs):
     return typer.Option(help=help_text, exists=True, dir_okay=False, readable=True, **kwargs)
 
 
+Resume = Annotated[Optional[Path], existing_file(
+    "Resume from this checkpoint (written every epoch) with the same options and data.")]
+Checkpoint = Annotated[Optional[Path], typer.Option(
+    help="Checkpoint to write every epoch [default: OUTPUT with .checkpoint.safetensors].", dir_okay=False)]
+
+
 def _with_example(command, example):
     command.__doc__ = f"{inspect.cleandoc(command.__doc__)}\n\n\b\nExample:\n  {example}"
     return command

@@ -30,8 +30,8 @@ from genotools.metrics import grouped_metrics
 from genotools.report import plot_drug_response
 from genotools.runtime import configure, resolve_device
 
-from .common import (Debug, Device, Precision, Quiet, RunProgress, Seed, Threads, Version, beside, check_choices,
-                     existing_file, group_app, progress_bar, reported_errors, say, stderr)
+from .common import (Checkpoint, Debug, Device, Precision, Quiet, Resume, RunProgress, Seed, Threads, Version,
+                     beside, check_choices, existing_file, group_app, progress_bar, reported_errors, say, stderr)
 
 FINGERPRINT_BITS = 2048
 
@@ -81,11 +81,8 @@ def train(
     lr: Annotated[float, typer.Option(min=0, help="Learning rate (AdamW).")] = 1e-3,
     patience: Annotated[int, typer.Option(
         min=1, help="Stop a training run after this many epochs without a better validation loss.")] = 10,
-    resume: Annotated[Optional[Path], existing_file(
-        "Resume from this checkpoint (written every epoch) with the same options and data.")] = None,
-    checkpoint: Annotated[Optional[Path], typer.Option(
-        help="Checkpoint to write every epoch [default: OUTPUT with .checkpoint.safetensors].",
-        dir_okay=False)] = None,
+    resume: Resume = None,
+    checkpoint: Checkpoint = None,
     metrics: Annotated[Optional[Path], typer.Option(
         help="Cross-validation metrics JSON, model beside baselines [default: OUTPUT with .metrics.json].",
         dir_okay=False)] = None,

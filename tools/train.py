@@ -23,8 +23,8 @@ from genotools.report import plot_learning_curves
 from genotools.runtime import configure, resolve_device
 from genotools.training import SPLITS, TrainConfig, fit
 
-from .common import (Debug, Device, Precision, Quiet, Seed, Threads, Version, beside, existing_file, progress_bar,
-                     reported_errors, say, single_command_app, stderr)
+from .common import (Checkpoint, Debug, Device, Precision, Quiet, Resume, Seed, Threads, Version, beside,
+                     existing_file, progress_bar, reported_errors, say, single_command_app, stderr)
 
 DEFAULTS = TrainConfig()
 
@@ -90,11 +90,8 @@ def train(
                                           "validation loss.")] = DEFAULTS.patience,
     reverse_complement: Annotated[bool, typer.Option(
         help="Augment by reverse-complementing a random half of each batch.")] = DEFAULTS.reverse_complement,
-    resume: Annotated[Optional[Path], existing_file(
-        "Resume from this checkpoint (written every epoch) with the same options and data.")] = None,
-    checkpoint: Annotated[Optional[Path], typer.Option(
-        help="Checkpoint to write every epoch [default: OUTPUT with .checkpoint.safetensors].",
-        dir_okay=False)] = None,
+    resume: Resume = None,
+    checkpoint: Checkpoint = None,
     metrics: Annotated[Optional[Path], typer.Option(
         help="Metrics JSON to write [default: OUTPUT with .metrics.json].", dir_okay=False)] = None,
     plot: Annotated[Optional[Path], typer.Option(
