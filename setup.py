@@ -1,4 +1,4 @@
-from setuptools import setup
+from setuptools import find_packages, setup
 
 TOOLS = ["encode", "train", "predict", "score-variants", "interpret", "simulate", "drug-response", "gene-function",
          "qc", "associate"]
@@ -8,7 +8,7 @@ setup(
     version="0.1.0",
     description="Deep-learning tools for genomics for the command line, Galaxy, Nextflow and CWL",
     python_requires=">=3.10",
-    packages=["genotools", "genotools.io", "genotools.drugs", "genotools.function", "genotools.qc", "genotools.association", "genotools.models", "genotools.wrappers", "genotools.tools"],
+    packages=find_packages(include=["genotools", "genotools.*"]) + ["genotools.tools"],
     package_dir={"genotools.tools": "tools"},
     install_requires=[
         "torch>=2.2",

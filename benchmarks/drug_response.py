@@ -23,8 +23,9 @@ from genotools.drugs.baselines import out_of_fold, per_drug_mean, per_drug_ridge
 from genotools.drugs.chemistry import molecular_graphs, molecules, morgan_fingerprints, tanimoto
 from genotools.drugs.model import default_drug_encoder
 from genotools.drugs.splits import assign_folds
-from genotools.drugs.tables import Drugs, Omics, match, read_response, summarise
+from genotools.drugs.tables import Drugs, match, read_response
 from genotools.drugs.training import DrugTrainConfig, cross_validate
+from genotools.io.tables import Omics, summarise
 from genotools.metrics import grouped_metrics
 from genotools.runtime import resolve_device
 

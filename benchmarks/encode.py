@@ -1,6 +1,6 @@
 """One-hot encoding throughput, each figure beside a plain memory copy of the same output bytes in the same run.
 
-1. The kernel alone (genotools.encoding.one_hot) on one core, over one long random sequence.
+1. The kernel alone (genotools.sequence.encoding.one_hot) on one core, over one long random sequence.
 2. The whole `genotools-encode` run, from a FASTA + BED on disk to the HDF5 file.
 
 Run: .venv/bin/python benchmarks/encode.py [--mbp 100]
@@ -17,7 +17,7 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
-from genotools.encoding import one_hot  # noqa: E402
+from genotools.sequence.encoding import one_hot  # noqa: E402
 
 PUBLISHED_FASTEST = 155  # Mbp/s, the fastest published Python one-hot encoder we know of
 

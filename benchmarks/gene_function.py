@@ -41,14 +41,13 @@ import numpy as np
 import torch  # the expression profiles are pickled torch tensors
 from threadpoolctl import threadpool_limits
 
-from genotools.drugs.tables import normalise, summarise
 from genotools.function.annotations import read_gaf
 from genotools.function.features import gene_data, read_expression
 from genotools.function.model import DEFAULT_HYPERPARAMETERS, neighbour_votes
 from genotools.function.network import read_network
 from genotools.function.ontology import read_obo
-from genotools.function.training import (GeneTrainConfig, Split, compare, hold_out_genes, predict_terms,
-                                         train_gene_model)
+from genotools.function.training import GeneTrainConfig, Split, compare, hold_out_genes, predict_terms, train_gene_model
+from genotools.io.tables import normalise, summarise
 
 # Experimental evidence, as CAFA takes for its benchmark truth (and the high-throughput codes GO added in 2018).
 EXPERIMENTAL = {"EXP", "IDA", "IPI", "IMP", "IGI", "IEP", "TAS", "IC", "HTP", "HDA", "HMP", "HGI", "HEP"}

@@ -21,12 +21,12 @@ import pysam
 import torch
 
 from genotools.checkpoint import save_model
-from genotools.encoding import ALPHABET, UNKNOWN_BASE_ENCODING, one_hot_many
-from genotools.inference import predict
 from genotools.io.fasta import Reference
-from genotools.models import build_model
-from genotools.training import TrainConfig
-from genotools.variants import allele_window, flanks
+from genotools.sequence.encoding import ALPHABET, UNKNOWN_BASE_ENCODING, one_hot_many
+from genotools.sequence.inference import predict
+from genotools.sequence.models import build_model
+from genotools.sequence.training import TrainConfig
+from genotools.sequence.variants import allele_window, flanks
 
 TEST_DATA = Path(__file__).resolve().parent.parent / "test-data"
 TASKS = ["ap1_bound", "gata_ebox", "activity"]

@@ -20,8 +20,8 @@ from pathlib import Path
 import torch
 
 from genotools.io.hdf5 import read_dataset
-from genotools.models import build_model
-from genotools.training import TrainConfig, split_dataset
+from genotools.sequence.models import build_model
+from genotools.sequence.training import TrainConfig, split_dataset
 
 TEST_DATA = Path(__file__).resolve().parent.parent / "test-data"
 

@@ -14,7 +14,6 @@ from safetensors.torch import load_file, safe_open, save_file
 
 from genotools.errors import InputError
 from genotools.io.atomic import atomic_output
-from genotools.models import build_model
 
 _KEY = "genotools"
 
@@ -37,17 +36,6 @@ def read_metadata(path):
     if _KEY not in metadata:
         raise InputError(f"{path}: safetensors file without genotools metadata; train models with genotools-train")
     return json.loads(metadata[_KEY])
-
-
-def load_model(path):
-    """(model in eval mode on the CPU, metadata) from a model file written by `save_model`."""
-    metadata = read_metadata(path)
-    if "architecture" not in metadata:
-        raise InputError(f"{path}: not a sequence model (a {metadata.get('kind', 'different')} model?); train one "
-                         "with genotools-train")
-    model, _ = build_model(metadata["architecture"], metadata["seq_len"], len(metadata["task_names"]),
-                           metadata["hyperparameters"])
-    return load_weights(path, model, "the architecture in its metadata"), metadata
 
 
 def load_weights(path, model, described="the network in its metadata"):

@@ -2,8 +2,6 @@
 
 import numpy as np
 
-from genotools.encoding import ALPHABET, one_hot
-
 
 def _pyplot():
     """matplotlib's pyplot on the Agg backend, imported on first use: it costs tools that plot nothing ~0.5 s."""
@@ -75,9 +73,10 @@ def plot_genome_scores(maxima, task_names, score, path):
     plt.close(figure)
 
 
-def plot_attribution_logos(rows, title, path):
-    """PNG with one attribution logo per row (label, sequence, attributions (length,), highlighted offsets):
-    each base drawn as tall as its attribution, above the axis when it raises the output, below when it lowers it."""
+def plot_attribution_logos(rows, alphabet, title, path):
+    """PNG with one attribution logo per row (label, heights (length, letters of `alphabet`), highlighted
+    offsets): each base drawn as tall as its attribution, above the axis when it raises the output, below when it
+    lowers it."""
     import logomaker  # imported here: only runs that draw logos pay for it
     import pandas as pd
 
@@ -85,9 +84,8 @@ def plot_attribution_logos(rows, title, path):
     length = len(rows[0][1])
     figure, axes = plt.subplots(len(rows), 1, figsize=(max(6, length / 12), 1.8 * len(rows) + 0.6), sharex=True,
                                 sharey=True, squeeze=False)
-    for axis, (label, sequence, attributions, highlight) in zip(axes[:, 0], rows):
-        logomaker.Logo(pd.DataFrame(one_hot(sequence) * attributions[:, None], columns=list(ALPHABET)), ax=axis,
-                       color_scheme="classic")
+    for axis, (label, heights, highlight) in zip(axes[:, 0], rows):
+        logomaker.Logo(pd.DataFrame(heights, columns=list(alphabet)), ax=axis, color_scheme="classic")
         if len(highlight):
             axis.axvspan(highlight[0] - 0.5, highlight[-1] + 0.5, color="gold", alpha=0.3, linewidth=0)
         axis.axhline(0, color="black", linewidth=0.5)

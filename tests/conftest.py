@@ -1,7 +1,6 @@
 import shutil
 
 import pytest
-
 from helpers import SMALL_MODEL, TEST_DATA, run_tool
 
 

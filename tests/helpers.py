@@ -1,15 +1,29 @@
 """What the tests share: where test-data lives, and running a tool through its real Typer app."""
 
 import json
+import os
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import torch
 from safetensors.torch import safe_open
 from typer.testing import CliRunner
 
-from genotools.tools import drug_response, encode, gene_function, interpret, predict, score_variants, simulate, train
-from genotools.tools import associate, qc
+from genotools.tools import (
+    associate,
+    drug_response,
+    encode,
+    gene_function,
+    interpret,
+    predict,
+    qc,
+    score_variants,
+    simulate,
+    train,
+)
 
 TEST_DATA = Path(__file__).resolve().parent.parent / "test-data"
 APPS = {"encode": encode.app, "train": train.app, "predict": predict.app, "score-variants": score_variants.app, "interpret": interpret.app,
@@ -38,6 +52,19 @@ def error_line(result):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     return lines[0]
+
+
+def kill_when_checkpointed(command, checkpoint, key, value, timeout=600):
+    """Start `command` (a console script and its arguments), SIGKILL it once its training checkpoint's `key`
+    reaches `value`, and return the progress it was killed at; fails if it ends first."""
+    process = subprocess.Popen([str(part) for part in command], stderr=subprocess.PIPE)
+    deadline = time.time() + timeout  # only to catch a hang
+    while checkpoint_progress(checkpoint, key) < value and process.poll() is None and time.time() < deadline:
+        time.sleep(0.02)
+    assert process.poll() is None, "training ended before it could be killed: " + process.stderr.read().decode()
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    return checkpoint_progress(checkpoint, key)
 
 
 def checkpoint_progress(path, key):

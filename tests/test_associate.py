@@ -10,16 +10,16 @@ import pandas as pd
 import pysam
 import pytest
 import statsmodels.api as sm
+from helpers import TEST_DATA, error_line, run_tool
 from scipy import stats
 from scipy.optimize import minimize
 
 from genotools.association.genotypes import read_genotypes
 from genotools.association.phenotypes import parse_covariate_list, read_phenotypes
 from genotools.association.qc import hwe_exact
-from genotools.association.simulate import simulate_cohort
 from genotools.association.regression import association_tests, design_matrix
+from genotools.association.simulate import simulate_cohort
 from genotools.checkpoint import read_metadata
-from helpers import TEST_DATA, error_line, run_tool
 
 VCF, PHENOTYPES = TEST_DATA / "cohort.vcf.gz", TEST_DATA / "cohort_phenotypes.tsv"
 CAUSAL = pd.read_csv(TEST_DATA / "cohort_causal.tsv", sep="\t")

@@ -1,11 +1,10 @@
 import subprocess
 
 import pytest
+from helpers import APPS, run_tool, script
 
 from genotools import __version__
 from genotools.tools.main import GROUPS
-from helpers import APPS, run_tool, script
-
 
 COMMANDS = [[name] for name in APPS if name not in GROUPS] + [[group, info.name] for group, app in GROUPS.items()
                                                               for info in app.registered_commands]

@@ -5,17 +5,18 @@ import re
 import numpy as np
 import pytest
 import torch
-
 from helpers import TEST_DATA
+
 from genotools.drugs.baselines import out_of_fold, per_drug_mean, per_drug_ridge, tanimoto_neighbours
 from genotools.drugs.chemistry import molecular_graphs, molecules, morgan_fingerprints, tanimoto
-from genotools.drugs.preprocessing import fit_standardiser
 from genotools.drugs.simulate import simulate_drug_response
 from genotools.drugs.splits import SPLITS, assign_folds, train_test
-from genotools.drugs.tables import match, normalise, read_drugs, read_omics, read_response, summarise
+from genotools.drugs.tables import match, read_drugs, read_response
 from genotools.drugs.training import DrugTrainConfig, cross_validate
 from genotools.errors import InputError
+from genotools.io.tables import normalise, read_omics, summarise
 from genotools.metrics import grouped_metrics
+from genotools.preprocessing import fit_standardiser
 
 RESPONSE, EXPRESSION, DRUGS = (TEST_DATA / name for name in ("response.tsv", "expression.tsv", "drugs.tsv"))
 

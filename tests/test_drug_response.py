@@ -1,20 +1,16 @@
 """genotools-drug-response train and predict, through the real command line on the bundled study."""
 
 import json
-import os
 import re
-import signal
-import subprocess
-import time
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
+from helpers import DEVICES, TEST_DATA, error_line, kill_when_checkpointed, run_tool, script
 from safetensors.torch import load_file
 
 from genotools.checkpoint import read_metadata
-from helpers import DEVICES, TEST_DATA, checkpoint_progress, error_line, run_tool, script
 
 RESPONSE, EXPRESSION, DRUGS = (TEST_DATA / name for name in ("response.tsv", "expression.tsv", "drugs.tsv"))
 QUICK = ["--folds", 2, "--features", 50, "--epochs", 3, "--batch-size", 16, "--ensemble", 2, "--threads", 1,
@@ -153,15 +149,9 @@ def test_a_killed_cross_validation_resumes_to_the_same_results(tmp_path):
     drug_response("train", *options, "--output", tmp_path / "unbroken.safetensors")
 
     killed, checkpoint = tmp_path / "killed.safetensors", tmp_path / "killed.checkpoint.safetensors"
-    process = subprocess.Popen([script("genotools-drug-response"), "train", *map(str, options), "--output",
-                                str(killed)], stderr=subprocess.PIPE)
-    deadline = time.time() + 300
     # killed in the final model's second network: the first, and the out-of-fold predictions, must come back
-    while checkpoint_progress(checkpoint, "run") < 5 and process.poll() is None and time.time() < deadline:
-        time.sleep(0.02)
-    assert process.poll() is None, "training ended before it could be killed: " + process.stderr.read().decode()
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
+    kill_when_checkpointed([script("genotools-drug-response"), "train", *options, "--output", killed], checkpoint,
+                           "run", 5)
     assert not killed.exists()
 
     drug_response("train", *options, "--output", killed, "--resume", checkpoint)

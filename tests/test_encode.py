@@ -5,10 +5,10 @@ import h5py
 import numpy as np
 import pysam
 import pytest
+from helpers import error_line, run_tool
 
 from genotools import __version__
-from genotools.encoding import one_hot
-from helpers import error_line, run_tool
+from genotools.sequence.encoding import one_hot
 
 
 def encode(*args, expect=0):

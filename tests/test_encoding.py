@@ -1,8 +1,16 @@
 import numpy as np
 import pytest
 
-from genotools.encoding import (ALPHABET, centred_window, clip_window, kmer_counts, one_hot, resize,
-                                reverse_complement, reverse_complement_one_hot)
+from genotools.io.fasta import clip_window
+from genotools.sequence.encoding import (
+    ALPHABET,
+    centred_window,
+    kmer_counts,
+    one_hot,
+    resize,
+    reverse_complement,
+    reverse_complement_one_hot,
+)
 
 
 def naive_one_hot(sequence):

@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from helpers import DEVICES, TEST_DATA, error_line, run_tool
 from safetensors.torch import load_file, save_file
 
 from genotools.checkpoint import read_metadata
 from genotools.function.simulate import simulate_gene_function
-from helpers import DEVICES, TEST_DATA, error_line, run_tool
 
 STUDY = {name: TEST_DATA / f"gene_function_{name}" for name in
          ("annotations.gaf", "go.obo", "expression.tsv", "proteins.fa", "network.tsv")}

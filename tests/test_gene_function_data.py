@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 from sklearn.metrics import average_precision_score
 
-from genotools.drugs.tables import summarise
 from genotools.errors import InputError
 from genotools.function.annotations import read_gaf, read_gene_terms
 from genotools.function.baselines import naive, neighbours
@@ -13,6 +12,7 @@ from genotools.function.metrics import evaluate, fmax, information_content, smin
 from genotools.function.model import neighbour_votes
 from genotools.function.network import aligned, read_network
 from genotools.function.ontology import Ontology, consistent_scores, read_obo
+from genotools.io.tables import summarise
 
 # A diamond: bottom (4) is_a left (2) and part_of right (3), both under the root (1). Term 4 also regulates 5,
 # which is not followed; binding (11) is part_of a process (3), an edge across aspects that is dropped.

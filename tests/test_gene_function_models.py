@@ -4,15 +4,22 @@ import numpy as np
 import pytest
 import torch
 
-from genotools.drugs.tables import summarise
 from genotools.errors import InputError
 from genotools.function.annotations import read_gaf
 from genotools.function.features import composition, gene_data, read_expression, read_sequence_features
 from genotools.function.network import read_network
 from genotools.function.ontology import read_obo
 from genotools.function.simulate import simulate_gene_function
-from genotools.function.training import (GeneTrainConfig, compare, gene_folds, hold_out_genes, predict_terms,
-                                         time_split, train_gene_model)
+from genotools.function.training import (
+    GeneTrainConfig,
+    compare,
+    gene_folds,
+    hold_out_genes,
+    predict_terms,
+    time_split,
+    train_gene_model,
+)
+from genotools.io.tables import summarise
 
 CPU = torch.device("cpu")
 

@@ -5,12 +5,12 @@ import pandas as pd
 import pysam
 import pytest
 import torch
-
-from genotools.checkpoint import load_model
-from genotools.encoding import one_hot
-from genotools.interpret import BASELINE, explained_output
-from genotools.io.fasta import read_sequences
 from helpers import TEST_DATA, error_line, run_tool
+
+from genotools.io.fasta import read_sequences
+from genotools.sequence.encoding import one_hot
+from genotools.sequence.interpret import BASELINE, explained_output
+from genotools.sequence.model_file import load_sequence_model
 
 METHODS = ["ism", "gradient-input", "integrated-gradients"]
 AP1 = re.compile("TGA[CG]TCA")
@@ -64,7 +64,7 @@ def test_integrated_gradients_add_up_to_the_output_change_from_the_baseline(trai
     interpret(trained, "--fasta", ap1_fasta, "--task", "activity", "--method", "integrated-gradients",
               "--steps", 100, "--output", out)
     totals = pd.read_csv(out, sep="\t").groupby("name", sort=False)["attribution"].sum()
-    model, metadata = load_model(trained)
+    model, metadata = load_sequence_model(trained)
     sequences = dict(read_sequences(ap1_fasta))
     inputs = torch.tensor(np.stack([one_hot(sequences[name].upper()) for name in totals.index]), dtype=torch.float32)
     with torch.no_grad():

@@ -5,7 +5,6 @@ import pandas as pd
 import pysam
 import pytest
 import torch
-
 from helpers import DEVICES, error_line, run_tool
 
 

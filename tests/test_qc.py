@@ -6,9 +6,9 @@ import json
 import re
 
 import pytest
+from helpers import TEST_DATA, error_line, run_tool
 
 from genotools.qc.simulate import simulate_qc
-from helpers import TEST_DATA, error_line, run_tool
 
 BROKEN = {flag: TEST_DATA / f"qc_{name}" for flag, name in
           (("--reference", "genome.fa"), ("--regions", "regions.bed"), ("--vcf", "variants.vcf"),

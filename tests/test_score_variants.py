@@ -4,9 +4,8 @@ import subprocess
 import numpy as np
 import pysam
 import pytest
-from sklearn.metrics import roc_auc_score
-
 from helpers import TEST_DATA, error_line, run_tool, script
+from sklearn.metrics import roc_auc_score
 
 MODEL = TEST_DATA / "small.safetensors"
 

@@ -1,9 +1,9 @@
 import filecmp
 
 import pysam
-
 from helpers import TEST_DATA, run_tool
-from genotools.simulate import TASKS, grammar
+
+from genotools.sequence.simulate import TASKS, grammar
 
 
 def test_bundled_test_data_is_what_the_generator_makes(tmp_path):

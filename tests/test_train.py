@@ -1,16 +1,14 @@
 import json
 import os
 import pty
-import signal
 import subprocess
-import time
 
 import pytest
 import torch
+from helpers import DEVICES, SMALL_MODEL, error_line, kill_when_checkpointed, run_tool, script
 from safetensors.torch import load_file
 
 from genotools.checkpoint import read_metadata
-from helpers import DEVICES, SMALL_MODEL, checkpoint_progress, error_line, run_tool, script
 
 
 def train(*args, expect=0):
@@ -66,17 +64,9 @@ def test_a_killed_run_resumes_to_the_same_model_as_an_unbroken_run(encoded, tmp_
                *SMALL_MODEL, "--quiet"]
     train(*options, "--output", tmp_path / "unbroken.safetensors")
 
-    killed = tmp_path / "killed.safetensors"
-    checkpoint = tmp_path / "killed.checkpoint.safetensors"
-    command = [script("genotools-train"), *map(str, options), "--output", str(killed)]
-    process = subprocess.Popen(command, stderr=subprocess.PIPE)
-    deadline = time.time() + 300
-    while checkpoint_progress(checkpoint, "epoch") < 1 and process.poll() is None and time.time() < deadline:
-        time.sleep(0.05)
-    assert process.poll() is None, "training ended before it could be killed: " + process.stderr.read().decode()
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
-    assert not killed.exists() and 1 <= checkpoint_progress(checkpoint, "epoch") < 4
+    killed, checkpoint = tmp_path / "killed.safetensors", tmp_path / "killed.checkpoint.safetensors"
+    epoch = kill_when_checkpointed([script("genotools-train"), *options, "--output", killed], checkpoint, "epoch", 1)
+    assert not killed.exists() and 1 <= epoch < 4
 
     train(*options, "--output", killed, "--resume", checkpoint)
     unbroken, resumed = load_file(tmp_path / "unbroken.safetensors"), load_file(killed)

@@ -18,16 +18,38 @@ from genotools.association.model import DEFAULT_HYPERPARAMETERS, KIND, load_risk
 from genotools.association.phenotypes import TRAITS, match_samples, parse_covariate_list, read_phenotypes
 from genotools.association.qc import Removal, Thresholds, kept_matrix, run_qc
 from genotools.association.regression import association_tests, design_matrix
-from genotools.association.training import (METHODS, AssociationConfig, StudyData, attributions, cross_validate,
-                                            final_model, predict_risk)
+from genotools.association.training import (
+    METHODS,
+    AssociationConfig,
+    StudyData,
+    attributions,
+    cross_validate,
+    final_model,
+    predict_risk,
+)
 from genotools.checkpoint import save_model
 from genotools.errors import InputError
 from genotools.io.atomic import atomic_directory, atomic_output
 from genotools.report import genomic_inflation, plot_manhattan, plot_qq
 from genotools.runtime import configure, resolve_device
 
-from .common import (Debug, Device, Precision, Quiet, RunProgress, Seed, Threads, Version, check_choices,
-                     existing_file, group_app, progress_bar, reported_errors, say, stderr)
+from .common import (
+    Debug,
+    Device,
+    Precision,
+    Quiet,
+    RunProgress,
+    Seed,
+    Threads,
+    Version,
+    check_choices,
+    existing_file,
+    group_app,
+    progress_bar,
+    reported_errors,
+    say,
+    stderr,
+)
 
 TOP_MARKED = 10  # variants ranked first by the neural model, marked on the Manhattan plot
 

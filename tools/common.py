@@ -9,10 +9,20 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
 
 from genotools import __version__
 from genotools.errors import InputError
+from genotools.fit import Progress as FitProgress
 
 stderr = Console(stderr=True)  # progress bars and tables
 
@@ -148,15 +158,37 @@ def progress_bar(quiet, *extra_columns):
                     disable=quiet or not sys.stderr.isatty())
 
 
-class RunProgress:
-    """A progress bar per training run (fold or final model), advanced every epoch."""
+class _LossAndThroughput(ProgressColumn):
+    def render(self, task):
+        loss = task.fields.get("loss")
+        return Text("" if loss is None else f"loss {loss:.4f} {task.speed or 0:>6.0f}/s")
+
+
+def training_bar(quiet):
+    """The progress bar of a training run: `TrainingProgress(training_bar(quiet))` reports to it."""
+    return progress_bar(quiet, _LossAndThroughput())
+
+
+class TrainingProgress(FitProgress):
+    """A bar per network over its epochs, with the validation loss, and one over the current epoch's items, with
+    the running training loss and throughput."""
 
     def __init__(self, bar):
-        self.bar, self.task, self.name = bar, None, ""
+        self.bar, self.run, self.epoch, self.name, self.steps = bar, None, None, "", 0
 
     def start_run(self, name, epochs):
-        self.name = name
-        self.task = self.bar.add_task(name, total=epochs)
+        self.name, self.run = name, self.bar.add_task(name, total=epochs)
+        if self.epoch is None:
+            self.epoch = self.bar.add_task("epoch", total=None, loss=float("nan"))
+
+    def start_epoch(self, epoch, items):
+        self.steps = 0
+        self.bar.reset(self.epoch, total=items, description=f"  epoch {epoch}", loss=float("nan"))
+
+    def advance(self, items, loss):
+        self.steps += 1
+        self.bar.update(self.epoch, advance=items, **({"loss": loss.item()} if self.steps % 10 == 1 else {}))
 
     def end_epoch(self, record):
-        self.bar.update(self.task, advance=1, description=f"{self.name}: valid loss {record['valid_loss']:.4f}")
+        self.bar.update(self.run, completed=record["epoch"],
+                        description=f"{self.name}: valid loss {record['valid_loss']:.4f}")

@@ -16,22 +16,39 @@ from genotools import __version__
 from genotools.checkpoint import save_model
 from genotools.drugs.baselines import out_of_fold, per_drug_mean, per_drug_ridge, tanimoto_neighbours
 from genotools.drugs.chemistry import molecular_graphs, molecules, morgan_fingerprints, tanimoto
-from genotools.drugs.model import (DEFAULT_HYPERPARAMETERS, DRUG_ENCODERS, KIND, default_drug_encoder,
-                                   load_drug_model)
-from genotools.drugs.preprocessing import Preprocessing, Standardiser, log_transform
+from genotools.drugs.model import DEFAULT_HYPERPARAMETERS, DRUG_ENCODERS, KIND, default_drug_encoder, load_drug_model
 from genotools.drugs.splits import SPLITS, assign_folds
-from genotools.drugs.tables import (DUPLICATE_RULES, ORIENTATIONS, Omics, match, normalise, read_drugs, read_omics,
-                                    read_pairs, read_response, summarise)
+from genotools.drugs.tables import DUPLICATE_RULES, match, read_drugs, read_pairs, read_response
 from genotools.drugs.training import DrugTrainConfig, cross_validate, drug_tensors, predict_matrix
 from genotools.errors import InputError
 from genotools.io.atomic import atomic_output
+from genotools.io.tables import ORIENTATIONS, Omics, normalise, read_omics, summarise
 from genotools.io.text import read_lines
 from genotools.metrics import grouped_metrics
+from genotools.preprocessing import Preprocessing, Standardiser, log_transform
 from genotools.report import plot_drug_response
 from genotools.runtime import configure, resolve_device
 
-from .common import (Checkpoint, Debug, Device, Precision, Quiet, Resume, RunProgress, Seed, Threads, Version,
-                     beside, check_choices, existing_file, group_app, progress_bar, reported_errors, say, stderr)
+from .common import (
+    Checkpoint,
+    Debug,
+    Device,
+    Precision,
+    Quiet,
+    Resume,
+    RunProgress,
+    Seed,
+    Threads,
+    Version,
+    beside,
+    check_choices,
+    existing_file,
+    group_app,
+    progress_bar,
+    reported_errors,
+    say,
+    stderr,
+)
 
 FINGERPRINT_BITS = 2048
 

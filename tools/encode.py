@@ -5,12 +5,23 @@ from typing import Annotated, Optional
 
 import typer
 
-from genotools.datasets import encode_fasta, encode_regions
 from genotools.errors import InputError
 from genotools.io.atomic import atomic_output
 from genotools.io.hdf5 import write_dataset
-from .common import (Debug, Device, Quiet, Seed, Threads, Version, existing_file, reported_errors, say,
-                          single_command_app)
+from genotools.sequence.datasets import encode_fasta, encode_regions
+
+from .common import (
+    Debug,
+    Device,
+    Quiet,
+    Seed,
+    Threads,
+    Version,
+    existing_file,
+    reported_errors,
+    say,
+    single_command_app,
+)
 
 
 def encode(

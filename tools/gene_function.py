@@ -15,7 +15,6 @@ from rich.table import Table
 
 from genotools import __version__
 from genotools.checkpoint import save_model
-from genotools.drugs.tables import ORIENTATIONS, normalise, summarise
 from genotools.errors import InputError
 from genotools.function.annotations import GAF_ASPECTS, read_annotations
 from genotools.function.features import gene_data, read_expression, read_sequence_features
@@ -23,15 +22,38 @@ from genotools.function.metrics import THRESHOLDS
 from genotools.function.model import DEFAULT_HYPERPARAMETERS, KIND, load_gene_model, model_ontology
 from genotools.function.network import read_network
 from genotools.function.ontology import read_obo
-from genotools.function.training import (GeneTrainConfig, TrainedGeneModel, compare, hold_out_genes,
-                                         predict_terms, time_split, train_gene_model)
+from genotools.function.training import (
+    GeneTrainConfig,
+    TrainedGeneModel,
+    compare,
+    hold_out_genes,
+    predict_terms,
+    time_split,
+    train_gene_model,
+)
 from genotools.io.atomic import atomic_output
+from genotools.io.tables import ORIENTATIONS, normalise, summarise
 from genotools.io.text import read_lines
 from genotools.report import plot_gene_function_pr
 from genotools.runtime import configure, resolve_device
 
-from .common import (Debug, Device, Precision, Quiet, Seed, Threads, Version, beside, check_choices, existing_file,
-                     group_app, progress_bar, reported_errors, say, stderr)
+from .common import (
+    Debug,
+    Device,
+    Precision,
+    Quiet,
+    Seed,
+    Threads,
+    Version,
+    beside,
+    check_choices,
+    existing_file,
+    group_app,
+    progress_bar,
+    reported_errors,
+    say,
+    stderr,
+)
 
 ASPECTS = tuple(GAF_ASPECTS.values())
 MODELS = ("auto", "mlp", "gnn")

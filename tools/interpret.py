@@ -11,21 +11,36 @@ import numpy as np
 import pandas as pd
 import typer
 
-from genotools.checkpoint import load_model
-from genotools.datasets import check_contigs
-from genotools.encoding import ALPHABET, centred_window, one_hot_many, resize
 from genotools.errors import InputError
-from genotools.interpret import METHODS, attribute
 from genotools.io.atomic import atomic_directory, atomic_output
 from genotools.io.bed import read_regions
 from genotools.io.fasta import Reference, read_sequences
+from genotools.io.vcf import contig_names, open_vcf
 from genotools.report import plot_attribution_logos
 from genotools.runtime import configure, resolve_device
-from genotools.variants import (SCORED, allele_outcomes, allele_positions, allele_window, chunks, contig_names,
-                                open_variants)
+from genotools.sequence.datasets import check_contigs
+from genotools.sequence.encoding import ALPHABET, centred_window, one_hot, one_hot_many, resize
+from genotools.sequence.interpret import METHODS, attribute
+from genotools.sequence.model_file import load_sequence_model
+from genotools.sequence.variants import SCORED, allele_outcomes, allele_positions, allele_window, chunks
 
-from .common import (AverageStrands, BatchSize, Debug, Device, Precision, Quiet, Seed, Threads, Version,
-                     existing_file, one_task, progress_bar, reported_errors, say, single_command_app)
+from .common import (
+    AverageStrands,
+    BatchSize,
+    Debug,
+    Device,
+    Precision,
+    Quiet,
+    Seed,
+    Threads,
+    Version,
+    existing_file,
+    one_task,
+    progress_bar,
+    reported_errors,
+    say,
+    single_command_app,
+)
 
 COLUMNS = ["name", "allele", "chrom", "position", "offset", "base", "attribution", *ALPHABET]
 UNITS_PER_BLOCK = 16  # sequences or variants attributed and written together: memory stays flat however many
@@ -63,7 +78,7 @@ def _region_windows(reference, path, length):
 
 def _variant_windows(reference, path, length, skipped):
     """A REF and an ALT window per scorable ALT allele; counts the alleles left out by reason in `skipped`."""
-    with open_variants(path) as variants:
+    with open_vcf(path) as variants:
         contigs = contig_names(variants.header.contigs, reference.lengths)
         for record in variants:
             outcomes, site = allele_outcomes(record, reference, contigs, "skip", length)
@@ -126,8 +141,9 @@ def _draw_logos(block, attributions, folder, first, title):
     rows = iter(attributions)
     for number, unit in enumerate(block, start=first):
         name = unit[0].name
-        plot_attribution_logos([(w.allele if w.allele != "." else "attribution", w.sequence, next(rows), w.highlight)
-                                for w in unit], f"{name}: {title}",
+        plot_attribution_logos([(w.allele if w.allele != "." else "attribution",
+                                 one_hot(w.sequence) * next(rows)[:, None], w.highlight) for w in unit], ALPHABET,
+                               f"{name}: {title}",
                                folder / f"{number:04d}_{re.sub(r'[^0-9A-Za-z_.-]+', '_', name)}.png")
 
 
@@ -180,7 +196,7 @@ def interpret(
             raise InputError(f"--method {method!r}: choose {', '.join(METHODS)}")
         if sum(x is not None for x in (fasta, regions, vcf)) != 1 or bool(reference) == bool(fasta):
             raise InputError("give exactly one input: --fasta, or --reference with --regions or --vcf")
-        network, metadata = load_model(model)
+        network, metadata = load_sequence_model(model)
         network.to(device)
         task = one_task(task, metadata["task_names"])
         length = metadata["seq_len"]

@@ -6,16 +6,30 @@ from typing import Annotated, Optional
 import pandas as pd
 import typer
 
-from genotools.checkpoint import load_model
-from genotools.datasets import encode_fasta, encode_regions
 from genotools.errors import InputError
-from genotools.inference import check_compatible, predict
 from genotools.io.atomic import atomic_output
 from genotools.io.hdf5 import read_dataset
 from genotools.runtime import configure, resolve_device
+from genotools.sequence.datasets import encode_fasta, encode_regions
+from genotools.sequence.inference import check_compatible, predict
+from genotools.sequence.model_file import load_sequence_model
 
-from .common import (AverageStrands, BatchSize, Debug, Device, Precision, Quiet, Seed, Threads, Version,
-                     existing_file, one_task, reported_errors, say, single_command_app)
+from .common import (
+    AverageStrands,
+    BatchSize,
+    Debug,
+    Device,
+    Precision,
+    Quiet,
+    Seed,
+    Threads,
+    Version,
+    existing_file,
+    one_task,
+    reported_errors,
+    say,
+    single_command_app,
+)
 
 FORMATS = ("tsv", "bedgraph")
 
@@ -55,7 +69,7 @@ def predict_command(
             raise InputError(f"--format {output_format!r}: choose tsv or bedgraph")
         if sum(x is not None for x in (data, fasta, regions or reference)) != 1 or bool(reference) != bool(regions):
             raise InputError("give exactly one input: --data, --fasta, or --reference with --regions")
-        network, metadata = load_model(model)
+        network, metadata = load_sequence_model(model)
         if data:
             dataset = read_dataset(data)
             check_compatible(metadata, dataset, data)

@@ -7,17 +7,28 @@ from typing import Annotated, Optional
 
 import typer
 
-from genotools.drugs.tables import ORIENTATIONS
 from genotools.errors import InputError
 from genotools.io.atomic import atomic_output
 from genotools.io.fasta import Reference
+from genotools.io.tables import ORIENTATIONS
 from genotools.qc.checks import METRICS, judge, parse_fail_on
 from genotools.qc.genome import check_reference, check_regions, check_variants
 from genotools.qc.matrix import check_matrix, read_batches
 from genotools.qc.report import multiqc_data, summary_data, write_html
 
-from .common import (Debug, Device, Quiet, Seed, Threads, Version, check_choices, existing_file, reported_errors,
-                     say, single_command_app)
+from .common import (
+    Debug,
+    Device,
+    Quiet,
+    Seed,
+    Threads,
+    Version,
+    check_choices,
+    existing_file,
+    reported_errors,
+    say,
+    single_command_app,
+)
 
 
 def qc(

@@ -14,16 +14,30 @@ import pysam.bcftools
 import typer
 
 from genotools import __version__
-from genotools.checkpoint import load_model
 from genotools.errors import InputError
 from genotools.io.atomic import atomic_output
 from genotools.io.fasta import Reference
+from genotools.io.vcf import contig_names, open_vcf
 from genotools.report import GenomeMaxima, plot_genome_scores
 from genotools.runtime import configure, resolve_device
-from genotools.variants import OUTCOMES, SCORES, contig_names, open_variants, score_records
+from genotools.sequence.model_file import load_sequence_model
+from genotools.sequence.variants import OUTCOMES, SCORES, score_records
 
-from .common import (AverageStrands, BatchSize, Debug, Device, Precision, Quiet, Seed, Threads, Version,
-                     existing_file, reported_errors, say, single_command_app)
+from .common import (
+    AverageStrands,
+    BatchSize,
+    Debug,
+    Device,
+    Precision,
+    Quiet,
+    Seed,
+    Threads,
+    Version,
+    existing_file,
+    reported_errors,
+    say,
+    single_command_app,
+)
 
 OUTPUT_TYPES = {"v": "w", "z": "wz", "b": "wb"}  # bcftools' -O letters -> pysam write modes
 PREFIX = "GENOTOOLS_"
@@ -112,7 +126,7 @@ def score_variants(
         if ref_mismatch not in ("skip", "score", "error"):
             raise InputError("--ref-mismatch: choose skip, score or error")
         kind = _output_type(output, output_type)
-        network, metadata = load_model(model)
+        network, metadata = load_sequence_model(model)
         network.to(device)
         chosen = tasks.split(",") if tasks else metadata["task_names"]
         missing = set(chosen) - set(metadata["task_names"])
@@ -122,7 +136,7 @@ def score_variants(
         columns = [metadata["task_names"].index(task) for task in chosen]
         if str(vcf) != "-" and not vcf.is_file():
             raise InputError(f"{vcf}: VCF file not found")
-        variants = open_variants(vcf)
+        variants = open_vcf(vcf)
         with Reference(reference) as genome, variants, contextlib.ExitStack() as outputs:
             contigs = contig_names(variants.header.contigs, genome.lengths)
             renamed = {k: v for k, v in contigs.items() if k != v}

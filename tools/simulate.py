@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from genotools.simulate import simulate
+from genotools.sequence.simulate import simulate
 
 from .common import Debug, Device, Quiet, Seed, Threads, Version, reported_errors, say, single_command_app
 

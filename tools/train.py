@@ -1,30 +1,43 @@
 """genotools-train: fit a sequence-to-function model to an encoded dataset."""
 
-import dataclasses
 import json
 from pathlib import Path
 from typing import Annotated, Optional
 
-import torch
 import typer
-from rich.progress import ProgressColumn
 from rich.table import Table
-from rich.text import Text
 
-from genotools import __version__
 from genotools.checkpoint import save_model
 from genotools.errors import InputError
-from genotools.inference import predict
 from genotools.io.atomic import atomic_output
 from genotools.io.hdf5 import read_dataset
 from genotools.metrics import task_metrics
-from genotools.models import ARCHITECTURES
 from genotools.report import plot_learning_curves
 from genotools.runtime import configure, resolve_device
-from genotools.training import SPLITS, TrainConfig, fit
+from genotools.sequence.inference import predict
+from genotools.sequence.model_file import sequence_model_metadata
+from genotools.sequence.models import ARCHITECTURES
+from genotools.sequence.training import SPLITS, TrainConfig, fit
 
-from .common import (Checkpoint, Debug, Device, Precision, Quiet, Resume, Seed, Threads, Version, beside,
-                     existing_file, progress_bar, reported_errors, say, single_command_app, stderr)
+from .common import (
+    Checkpoint,
+    Debug,
+    Device,
+    Precision,
+    Quiet,
+    Resume,
+    Seed,
+    Threads,
+    TrainingProgress,
+    Version,
+    beside,
+    existing_file,
+    reported_errors,
+    say,
+    single_command_app,
+    stderr,
+    training_bar,
+)
 
 DEFAULTS = TrainConfig()
 
@@ -44,30 +57,6 @@ def _parse_params(pairs):
 
 def _chroms(values):
     return [c for value in values for c in value.split(",") if c]
-
-
-class _LossAndThroughput(ProgressColumn):
-    def render(self, task):
-        return Text(f"loss {task.fields['loss']:.4f} {task.speed or 0:>6.0f} seq/s")
-
-
-class _EpochProgress:
-    """Shows each epoch as a progress bar with the running loss and throughput."""
-
-    def __init__(self, bar):
-        self.bar, self.task, self.batches = bar, None, 0
-
-    def start_epoch(self, epoch, sequences):
-        self.task = self.bar.add_task(f"epoch {epoch}", total=sequences, loss=float("nan"))
-        self.batches = 0
-
-    def advance(self, sequences, loss):
-        self.batches += 1
-        update = {"loss": loss.item()} if self.batches % 10 == 1 else {}
-        self.bar.update(self.task, advance=sequences, **update)
-
-    def end_epoch(self, record):
-        self.bar.update(self.task, description=f"epoch {record['epoch']} valid {record['valid_loss']:.4f}")
 
 
 def train(
@@ -118,24 +107,10 @@ def train(
                              lr=lr, patience=patience, precision=precision, reverse_complement=reverse_complement,
                              seed=seed, valid_chroms=_chroms(valid_chroms), test_chroms=_chroms(test_chroms))
         dataset = read_dataset(data)
-        with progress_bar(quiet, _LossAndThroughput()) as bar:
-            result = fit(dataset, config, device, checkpoint, resume, _EpochProgress(bar))
+        with training_bar(quiet) as bar:
+            result = fit(dataset, config, device, checkpoint, resume, TrainingProgress(bar))
 
-        metadata = {
-            "architecture": arch,
-            "hyperparameters": result.hyperparameters,
-            "seq_len": dataset.seq_len,
-            "alphabet": dataset.attrs["alphabet"],
-            "unknown_base_encoding": dataset.attrs["unknown_base_encoding"],
-            "task_names": dataset.task_names,
-            "task_types": result.task_types,
-            "target_mean": result.target_mean,
-            "target_std": result.target_std,
-            "reference_fingerprint": dataset.attrs.get("reference_fingerprint"),
-            "training": {**dataclasses.asdict(config), "best_epoch": result.best_epoch, "data": str(data),
-                         "torch_version": torch.__version__},
-            "genotools_version": __version__,
-        }
+        metadata = sequence_model_metadata(result, dataset, config, data)
         report = {"best_epoch": result.best_epoch, "epochs_run": len(result.history), "history": result.history,
                   "sequences": {split: int(len(result.splits[split])) for split in SPLITS}}
         for split in ("valid", "test"):

@@ -11,9 +11,9 @@ import functools
 from dataclasses import dataclass, field
 
 import numpy as np
-import pysam
 
 from genotools.errors import InputError
+from genotools.io.vcf import open_vcf
 
 DOSAGE_SCALE = 50
 MISSING = -1
@@ -51,13 +51,6 @@ class GenotypeBlocks:
 
 def variant_key(chrom, position, ref, alt):
     return f"{chrom}:{position}:{ref}:{alt}"
-
-
-def open_vcf(path):
-    try:
-        return pysam.VariantFile(str(path))
-    except (OSError, ValueError) as error:
-        raise InputError(f"{path}: cannot read as VCF/BCF ({error})") from None
 
 
 def vcf_samples(path):

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from genotools.drugs.tables import read_rows
 from genotools.errors import InputError
+from genotools.io.tables import read_rows
 from genotools.io.text import MISSING, is_number, parse_value
 
 TRAITS = ("auto", "binary", "quantitative")

@@ -18,8 +18,7 @@ from sklearn.metrics import roc_auc_score
 
 from genotools.association.genotypes import MISSING
 from genotools.association.model import DEFAULT_HYPERPARAMETERS, build_risk_model
-from genotools.association.regression import (association_tests, design_matrix, dosages, logistic_fit,
-                                              variants_per_block)
+from genotools.association.regression import association_tests, design_matrix, dosages, logistic_fit, variants_per_block
 from genotools.errors import InputError
 from genotools.runtime import autocast, seed_everything
 

@@ -12,8 +12,8 @@ import numpy as np
 from sklearn.linear_model import Ridge
 from threadpoolctl import threadpool_limits
 
-from genotools.drugs.preprocessing import fit_preprocessing
 from genotools.drugs.splits import train_test
+from genotools.preprocessing import fit_preprocessing
 
 
 def per_drug_mean(dataset, train, test):

@@ -7,27 +7,20 @@ Cell lines and drugs are matched on normalised identifiers (case, punctuation an
 resources spell them differently ("HCC-1937", "HCC 1937", "hcc1937").
 """
 
-import csv
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from genotools.errors import InputError
-from genotools.io.text import MISSING, parse_value, read_lines
+from genotools.io.tables import find_column, normalise, read_rows, summarise
+from genotools.io.text import MISSING, parse_value
 
 DUPLICATE_RULES = ("mean", "median", "first", "error")
-ORIENTATIONS = ("auto", "rows", "columns")
 # Column names recognised (after normalisation) when the caller does not name the columns.
 CELL_COLUMNS = ("cellline", "celllinename", "cell", "cellname", "cellid", "sample", "samplename")
 DRUG_COLUMNS = ("drug", "drugname", "compound", "compoundname", "name")
 VALUE_COLUMNS = ("lnic50", "logic50", "ic50", "auc", "actarea", "response", "value")
 SMILES_COLUMNS = ("smiles", "canonicalsmiles", "isomericsmiles")
-
-
-def normalise(identifier):
-    """The matching key of an identifier: lower case, without punctuation or whitespace."""
-    return re.sub(r"[\W_]+", "", identifier).casefold()
 
 
 @dataclass
@@ -39,14 +32,6 @@ class Response:
     values: np.ndarray
     missing: int  # rows without a value, skipped
     merged: int  # rows merged into an earlier measurement of the same cell line and drug
-
-
-@dataclass
-class Omics:
-    path: str
-    cells: list
-    features: list
-    values: np.ndarray  # cells x features, float32, NaN where missing
 
 
 @dataclass
@@ -71,32 +56,6 @@ class Dataset:
     unmatched: dict = field(default_factory=dict)  # {what did not match: sorted names}
 
 
-def read_rows(path, what):
-    """(header, [(line number, fields)]) of a TSV or CSV file; the delimiter is the header's (tab, else comma)."""
-    lines = read_lines(path, what)
-    numbered = [(n, line) for n, line in enumerate(lines, start=1) if line.strip()]
-    if not numbered:
-        raise InputError(f"{path}: {what} file is empty")
-    delimiter = "\t" if "\t" in numbered[0][1] else ","
-    parsed = csv.reader((line for _, line in numbered), delimiter=delimiter)
-    rows = [(n, fields) for (n, _), fields in zip(numbered, parsed)]
-    return rows[0][1], rows[1:]
-
-
-def _column(path, header, given, aliases, role):
-    """The index of the column holding `role`: the one named `given`, else the one whose name is an alias."""
-    if given is not None:
-        if given not in header:
-            raise InputError(f"{path}: line 1: no column named {given!r} (the columns are {', '.join(header)})")
-        return header.index(given)
-    found = [i for i, name in enumerate(header) if normalise(name) in aliases]
-    if len(found) != 1:
-        problem = "no column" if not found else f"{len(found)} columns ({', '.join(header[i] for i in found)})"
-        raise InputError(f"{path}: line 1: {problem} for the {role}; name the {role} column "
-                         f"(the columns are {', '.join(header)})")
-    return found[0]
-
-
 def read_response(path, cell_column=None, drug_column=None, value_column=None, duplicates="mean"):
     """A long-format response table. Columns are found by name (e.g. cell_line, drug, ln_ic50) unless named.
     Measurements of the same cell line and drug (after normalisation) are merged by `duplicates`: mean, median,
@@ -104,9 +63,9 @@ def read_response(path, cell_column=None, drug_column=None, value_column=None, d
     if duplicates not in DUPLICATE_RULES:
         raise ValueError(f"duplicates must be one of {DUPLICATE_RULES}, not {duplicates!r}")
     header, rows = read_rows(path, "response")
-    columns = [_column(path, header, cell_column, CELL_COLUMNS, "cell line"),
-               _column(path, header, drug_column, DRUG_COLUMNS, "drug"),
-               _column(path, header, value_column, VALUE_COLUMNS, "response value")]
+    columns = [find_column(path, header, cell_column, CELL_COLUMNS, "cell line"),
+               find_column(path, header, drug_column, DRUG_COLUMNS, "drug"),
+               find_column(path, header, value_column, VALUE_COLUMNS, "response value")]
     measured, missing = {}, 0  # {(cell key, drug key): (cell, drug, [values], first line)}
     for line_number, fields in rows:
         if len(fields) != len(header):
@@ -133,69 +92,11 @@ def read_response(path, cell_column=None, drug_column=None, value_column=None, d
                     merged=sum(len(e[2]) - 1 for e in entries))
 
 
-def _overlap(names, keys):
-    return sum(normalise(name) in keys for name in names)
-
-
-def read_omics(path, cells=(), orientation="auto", features=(), row_kind="cell line",
-               known_rows="the response table's cell lines"):
-    """A numeric matrix with row names in the first column and column names in the header. `orientation` says
-    whether cell lines are its rows or its columns; "auto" takes the side whose names match more of `cells`
-    (the response table's cell lines), or, without cells, the side whose names match fewer of `features`
-    (a model's). `row_kind` and `known_rows` name the rows, and where `cells` come from, in messages (genes,
-    for a gene-function study)."""
-    if orientation not in ORIENTATIONS:
-        raise ValueError(f"orientation must be one of {ORIENTATIONS}, not {orientation!r}")
-    header, rows = read_rows(path, "omics")
-    if not rows:
-        raise InputError(f"{path}: a header but no rows of values")
-    if len(header) == len(rows[0][1]) - 1:
-        header = ["", *header]  # R's write.table leaves out the row names' column name
-    if len(header) < 2:
-        raise InputError(f"{path}: line 1: expected row names and at least one column of values")
-    row_names, column_names = [fields[0].strip() for _, fields in rows], [name.strip() for name in header[1:]]
-    matrix = np.empty((len(rows), len(column_names)), dtype=np.float32)
-    for i, (line_number, fields) in enumerate(rows):
-        if len(fields) != len(header):
-            raise InputError(f"{path}: line {line_number}: {len(fields)} columns but the header names {len(header)}")
-        try:
-            matrix[i] = np.array([field if field not in MISSING else "nan" for field in fields[1:]], dtype=np.float64)
-        except ValueError:  # find the culprit for the message
-            for text, column in zip(fields[1:], column_names):
-                parse_value(text, path, line_number, column)
-    if orientation == "auto":
-        keys = {normalise(name) for name in cells or features}
-        as_rows, as_columns = _overlap(row_names, keys), _overlap(column_names, keys)
-        if not cells:
-            as_rows, as_columns = as_columns, as_rows
-        if as_rows == as_columns:
-            problem = "none" if as_rows == 0 else f"as many ({as_rows})"
-            known = known_rows if cells else "the model's features"
-            raise InputError(f"{path}: {problem} of {known} among its row names and its "
-                             f"column names (e.g. rows {', '.join(row_names[:3])}; columns "
-                             f"{', '.join(column_names[:3])}); check the identifiers or set the orientation")
-        orientation = "rows" if as_rows > as_columns else "columns"
-    if orientation == "columns":
-        row_names, column_names, matrix = column_names, row_names, np.ascontiguousarray(matrix.T)
-    _check_unique(path, row_names, row_kind, normalise)
-    _check_unique(path, column_names, "feature", str)
-    return Omics(path=str(path), cells=row_names, features=column_names, values=matrix)
-
-
-def _check_unique(path, names, what, key):
-    seen = {}
-    for name in names:
-        if key(name) in seen:
-            raise InputError(f"{path}: {what} {name!r} appears twice (as {seen[key(name)]!r} and {name!r}); "
-                             f"keep one")
-        seen[key(name)] = name
-
-
 def read_pairs(path, cell_column=None, drug_column=None):
     """(cell lines, drugs) of a table of pairs to predict, columns found by name unless named."""
     header, rows = read_rows(path, "pairs")
-    columns = [_column(path, header, cell_column, CELL_COLUMNS, "cell line"),
-               _column(path, header, drug_column, DRUG_COLUMNS, "drug")]
+    columns = [find_column(path, header, cell_column, CELL_COLUMNS, "cell line"),
+               find_column(path, header, drug_column, DRUG_COLUMNS, "drug")]
     cells, drugs = [], []
     for line_number, fields in rows:
         if len(fields) != len(header):
@@ -211,8 +112,8 @@ def read_pairs(path, cell_column=None, drug_column=None):
 def read_drugs(path, name_column=None, smiles_column=None):
     """A drug table: name and SMILES columns, found by name (e.g. drug, smiles) unless named."""
     header, rows = read_rows(path, "drugs")
-    name_at = _column(path, header, name_column, DRUG_COLUMNS, "drug name")
-    smiles_at = _column(path, header, smiles_column, SMILES_COLUMNS, "SMILES")
+    name_at = find_column(path, header, name_column, DRUG_COLUMNS, "drug name")
+    smiles_at = find_column(path, header, smiles_column, SMILES_COLUMNS, "SMILES")
     names, smiles, lines = [], [], {}
     for line_number, fields in rows:
         if len(fields) != len(header):
@@ -274,7 +175,3 @@ def _first_spelling(keys, names):
         spelling.setdefault(key, name)
     return spelling
 
-
-def summarise(unmatched, examples=3):
-    """One line per kind of mismatch: the count and a few examples."""
-    return [f"{len(names)} {what} (e.g. {', '.join(names[:examples])})" for what, names in unmatched.items()]

@@ -33,9 +33,9 @@ from torch import nn
 from genotools.checkpoint import load_training_state, save_training_state
 from genotools.drugs.baselines import fit_per_drug_ridge
 from genotools.drugs.model import Ensemble, PerDrugRidge, build_drug_model
-from genotools.drugs.preprocessing import fit_preprocessing
 from genotools.drugs.splits import hold_out, train_test
 from genotools.errors import InputError
+from genotools.preprocessing import fit_preprocessing
 from genotools.runtime import autocast, seed_everything
 
 

@@ -13,10 +13,10 @@ from itertools import product
 import numpy as np
 from scipy import sparse
 
-from genotools.drugs.preprocessing import Standardiser, fit_standardiser, log_transform
-from genotools.drugs.tables import Omics, normalise, read_omics
 from genotools.errors import InputError
 from genotools.io.fasta import read_sequences
+from genotools.io.tables import Omics, normalise, read_omics
+from genotools.preprocessing import Standardiser, fit_standardiser, log_transform
 
 AMINO_ACIDS = "ACDEFGHIKLMNPQRSTVWY"
 NUCLEOTIDES = "ACGT"

@@ -20,13 +20,12 @@ import numpy as np
 import torch
 from scipy import sparse
 
-from genotools.drugs.tables import normalise
 from genotools.errors import InputError
 from genotools.function.baselines import naive, neighbours
 from genotools.function.metrics import evaluate, information_content
-from genotools.function.model import (DEFAULT_HYPERPARAMETERS, GeneGNN, build_gene_model, mean_adjacency,
-                                      neighbour_votes)
+from genotools.function.model import DEFAULT_HYPERPARAMETERS, GeneGNN, build_gene_model, mean_adjacency, neighbour_votes
 from genotools.function.ontology import consistent_scores
+from genotools.io.tables import normalise
 from genotools.runtime import autocast, seed_everything
 
 

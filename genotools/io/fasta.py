@@ -6,9 +6,7 @@ from pathlib import Path
 
 import pysam
 
-from genotools.encoding import clip_window
 from genotools.errors import InputError
-
 
 _GZIP_MAGIC = b"\x1f\x8b"
 
@@ -18,6 +16,16 @@ def _is_plain_gzip(path):
     with open(path, "rb") as handle:
         header = handle.read(14)
     return header[:2] == _GZIP_MAGIC and not (header[3] & 4 and header[12:14] == b"BC")
+
+
+def clip_window(start, end, available):
+    """Split the window [start, end) over a sequence of `available` bases into
+    (N padding before, first base inside, end inside, N padding after)."""
+    length = end - start
+    inner_start = min(max(start, 0), available)
+    inner_end = max(min(end, available), inner_start)
+    before = min(max(-start, 0), length)
+    return before, inner_start, inner_end, length - before - (inner_end - inner_start)
 
 
 class Reference:

@@ -6,7 +6,6 @@ import h5py
 import numpy as np
 
 from genotools import __version__
-from genotools.encoding import ALPHABET, UNKNOWN_BASE_ENCODING
 from genotools.errors import InputError
 
 _STRINGS = h5py.string_dtype()
@@ -48,13 +47,7 @@ def write_dataset(path, data):
             out.create_dataset("ends", data=data.ends)
         if data.kmers is not None:
             out.create_dataset("kmers", data=data.kmers, compression="gzip", compression_opts=1)
-        out.attrs.update(
-            alphabet=ALPHABET,
-            unknown_base_encoding=UNKNOWN_BASE_ENCODING,
-            seq_len=data.seq_len,
-            genotools_version=__version__,
-            **data.attrs,
-        )
+        out.attrs.update(seq_len=data.seq_len, genotools_version=__version__, **data.attrs)
 
 
 def read_dataset(path):

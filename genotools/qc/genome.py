@@ -6,9 +6,9 @@ import numpy as np
 
 from genotools.errors import InputError
 from genotools.io.bed import read_regions
+from genotools.io.vcf import contig_names, open_vcf
 from genotools.qc import plots
 from genotools.qc.checks import EXAMPLES, METRICS, Check, Section, examples, listed
-from genotools.variants import contig_names, open_variants
 
 CHUNK = 10_000_000  # bases of a contig read at a time, so that memory stays flat on any genome
 TRANSITIONS = ({"A", "G"}, {"C", "T"})
@@ -153,7 +153,7 @@ def _check_labels(section, regions):
 def check_variants(path, genome=None):
     """Records per contig, Ti/Tv, missing genotypes per sample, and, with a reference, REF alleles that
     disagree with it and contigs that it lacks (found as they are, with or without 'chr', or as chrM/MT)."""
-    variants = open_variants(path)
+    variants = open_vcf(path)
     path = str(path)
     samples = list(variants.header.samples)
     missing = np.zeros(len(samples), dtype=np.int64)

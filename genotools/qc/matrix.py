@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from genotools.drugs.tables import normalise, read_omics, read_rows
 from genotools.errors import InputError
+from genotools.io.tables import normalise, read_omics, read_rows
 from genotools.qc import plots
 from genotools.qc.checks import METRICS, Check, Section, listed
 

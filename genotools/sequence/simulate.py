@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pysam
 
-from genotools.encoding import reverse_complement
+from genotools.sequence.encoding import reverse_complement
 
 # Each pattern matches the site on either strand (AP-1 and the E-box are their own reverse complements).
 MOTIFS = {"ap1": "TGA[CG]TCA", "gata": "AGATAA|TTATCT", "ebox": "CACGTG"}
@@ -124,7 +124,7 @@ def _write_variants(path, genome, sites, rng, flank, count=200):
         records.add((chrom, position + 1, ref, alt, delta))
     order = {chrom: i for i, chrom in enumerate(genome)}
     with open(path, "w") as out:
-        out.write("##fileformat=VCFv4.2\n##source=genotools.simulate\n##reference=genome.fa\n")
+        out.write("##fileformat=VCFv4.2\n##source=genotools.sequence.simulate\n##reference=genome.fa\n")
         out.writelines(f"##contig=<ID={chrom},length={len(seq)}>\n" for chrom, seq in genome.items())
         for task in TASKS:
             out.write(f'##INFO=<ID=TRUE_DELTA_{task},Number=1,Type=Float,Description="Noise-free change of the '

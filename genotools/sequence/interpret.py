@@ -22,8 +22,8 @@ import contextlib
 import numpy as np
 import torch
 
-from genotools.encoding import reverse_complement_one_hot
 from genotools.runtime import autocast
+from genotools.sequence.encoding import reverse_complement_one_hot
 
 METHODS = ("ism", "gradient-input", "integrated-gradients")
 BASELINE = 0.25

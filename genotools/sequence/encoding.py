@@ -8,11 +8,13 @@ one-hot array gives its reverse complement, because the complement of A, C, G, T
 
 import numpy as np
 
+from genotools.io.fasta import clip_window
+
 ALPHABET = "ACGT"
 UNKNOWN_BASE_ENCODING = "zeros"
 
 if not np.little_endian:
-    raise ImportError("genotools.encoding builds its lookup tables for little-endian machines")
+    raise ImportError("genotools.sequence.encoding builds its lookup tables for little-endian machines")
 
 # Each base maps to its four one-hot bytes read as one little-endian uint32, so a table lookup writes a whole
 # row at once. Looking up pairs of bases (uint16 -> uint64) halves the number of lookups again.
@@ -90,16 +92,6 @@ def centred_window(start, end, length):
     """The window of `length` bases centred on the interval [start, end) (0-based, half-open)."""
     window_start = (start + end - length) // 2
     return window_start, window_start + length
-
-
-def clip_window(start, end, available):
-    """Split the window [start, end) over a sequence of `available` bases into
-    (N padding before, first base inside, end inside, N padding after)."""
-    length = end - start
-    inner_start = min(max(start, 0), available)
-    inner_end = max(min(end, available), inner_start)
-    before = min(max(-start, 0), length)
-    return before, inner_start, inner_end, length - before - (inner_end - inner_start)
 
 
 def resize(sequence, length):

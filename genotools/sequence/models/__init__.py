@@ -8,9 +8,9 @@ import json
 from dataclasses import dataclass
 
 from genotools.errors import InputError
-from genotools.models.basset import Basset
-from genotools.models.danq import DanQ
-from genotools.models.dilated import DilatedResNet
+from genotools.sequence.models.basset import Basset
+from genotools.sequence.models.danq import DanQ
+from genotools.sequence.models.dilated import DilatedResNet
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,12 @@
 
 import numpy as np
 
-from genotools import encoding
 from genotools.errors import InputError
 from genotools.io.bed import read_regions
 from genotools.io.fasta import Reference, read_sequences
 from genotools.io.hdf5 import EncodedDataset
 from genotools.io.text import read_label_table
+from genotools.sequence import encoding
 
 
 def _common_length(lengths, what):
@@ -78,5 +78,6 @@ def _encode(sequences, names, task_names, labels, kmer, reverse_complement, coor
     onehot = encoding.one_hot_many(sequences, len(sequences[0]))
     kmers = np.stack([encoding.kmer_counts(s, kmer) for s in sequences]) if kmer else None
     chroms, starts, ends = coordinates or (None, None, None)
-    attrs = {"kmer": kmer, "reverse_complement": reverse_complement}
+    attrs = {"alphabet": encoding.ALPHABET, "unknown_base_encoding": encoding.UNKNOWN_BASE_ENCODING, "kmer": kmer,
+             "reverse_complement": reverse_complement}
     return EncodedDataset(onehot, names, strands, task_names, labels, chroms, starts, ends, kmers, attrs)

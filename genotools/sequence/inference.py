@@ -3,9 +3,9 @@
 import numpy as np
 import torch
 
-from genotools.encoding import reverse_complement_one_hot
 from genotools.errors import InputError
 from genotools.runtime import autocast
+from genotools.sequence.encoding import reverse_complement_one_hot
 
 
 @torch.no_grad()
@@ -35,7 +35,7 @@ def to_output_scale(raw, task_types, target_mean, target_std):
 
 
 def predict(model, metadata, onehot, device, batch_size=256, precision="fp32", reverse_complement=True):
-    """Predictions on the output scale for every task of a model loaded with `checkpoint.load_model`."""
+    """Predictions on the output scale for every task of a model loaded with `model_file.load_sequence_model`."""
     raw = raw_outputs(model, onehot, device, batch_size, precision, reverse_complement)
     return to_output_scale(raw, metadata["task_types"], metadata["target_mean"], metadata["target_std"])
 

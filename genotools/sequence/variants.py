@@ -9,10 +9,9 @@ re-centred the same way, so REF and ALT sequences always have the model's length
 import re
 
 import numpy as np
-import pysam
 
-from genotools.encoding import one_hot_many
 from genotools.errors import InputError
+from genotools.sequence.encoding import one_hot_many
 
 # Outcome of each ALT allele, written to the INFO status field and the TSV.
 SCORED = "scored"
@@ -36,29 +35,6 @@ def alt_outcome(alt):
     if not _BASES.match(alt):
         return SYMBOLIC  # <DEL>, <INS>, breakends such as N[chr2:123[
     return None
-
-
-def open_variants(path):
-    """A pysam VariantFile for a VCF or BCF (plain or bgzipped; '-' is standard input)."""
-    try:
-        return pysam.VariantFile(str(path))
-    except (OSError, ValueError) as error:
-        raise InputError(f"{path}: cannot read as VCF or BCF ({error})") from None
-
-
-def contig_names(vcf_contigs, reference_contigs):
-    """{VCF contig: reference contig} for contigs found as they are, with or without 'chr', or as chrM/MT."""
-    reference_contigs = set(reference_contigs)
-    mapping = {}
-    for name in vcf_contigs:
-        bare = name[3:] if name.lower().startswith("chr") else name
-        candidates = [name, bare, "chr" + bare]
-        if bare.upper() in ("M", "MT"):
-            candidates += ["chrM", "MT", "chrMT", "M"]
-        found = next((c for c in candidates if c in reference_contigs), None)
-        if found:
-            mapping[name] = found
-    return mapping
 
 
 def flanks(reference, chrom, start, ref_length, length):
@@ -164,7 +140,7 @@ def _predict_windows(sequences, model, metadata, device, batch_size, precision, 
     if not sequences:
         return np.zeros((0, len(metadata["task_names"])), dtype=np.float32)
     # Imported here: PyTorch takes seconds to load, and genotools-qc reads VCFs with this module without it.
-    from genotools.inference import predict
+    from genotools.sequence.inference import predict
 
     onehot = one_hot_many(sequences, metadata["seq_len"])
     return predict(model, metadata, onehot, device, batch_size, precision, reverse_complement)

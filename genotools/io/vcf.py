@@ -1,0 +1,28 @@
+"""VCF and BCF input: opening a file as htslib reads it, and matching its contig names to a reference's."""
+
+import pysam
+
+from genotools.errors import InputError
+
+
+def open_vcf(path):
+    """A pysam VariantFile for a VCF or BCF (plain or bgzipped; '-' is standard input)."""
+    try:
+        return pysam.VariantFile(str(path))
+    except (OSError, ValueError) as error:
+        raise InputError(f"{path}: cannot read as VCF or BCF ({error})") from None
+
+
+def contig_names(vcf_contigs, reference_contigs):
+    """{VCF contig: reference contig} for contigs found as they are, with or without 'chr', or as chrM/MT."""
+    reference_contigs = set(reference_contigs)
+    mapping = {}
+    for name in vcf_contigs:
+        bare = name[3:] if name.lower().startswith("chr") else name
+        candidates = [name, bare, "chr" + bare]
+        if bare.upper() in ("M", "MT"):
+            candidates += ["chrM", "MT", "chrMT", "M"]
+        found = next((c for c in candidates if c in reference_contigs), None)
+        if found:
+            mapping[name] = found
+    return mapping

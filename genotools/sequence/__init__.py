@@ -1,0 +1,1 @@
+"""Sequence-to-function: encoding, datasets, models, training, inference, interpretation and variant effects."""

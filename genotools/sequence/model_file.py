@@ -1,0 +1,45 @@
+"""Sequence-model files: what genotools-train writes and every sequence tool reads back.
+
+The metadata holds the architecture, hyperparameters, input length, alphabet, task names and types, target
+scaling, reference fingerprint, training options and genotools version.
+"""
+
+import dataclasses
+
+import torch
+
+from genotools import __version__
+from genotools.checkpoint import load_weights, read_metadata
+from genotools.errors import InputError
+from genotools.sequence.models import build_model
+
+
+def sequence_model_metadata(fitted, dataset, config, data_path):
+    """The metadata of the model of `fitted` (a training.FitResult), trained on `dataset` with `config`; the model
+    file is `checkpoint.save_model(path, fitted.model, metadata)`."""
+    return {
+        "architecture": config.arch,
+        "hyperparameters": fitted.hyperparameters,
+        "seq_len": dataset.seq_len,
+        "alphabet": dataset.attrs["alphabet"],
+        "unknown_base_encoding": dataset.attrs["unknown_base_encoding"],
+        "task_names": dataset.task_names,
+        "task_types": fitted.task_types,
+        "target_mean": fitted.target_mean,
+        "target_std": fitted.target_std,
+        "reference_fingerprint": dataset.attrs.get("reference_fingerprint"),
+        "training": {**dataclasses.asdict(config), "best_epoch": fitted.best_epoch, "data": str(data_path),
+                     "torch_version": torch.__version__},
+        "genotools_version": __version__,
+    }
+
+
+def load_sequence_model(path):
+    """(model in eval mode on the CPU, metadata) from a file written with `sequence_model_metadata`."""
+    metadata = read_metadata(path)
+    if "architecture" not in metadata:
+        raise InputError(f"{path}: not a sequence model (a {metadata.get('kind', 'different')} model?); train one "
+                         "with genotools-train")
+    model, _ = build_model(metadata["architecture"], metadata["seq_len"], len(metadata["task_names"]),
+                           metadata["hyperparameters"])
+    return load_weights(path, model, "the architecture in its metadata"), metadata

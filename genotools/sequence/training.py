@@ -1,0 +1,143 @@
+"""Training a sequence-to-function model: chromosome hold-out splits, target scaling, reverse-complement
+augmentation and a masked loss over binary and regression tasks, fitted by the shared loop (genotools.fit)."""
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from genotools.errors import InputError
+from genotools.fit import Job, Schedule
+from genotools.runtime import seed_everything
+from genotools.sequence.encoding import reverse_complement_one_hot
+from genotools.sequence.inference import raw_outputs
+from genotools.sequence.models import build_model
+
+SPLITS = ("train", "valid", "test")
+
+
+@dataclass
+class TrainConfig:
+    arch: str = "danq"
+    hyperparameters: dict = field(default_factory=dict)
+    epochs: int = 30
+    batch_size: int = 64
+    lr: float = 1e-3
+    weight_decay: float = 1e-2
+    patience: int = 5
+    precision: str = "fp32"
+    reverse_complement: bool = True
+    seed: int = 0
+    valid_chroms: list = field(default_factory=lambda: ["chr8"])
+    test_chroms: list = field(default_factory=lambda: ["chr9"])
+
+
+@dataclass
+class FitResult:
+    model: nn.Module
+    hyperparameters: dict
+    history: list
+    best_epoch: int
+    splits: dict
+    task_types: list
+    target_mean: list
+    target_std: list
+
+
+def task_types(labels):
+    """'binary' for a task whose labels are all 0 or 1, 'regression' otherwise."""
+    kinds = []
+    for column in labels.T:
+        values = column[~np.isnan(column)]
+        kinds.append("binary" if np.isin(values, (0, 1)).all() else "regression")
+    return kinds
+
+
+def _bare_chrom(name):
+    return name[3:] if name.lower().startswith("chr") else name
+
+
+def split_dataset(data, valid_chroms, test_chroms, seed):
+    """Indices of the train, valid and test sequences: held-out chromosomes ('chr' prefix optional), or a
+    seeded random 80/10/10 split for sequences without coordinates."""
+    if data.chroms is None:
+        order = np.random.default_rng(seed).permutation(len(data.names))
+        n_hold = max(1, len(order) // 10)
+        return {"train": np.sort(order[2 * n_hold :]), "valid": np.sort(order[:n_hold]),
+                "test": np.sort(order[n_hold : 2 * n_hold])}
+    chroms = np.array([_bare_chrom(c) for c in data.chroms])
+    valid = np.isin(chroms, [_bare_chrom(c) for c in valid_chroms])
+    test = np.isin(chroms, [_bare_chrom(c) for c in test_chroms])
+    if (valid & test).any():
+        raise InputError("--valid-chroms and --test-chroms share a chromosome")
+    splits = {"train": np.flatnonzero(~valid & ~test), "valid": np.flatnonzero(valid), "test": np.flatnonzero(test)}
+    for name, chosen in (("valid", valid_chroms), ("test", test_chroms)):
+        if len(splits[name]) == 0:
+            raise InputError(f"no sequences on the {name} chromosomes {', '.join(chosen)}; "
+                             f"choose others with --{name}-chroms")
+    if len(splits["train"]) < 2:
+        raise InputError("fewer than two training sequences are left after holding out chromosomes")
+    return splits
+
+
+def masked_loss(outputs, targets, binary):
+    """Mean loss over labelled entries: binary cross-entropy (logits) for binary tasks, MSE for the others."""
+    labelled = ~torch.isnan(targets)
+    targets = torch.nan_to_num(targets)
+    bce = nn.functional.binary_cross_entropy_with_logits(outputs, targets, reduction="none")
+    mse = (outputs - targets) ** 2
+    losses = torch.where(binary, bce, mse)
+    return (losses * labelled).sum() / labelled.sum().clamp(min=1)
+
+
+def target_scaling(labels, kinds):
+    """Mean and standard deviation of each regression task's labels (0 and 1 for binary tasks)."""
+    regression = np.array([kind == "regression" for kind in kinds])
+    mean = np.where(regression, np.nan_to_num(np.nanmean(labels, axis=0)), 0.0).astype(np.float32)
+    std = np.where(regression, np.nan_to_num(np.nanstd(labels, axis=0), nan=1.0), 1.0).astype(np.float32)
+    std[std == 0] = 1.0
+    return mean, std
+
+
+def fit(data, config, device, checkpoint_path, resume_from=None, progress=None):
+    """Train on `data` (an EncodedDataset with labels); checkpoint after every epoch; return the best model."""
+    if data.labels is None or not data.task_names:
+        raise InputError("the dataset has no labels; encode a BED with a '#chrom start end name task...' header "
+                         "or pass --labels to genotools-encode")
+    splits = split_dataset(data, config.valid_chroms, config.test_chroms, config.seed)
+    kinds = task_types(data.labels)
+    mean, std = target_scaling(data.labels[splits["train"]], kinds)
+
+    seed_everything(config.seed)
+    model, hyperparameters = build_model(config.arch, data.seq_len, len(data.task_names), config.hyperparameters)
+    model.to(device)
+    x = torch.from_numpy(data.onehot).to(device)  # uint8: a quarter of float32, cast per batch
+    y = torch.from_numpy((data.labels - mean) / std).to(device)
+    binary = torch.tensor([kind == "binary" for kind in kinds], device=device)
+    train_index = torch.from_numpy(splits["train"])
+
+    def batches():
+        order = train_index[torch.randperm(len(train_index))]
+        batches = order.split(config.batch_size)
+        return [batch.to(device) for batch in batches if len(batch) > 1]  # batch normalisation needs two
+
+    def loss(batch):
+        inputs = x[batch].float()
+        if config.reverse_complement:
+            flip = (torch.rand(len(batch)) < 0.5).to(device)
+            inputs[flip] = reverse_complement_one_hot(inputs[flip])
+        return masked_loss(model(inputs).float(), y[batch], binary)
+
+    def valid_loss():
+        valid = splits["valid"]
+        outputs = raw_outputs(model, x[valid], device, precision=config.precision, reverse_complement=False)
+        return masked_loss(torch.from_numpy(outputs).to(device), y[valid], binary).item()
+
+    schedule = Schedule(epochs=config.epochs, patience=config.patience, lr=config.lr,
+                        weight_decay=config.weight_decay, precision=config.precision, halve_lr_on_plateau=True)
+    job = Job(checkpoint_path, dataclasses.asdict(config), resume_from)
+    fitted = job.fit("training", model, schedule, device, batches, loss, valid_loss, config.seed, progress)
+    return FitResult(fitted.model, hyperparameters, fitted.history, fitted.best_epoch, splits, kinds,
+                     mean.tolist(), std.tolist())
