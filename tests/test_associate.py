@@ -10,7 +10,9 @@ import pandas as pd
 import pysam
 import pytest
 import statsmodels.api as sm
-from helpers import TEST_DATA, error_line, run_tool
+import torch
+from helpers import TEST_DATA, error_line, kill_when_checkpointed, run_tool, script
+from safetensors.torch import load_file
 from scipy import stats
 from scipy.optimize import minimize
 
@@ -94,6 +96,25 @@ def test_metrics_give_the_model_and_both_baselines_per_fold(case_control):
     assert 0.8 < metrics["genomic_inflation"] < 1.2  # no inflation beyond chance over ~1,000 variants
     metadata = read_metadata(case_control / "model.safetensors")
     assert metadata["kind"] == "association" and metadata["covariate_levels"] == {"sex": ["F", "M"]}
+
+
+def test_a_killed_scan_resumes_to_the_same_results_as_an_unbroken_one(case_control, tmp_path):
+    killed, checkpoint = tmp_path / "killed", tmp_path / "killed.checkpoint.safetensors"
+    command = [script("genotools-associate"), "scan", "--vcf", VCF, "--phenotypes", PHENOTYPES, "--phenotype",
+               "status", "--covariates", "age,sex,PC1..PC2", *QUICK, "--quiet", "--output-dir", killed]
+    # killed in the second fold: the first fold's record and predictions must come back
+    kill_when_checkpointed(command, checkpoint, "run", 1)
+    assert not killed.exists()
+
+    scan(killed, "--resume", checkpoint, "--quiet")
+    unbroken, resumed = load_file(case_control / "model.safetensors"), load_file(killed / "model.safetensors")
+    assert unbroken.keys() == resumed.keys() and all(torch.equal(unbroken[k], resumed[k]) for k in unbroken)
+    for name in ("risk_scores.tsv", "variants.tsv", "metrics.json"):
+        assert (case_control / name).read_text() == (killed / name).read_text(), name
+
+    result = scan(tmp_path / "other", "--lr", 0.01, "--resume", checkpoint, expect=2)
+    assert "other training options" in error_line(result)
+    assert not (tmp_path / "other").exists()
 
 
 @pytest.mark.parametrize("phenotype", ["status", "biomarker"])

@@ -1,6 +1,7 @@
 """genotools-associate: find disease-risk variants in a case/control (or quantitative-trait) cohort with the
 classical per-variant test and a neural risk model, and score new samples with that model."""
 
+import dataclasses
 import json
 from collections import Counter
 from pathlib import Path
@@ -12,9 +13,8 @@ import typer
 from rich.table import Table
 from threadpoolctl import threadpool_limits
 
-from genotools import __version__
 from genotools.association.genotypes import FIELDS, Variants, aligned_matrix, read_genotypes, vcf_samples
-from genotools.association.model import DEFAULT_HYPERPARAMETERS, KIND, load_risk_model
+from genotools.association.model import DEFAULT_HYPERPARAMETERS, load_risk_model, risk_model_metadata
 from genotools.association.phenotypes import TRAITS, match_samples, parse_covariate_list, read_phenotypes
 from genotools.association.qc import Removal, Thresholds, kept_matrix, run_qc
 from genotools.association.regression import association_tests, design_matrix
@@ -29,19 +29,23 @@ from genotools.association.training import (
 )
 from genotools.checkpoint import save_model
 from genotools.errors import InputError
+from genotools.fit import Job
 from genotools.io.atomic import atomic_directory, atomic_output
 from genotools.report import genomic_inflation, plot_manhattan, plot_qq
 from genotools.runtime import configure, resolve_device
 
 from .common import (
+    Checkpoint,
     Debug,
     Device,
     Precision,
     Quiet,
-    RunProgress,
+    Resume,
     Seed,
     Threads,
+    TrainingProgress,
     Version,
+    beside,
     check_choices,
     existing_file,
     group_app,
@@ -49,6 +53,7 @@ from .common import (
     reported_errors,
     say,
     stderr,
+    training_bar,
 )
 
 TOP_MARKED = 10  # variants ranked first by the neural model, marked on the Manhattan plot
@@ -103,9 +108,11 @@ def scan(
     = AssociationConfig.patience,
     hidden: Annotated[int, typer.Option(min=1, help="Units of the network's hidden layer.")]
     = DEFAULT_HYPERPARAMETERS["hidden"],
-    precision: Precision = "fp32",
+    resume: Resume = None,
+    checkpoint: Checkpoint = None,
+    precision: Precision = AssociationConfig.precision,
     device: Device = "auto",
-    seed: Seed = 0,
+    seed: Seed = AssociationConfig.seed,
     threads: Threads = 0,
     quiet: Quiet = False,
     debug: Debug = False,
@@ -122,12 +129,26 @@ def scan(
     term plus MLP) over all variants and the covariates is evaluated by K-fold cross-validation beside two
     baselines fitted on the same training samples: the covariates alone, and covariates plus a classical
     polygenic score (effects from the training samples, p-value threshold chosen on a hold-out). A final network
-    trained on every sample is saved, and its gradient x input attribution ranks the variants."""
+    trained on every sample is saved, and its gradient x input attribution ranks the variants.
+
+    The networks' training writes a checkpoint every epoch, by default beside the output folder (OUTPUT_DIR
+    with .checkpoint.safetensors), where a killed scan leaves it: --resume continues from it."""
     with reported_errors("genotools-associate scan", debug), atomic_directory(output_dir) as tmp:
         configure(threads, seed)
         device = resolve_device(device)
         check_choices((("--trait", trait, TRAITS), ("--genotype-field", genotype_field, FIELDS)))
-        table = read_phenotypes(phenotypes, phenotype, parse_covariate_list(covariates), trait)
+        covariate_names = parse_covariate_list(covariates)
+        thresholds = Thresholds(min_sample_call_rate, min_variant_call_rate, min_maf, min_hwe_p)
+        config = AssociationConfig(folds=folds, epochs=epochs, batch_size=batch_size, lr=lr,
+                                   sparsity=sparsity, patience=patience,
+                                   hyperparameters={**DEFAULT_HYPERPARAMETERS, "hidden": hidden},
+                                   precision=precision, seed=seed)
+        checkpoint = checkpoint or beside(output_dir, ".checkpoint.safetensors")
+        # the options that choose the data too: the finished folds a checkpoint keeps hold for that data only
+        options = {**dataclasses.asdict(config), **dataclasses.asdict(thresholds), "phenotype": phenotype,
+                   "covariates": covariate_names, "trait": trait, "genotype_field": genotype_field}
+        job = Job(checkpoint, options, resume)
+        table = read_phenotypes(phenotypes, phenotype, covariate_names, trait)
         samples, rows, left_out = match_samples(vcf_samples(vcf), table)
         for reason, names in left_out.items():
             say(quiet, f"samples left out, {reason}: {len(names)} (e.g. {', '.join(names[:3])})")
@@ -139,7 +160,6 @@ def scan(
             cohort = read_genotypes(vcf, samples, genotype_field, on_record=lambda n: bar.update(task, completed=n))
         trait_values = table.trait[rows]
         hwe_samples = trait_values == 0 if table.binary else np.ones(len(samples), dtype=bool)
-        thresholds = Thresholds(min_sample_call_rate, min_variant_call_rate, min_maf, min_hwe_p)
         kept_samples, kept_variants, frequencies, removals = run_qc(cohort, samples, hwe_samples, thresholds)
         removals = [Removal("sample", name, reason) for reason, names in left_out.items() for name in names] + \
             [Removal("variant", name, reason) for reason, names in cohort.skipped.items() for name in names] + removals
@@ -154,16 +174,13 @@ def scan(
             tests = association_tests(genotypes, data.trait, design_matrix(data.covariates), data.binary,
                                       on_block=lambda n: bar.update(task, completed=n))
         beta, se, p, called, firth = tests
-        config = AssociationConfig(folds=folds, epochs=epochs, batch_size=batch_size, lr=lr,
-                                   sparsity=sparsity, patience=patience,
-                                   hyperparameters={**DEFAULT_HYPERPARAMETERS, "hidden": hidden},
-                                   precision=precision, seed=seed)
-        with progress_bar(quiet) as bar:
-            predictions, fold_of, records = cross_validate(data, config, device, RunProgress(bar))
-            model, best_epoch = final_model(data, config, device, RunProgress(bar))
-        importance = attributions(model, genotypes, data.covariates, device)
+        with training_bar(quiet) as bar:
+            progress = TrainingProgress(bar)
+            predictions, fold_of, records = cross_validate(data, config, device, job, progress)
+            final = final_model(data, config, device, job, progress)
+        importance = attributions(final.model, genotypes, data.covariates, device)
 
-        report = _report(data, table, variants, p, records, best_epoch, removals, seed)
+        report = _report(data, table, variants, p, records, final.best_epoch, removals, seed)
         _write_variants(tmp / "variants.tsv", variants, frequencies, beta, se, p, called, firth, importance,
                         data.binary)
         _write_removals(tmp / "qc.tsv", removals)
@@ -174,17 +191,13 @@ def scan(
                       **{method: predictions[method] for method in METHODS}}
                      ).to_csv(tmp / "risk_scores.tsv", sep="\t", index=False, float_format="%.6g")
         (tmp / "metrics.json").write_text(json.dumps(report, indent=2) + "\n")
-        metadata = {"kind": KIND, "genotools_version": __version__, "phenotype": phenotype,
-                    "trait": "binary" if data.binary else "quantitative", "genotype_field": genotype_field,
-                    "covariates": table.covariate_names, "covariate_levels": table.covariate_levels,
-                    "hyperparameters": config.hyperparameters, "cross_validation": report["mean"],
-                    "variants": {"id": variants.ids, "chrom": variants.chroms, "pos": variants.positions,
-                                 "ref": variants.refs, "alt": variants.alts}}
-        save_model(tmp / "model.safetensors", model.cpu(), metadata)
+        metadata = risk_model_metadata(phenotype, data.binary, genotype_field, table.covariate_names,
+                                       table.covariate_levels, config.hyperparameters, variants, report["mean"])
+        save_model(tmp / "model.safetensors", final.model.cpu(), metadata)
         if not quiet:
             stderr.print(_metrics_table(report))
         say(quiet, f"results in {output_dir}: variants.tsv, qc.tsv, manhattan.png, qq.png, risk_scores.tsv, "
-            "metrics.json, model.safetensors")
+            f"metrics.json, model.safetensors\ncheckpoint: {checkpoint}")
 
 
 def predict(

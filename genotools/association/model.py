@@ -8,6 +8,7 @@ scale are buffers of the network, so a model file holds everything that predicti
 import torch
 from torch import nn
 
+from genotools import __version__
 from genotools.association.genotypes import DOSAGE_SCALE, MISSING
 from genotools.checkpoint import load_weights, read_metadata
 from genotools.errors import InputError
@@ -49,6 +50,18 @@ class RiskNet(nn.Module):
 
 def build_risk_model(n_variants, n_covariates, hyperparameters=DEFAULT_HYPERPARAMETERS):
     return RiskNet(n_variants, n_covariates, **hyperparameters)
+
+
+def risk_model_metadata(phenotype, binary, genotype_field, covariates, covariate_levels, hyperparameters,
+                        variants, cross_validation):
+    """The metadata of a model file, which `load_risk_model` reads: what prediction needs (the variants, in
+    their order, the covariates and their levels, the network's shape), and the cross-validated metrics."""
+    return {"kind": KIND, "genotools_version": __version__, "phenotype": phenotype,
+            "trait": "binary" if binary else "quantitative", "genotype_field": genotype_field,
+            "covariates": covariates, "covariate_levels": covariate_levels, "hyperparameters": hyperparameters,
+            "cross_validation": cross_validation,
+            "variants": {"id": variants.ids, "chrom": variants.chroms, "pos": variants.positions,
+                         "ref": variants.refs, "alt": variants.alts}}
 
 
 def load_risk_model(path):

@@ -7,9 +7,11 @@ folds only. Of those training samples a hold-out (`validation`) is set aside; th
 - polygenic score: the classical test on the fitting samples gives each variant's effect; the score of a sample
   sums effect x dosage over the variants whose p-value passes a threshold, the threshold that predicts the
   hold-out best; a regression of the trait on the covariates and that score, fitted on the hold-out, predicts.
+
+The networks, the folds' and then the final model, are fitted by the shared loop (genotools.fit) as one job,
+whose checkpoint keeps each finished fold's record and predictions: a resumed scan goes on where it stopped.
 """
 
-import copy
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,6 +22,7 @@ from genotools.association.genotypes import MISSING
 from genotools.association.model import DEFAULT_HYPERPARAMETERS, build_risk_model
 from genotools.association.regression import association_tests, design_matrix, dosages, logistic_fit, variants_per_block
 from genotools.errors import InputError
+from genotools.fit import Schedule
 from genotools.runtime import autocast, seed_everything
 
 METHODS = ("model", "covariates", "polygenic_score")
@@ -152,11 +155,11 @@ def samples_per_batch(n_variants):
     return max(1, BATCH_VALUES // max(n_variants, 1))
 
 
-def train_network(data, fit, hold_out, config, device, progress=None):
-    """A RiskNet fitted on the samples `fit`, stopped early on the loss of `hold_out`; returns (model, epoch).
-    The loss adds `config.sparsity` times the group lasso of the inputs' weights: with far more variants than
-    samples, a network without it fits noise within a few epochs; with it, most variants' weights shrink to
-    about zero and the few that carry signal stand out."""
+def train_network(data, fit, hold_out, config, device, job, name, progress=None):
+    """A RiskNet fitted by `job` (genotools.fit) on the samples `fit`, stopped early on the loss of `hold_out`;
+    returns the Fitted. The loss adds `config.sparsity` times the group lasso of the inputs' weights: with far
+    more variants than samples, a network without it fits noise within a few epochs; with it, most variants'
+    weights shrink to about zero and the few that carry signal stand out."""
     seed_everything(config.seed)
     model = build_risk_model(data.genotypes.shape[1], data.covariates.shape[1], config.hyperparameters)
     genotype_mean, genotype_scale = dosage_moments(data.genotypes, fit)
@@ -168,8 +171,8 @@ def train_network(data, fit, hold_out, config, device, progress=None):
                                                                                   covariate_scale, 1.0),
                "target_mean": [0.0 if data.binary else target.mean()],
                "target_scale": [1.0 if data.binary else target.std() or 1.0]}
-    for name, values in buffers.items():
-        getattr(model, name).copy_(torch.as_tensor(np.asarray(values), dtype=torch.float32))
+    for buffer, values in buffers.items():
+        getattr(model, buffer).copy_(torch.as_tensor(np.asarray(values), dtype=torch.float32))
     model.to(device)
     genotypes = torch.from_numpy(data.genotypes).to(device)
     covariate_tensor = torch.from_numpy(data.covariates).float().to(device)
@@ -177,40 +180,25 @@ def train_network(data, fit, hold_out, config, device, progress=None):
     standard_trait = standard_trait.float().to(device)
     loss_function = (torch.nn.functional.binary_cross_entropy_with_logits if data.binary
                      else torch.nn.functional.mse_loss)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
-    scaler = torch.amp.GradScaler(device.type, enabled=config.precision == "fp16")
-    generator = torch.Generator().manual_seed(config.seed)
     fit_rows, held_rows = torch.from_numpy(fit), torch.from_numpy(hold_out)
 
-    def loss_on(rows):
+    def trait_loss(rows):
         rows = rows.to(device)
-        with autocast(device, config.precision):
-            outputs = model.score(model.standardise(genotypes[rows], covariate_tensor[rows]))
+        outputs = model.score(model.standardise(genotypes[rows], covariate_tensor[rows]))
         return loss_function(outputs.float(), standard_trait[rows])
 
-    best_loss, best_epoch, best_state = np.inf, 0, copy.deepcopy(model.state_dict())
-    for epoch in range(1, config.epochs + 1):
-        model.train()
-        order = fit_rows[torch.randperm(len(fit_rows), generator=generator)]
-        for start in range(0, len(order), config.batch_size):
-            optimizer.zero_grad(set_to_none=True)
-            loss = loss_on(order[start:start + config.batch_size]) + config.sparsity * model.input_group_norm()
-            scaler.scale(loss).backward()
-            scaler.step(optimizer)
-            scaler.update()
-        model.eval()
-        with torch.no_grad():
-            step = samples_per_batch(genotypes.shape[1])
-            valid_loss = sum(loss_on(held_rows[s:s + step]).item() * len(held_rows[s:s + step])
-                             for s in range(0, len(held_rows), step)) / len(held_rows)
-        if progress:
-            progress.end_epoch({"epoch": epoch, "valid_loss": valid_loss})
-        if valid_loss < best_loss:
-            best_loss, best_epoch, best_state = valid_loss, epoch, copy.deepcopy(model.state_dict())
-        elif epoch - best_epoch >= config.patience:
-            break
-    model.load_state_dict(best_state)
-    return model.eval(), best_epoch
+    def batches():
+        return fit_rows[torch.randperm(len(fit_rows))].split(config.batch_size)
+
+    def loss(batch):
+        return trait_loss(batch) + config.sparsity * model.input_group_norm()
+
+    def valid_loss():
+        chunks = held_rows.split(samples_per_batch(genotypes.shape[1]))
+        return sum(trait_loss(rows).item() * len(rows) for rows in chunks) / len(held_rows)
+
+    schedule = Schedule(config.epochs, config.patience, config.lr, weight_decay=0.0, precision=config.precision)
+    return job.fit(name, model, schedule, device, batches, loss, valid_loss, config.seed, progress)
 
 
 def predict_risk(model, genotypes, covariates, device, precision="fp32"):
@@ -239,34 +227,34 @@ def attributions(model, genotypes, covariates, device):
     return (total / max(len(genotypes), 1)).cpu().numpy().astype(np.float64)
 
 
-def cross_validate(data, config, device, progress=None):
+def cross_validate(data, config, device, job, progress=None):
     """Out-of-fold predictions of every method ({method: per-sample values}), the folds, and a record per fold.
-    `progress`, when given, hears of each training run (start_run(name, epochs)) and epoch (end_epoch(record))."""
+    The networks are fitted by `job`, which keeps each finished fold's record and predictions: a resumed job
+    goes on at the first unfinished fold."""
     fold_of = assign_folds(data.trait, data.binary, config.folds, config.seed)
-    predictions = {method: np.full(len(data.trait), np.nan) for method in METHODS}
-    records = []
-    for fold in range(config.folds):
-        if progress:
-            progress.start_run(f"fold {fold + 1}", config.epochs)
+    records = job.kept.setdefault("folds", [])
+    for method in METHODS:
+        job.tensors.setdefault(method, torch.full((len(data.trait),), torch.nan, dtype=torch.float64))
+    predictions = {method: job.tensors[method].numpy() for method in METHODS}  # the job's tensors, in place
+    for fold in range(len(records), config.folds):
         train, test = np.flatnonzero(fold_of != fold), np.flatnonzero(fold_of == fold)
         strata = data.trait[train] if data.binary else np.zeros(len(train))
         fit, hold_out = split_hold_out(train, strata, config.validation, config.seed + fold)
-        model, epoch = train_network(data, fit, hold_out, config, device, progress)
-        risk = predict_risk(model, data.genotypes[test], data.covariates[test], device, config.precision)
+        fitted = train_network(data, fit, hold_out, config, device, job, f"fold {fold + 1}", progress)
+        risk = predict_risk(fitted.model, data.genotypes[test], data.covariates[test], device, config.precision)
         predictions["model"][test] = _on_scale(risk, data.binary)
         predictions["covariates"][test] = covariates_baseline(data, train, test)
         predictions["polygenic_score"][test], threshold = polygenic_baseline(data, fit, hold_out, test)
-        records.append({"fold": fold + 1, "samples": len(test), "best_epoch": epoch, "p_threshold": threshold,
+        records.append({"fold": fold + 1, "samples": len(test), "best_epoch": fitted.best_epoch,
+                        "p_threshold": threshold,
                         **{method: metric(data.trait[test], predictions[method][test], data.binary)
                            for method in METHODS}})
     return predictions, fold_of, records
 
 
-def final_model(data, config, device, progress=None):
-    """The network trained on every sample (less a hold-out for early stopping), and its best epoch."""
+def final_model(data, config, device, job, progress=None):
+    """The network trained on every sample (less a hold-out for early stopping), fitted by `job`: a Fitted."""
     everyone = np.arange(len(data.trait))
     strata = data.trait if data.binary else np.zeros(len(everyone))
     fit, hold_out = split_hold_out(everyone, strata, config.validation, config.seed)
-    if progress:
-        progress.start_run("final model", config.epochs)
-    return train_network(data, fit, hold_out, config, device, progress)
+    return train_network(data, fit, hold_out, config, device, job, "final model", progress)
