@@ -15,6 +15,7 @@ import importlib.util
 import pickle
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import torch  # the expression profiles are pickled torch tensors
@@ -25,6 +26,7 @@ from genotools.drugs.model import default_drug_encoder
 from genotools.drugs.splits import assign_folds
 from genotools.drugs.tables import Drugs, match, read_response
 from genotools.drugs.training import DrugTrainConfig, cross_validate
+from genotools.fit import Progress
 from genotools.io.tables import Omics, summarise
 from genotools.metrics import grouped_metrics
 from genotools.runtime import resolve_device
@@ -85,10 +87,10 @@ def main():
           f"{'overall RMSE':>12} {'time':>6}")
     for split in args.splits:
         folds = assign_folds(dataset, split, args.folds, args.seed)
-        runs = {name: (lambda b=baseline, o=options: out_of_fold(dataset, folds, b, **o))
+        runs = {name: partial(out_of_fold, dataset, folds, baseline, **options)
                 for name, (baseline, options) in baselines[split].items()}
         if not args.baselines_only:
-            runs["model"] = lambda: model_predictions(dataset, fingerprints, graphs, folds, split, args)
+            runs["model"] = partial(model_predictions, dataset, fingerprints, graphs, folds, split, args)
         for name, run in runs.items():
             start = time.perf_counter()
             metrics = grouped_metrics(dataset.values, run(), dataset.drug_index)
@@ -98,14 +100,11 @@ def main():
                   flush=True)
 
 
-class RunLog:
+class RunLog(Progress):
     """One line per network trained, so that an hour-long run shows where it is."""
 
     def start_run(self, name, epochs):
         print(f"  training {name}", flush=True)
-
-    def end_epoch(self, record):
-        pass
 
 
 def model_predictions(dataset, fingerprints, graphs, folds, split, args):
@@ -117,6 +116,7 @@ def model_predictions(dataset, fingerprints, graphs, folds, split, args):
         result = cross_validate(dataset, fingerprints, graphs, folds, config, resolve_device(args.device),
                                 f"{scratch}/checkpoint.safetensors", progress=RunLog(), train_final=False)
     return result.predictions
+
 
 if __name__ == "__main__":
     main()

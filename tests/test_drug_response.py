@@ -92,7 +92,8 @@ def test_predict_scores_every_cell_line_with_every_drug(trained, tmp_path):
     drugs = pd.read_csv(screened_drugs(tmp_path), sep="\t")
     drugs.iloc[::-2].to_csv(tmp_path / "reordered.tsv", sep="\t", index=False)  # half the drugs, reversed
     predict(model, tmp_path / "reordered_predictions.tsv", drugs=tmp_path / "reordered.tsv")
-    reordered = pd.read_csv(tmp_path / "reordered_predictions.tsv", sep="\t").set_index(["cell_line", "drug"])["predicted"]
+    reordered = pd.read_csv(tmp_path / "reordered_predictions.tsv", sep="\t").set_index(["cell_line", "drug"])
+    reordered = reordered["predicted"]
     assert len(reordered) == 99 * 12 and np.allclose(reordered, expected[reordered.index], atol=1e-4)
 
 
@@ -140,8 +141,6 @@ def test_preprocessing_and_scaling_come_from_training_data_only(tmp_path):
     assert others.sum() > 100
     assert np.array_equal(original.loc[others, "predicted"], changed.loc[others, "predicted"])
     assert not np.array_equal(original["predicted"], changed["predicted"])  # the other fold did see the change
-
-
 
 
 def test_a_killed_cross_validation_resumes_to_the_same_results(tmp_path):

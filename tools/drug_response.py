@@ -1,31 +1,35 @@
 """genotools-drug-response: train a drug-response model on cell lines' omics and drugs' structures, evaluate it
 by cross-validation, and predict the response of new cell lines to new drugs."""
 
-import dataclasses
 import json
 from pathlib import Path
 from typing import Annotated, Optional
 
 import numpy as np
 import pandas as pd
-import torch
 import typer
 from rich.table import Table
 
-from genotools import __version__
 from genotools.checkpoint import save_model
 from genotools.drugs.baselines import out_of_fold, per_drug_mean, per_drug_ridge, tanimoto_neighbours
 from genotools.drugs.chemistry import molecular_graphs, molecules, morgan_fingerprints, tanimoto
-from genotools.drugs.model import DEFAULT_HYPERPARAMETERS, DRUG_ENCODERS, KIND, default_drug_encoder, load_drug_model
+from genotools.drugs.features import chosen_features, model_features
+from genotools.drugs.model import (
+    DRUG_ENCODERS,
+    FINGERPRINT_BITS,
+    default_drug_encoder,
+    drug_model_metadata,
+    load_drug_model,
+    response_scaling,
+)
 from genotools.drugs.splits import SPLITS, assign_folds
 from genotools.drugs.tables import DUPLICATE_RULES, match, read_drugs, read_pairs, read_response
 from genotools.drugs.training import DrugTrainConfig, cross_validate, drug_tensors, predict_matrix
 from genotools.errors import InputError
 from genotools.io.atomic import atomic_output
-from genotools.io.tables import ORIENTATIONS, Omics, normalise, read_omics, summarise
+from genotools.io.tables import ORIENTATIONS, normalise, read_omics, summarise
 from genotools.io.text import read_lines
 from genotools.metrics import grouped_metrics
-from genotools.preprocessing import Preprocessing, Standardiser, log_transform
 from genotools.report import plot_drug_response
 from genotools.runtime import configure, resolve_device
 
@@ -36,21 +40,19 @@ from .common import (
     Precision,
     Quiet,
     Resume,
-    RunProgress,
     Seed,
     Threads,
+    TrainingProgress,
     Version,
     beside,
     check_choices,
     existing_file,
     group_app,
-    progress_bar,
     reported_errors,
     say,
     stderr,
+    training_bar,
 )
-
-FINGERPRINT_BITS = 2048
 
 Orientation = Annotated[str, typer.Option(
     help="Whether the cell lines of each --omics matrix are its rows or its columns; auto takes the side whose "
@@ -139,7 +141,7 @@ def train(
 
         measured = read_response(response, cell_column, drug_column, value_column, duplicates)
         kept = set(read_lines(feature_list, "feature list")) if feature_list else None
-        matrices = [_chosen_features(read_omics(path, measured.cells, orientation), kept, log) for path in omics]
+        matrices = [chosen_features(read_omics(path, measured.cells, orientation), kept, log) for path in omics]
         dataset = match(measured, matrices, read_drugs(drugs))
         mols = molecules(dataset.drugs, dataset.smiles, drugs)
         fold_of = assign_folds(dataset, split, folds, seed)
@@ -151,9 +153,9 @@ def train(
         config = DrugTrainConfig(split=split, folds=folds, features=features, drug_encoder=drug_encoder,
                                  ensemble=ensemble, epochs=epochs, batch_size=batch_size, lr=lr, patience=patience,
                                  precision=precision, seed=seed)
-        with progress_bar(quiet) as bar:
+        with training_bar(quiet) as bar:
             result = cross_validate(dataset, fingerprints, graphs, fold_of, config, device, checkpoint, resume,
-                                    RunProgress(bar))
+                                    TrainingProgress(bar))
         baselines = ({"tanimoto_neighbours": out_of_fold(dataset, fold_of, tanimoto_neighbours,
                                                          similarity=tanimoto(fingerprints, fingerprints))}
                      if split == "drug-blind" else
@@ -168,25 +170,7 @@ def train(
                   "baselines": {name: grouped_metrics(dataset.values, values, dataset.drug_index)
                                 for name, values in baselines.items()},
                   "runs": [{**run, "epochs_run": len(run["history"])} for run in result.runs]}
-        metadata = {
-            "kind": KIND,
-            "drug_encoder": drug_encoder,
-            "hyperparameters": DEFAULT_HYPERPARAMETERS,
-            "fingerprint_bits": FINGERPRINT_BITS,
-            "omics": [{"source": Path(matrix.path).name,
-                       "features": [matrix.features[i] for i in standardiser.selected],
-                       "mean": standardiser.mean.tolist(), "scale": standardiser.scale.tolist()}
-                      for matrix, standardiser in zip(matrices, result.final.preprocessing.standardisers)],
-            "references": result.final.references,
-            "ridge": result.final.model.ridge is not None,
-            "log": log,
-            "target": _target_record(dataset.drugs, result.final, per_drug=split != "drug-blind"),
-            "training": {**dataclasses.asdict(config), "response": str(response), "measurements": len(dataset.values),
-                         "cell_lines": len(dataset.cells), "drugs": dataset.drugs,
-                         "best_epochs": [run["best_epoch"] for run in result.runs[-ensemble:]],
-                         "torch_version": torch.__version__},
-            "genotools_version": __version__,
-        }
+        metadata = drug_model_metadata(result, config, dataset, response, omics, log)
         save_model(output, result.final.model, metadata)
         with atomic_output(metrics) as tmp:
             tmp.write_text(json.dumps(report, indent=2) + "\n")
@@ -236,9 +220,8 @@ def predict(
         check_choices((("--orientation", orientation, ORIENTATIONS),))
         network, metadata = load_drug_model(model)
         wanted = read_pairs(pairs) if pairs else None
-        known = [feature for slot in metadata["omics"] for feature in slot["features"]]
-        matrices = [read_omics(path, wanted[0] if wanted else (), orientation, known) for path in omics]
-        cells, features = _model_features(matrices, metadata, quiet)
+        cells, features = model_features(omics, metadata, wanted[0] if wanted else (), orientation,
+                                         lambda message: say(quiet, message))
         table = read_drugs(drugs)
         mols = molecules(table.names, table.smiles, drugs)
         if wanted:
@@ -247,8 +230,7 @@ def predict(
         else:
             cell_at = np.repeat(np.arange(len(cells)), len(table.names))
             drug_at = np.tile(np.arange(len(table.names)), len(cells))
-        trained_at = _training_drugs(metadata["target"], table.names, np.unique(drug_at), model)
-        mean, std = (np.atleast_1d(metadata["target"][key])[trained_at] for key in ("mean", "std"))
+        trained_at, mean, std = response_scaling(metadata, table.names, np.unique(drug_at), model)
         drug_input = drug_tensors(morgan_fingerprints(mols, n_bits=metadata["fingerprint_bits"]),
                                   molecular_graphs(mols), device, trained_at)
         needed = np.unique(cell_at)
@@ -259,79 +241,6 @@ def predict(
                           "drug": wanted[1] if wanted else np.array(table.names)[drug_at], "predicted": values}
                          ).to_csv(tmp, sep="\t", index=False, float_format="%.4f")
         say(quiet, f"{len(values)} predictions ({len(needed)} cell lines, {len(np.unique(drug_at))} drugs): {output}")
-
-
-def _target_record(drugs, final, per_drug):
-    """How the network's output becomes a response: per training drug, or one mean and std for any drug."""
-    if per_drug:
-        return {"drugs": drugs, "mean": final.target_mean.tolist(), "std": final.target_std.tolist()}
-    return {"mean": float(final.target_mean[0]), "std": float(final.target_std[0])}
-
-
-def _training_drugs(target, names, wanted, model):
-    """The position of each drug of `names` among a model's training drugs (those at `wanted` checked): a model
-    standardised per drug (trained on a random or cell-blind split) predicts only the drugs it was trained on.
-    A model for any drug has one position, 0, for all."""
-    if "drugs" not in target:
-        return np.zeros(len(names), dtype=np.int64)
-    index = {normalise(drug): i for i, drug in enumerate(target["drugs"])}
-    new = [names[i] for i in wanted if normalise(names[i]) not in index]
-    if new:
-        raise InputError(f"{model}: was trained for the drugs it saw (a random or cell-blind split); {len(new)} "
-                         f"drugs are new to it (e.g. {', '.join(new[:3])}): leave them out, or train with "
-                         "--split drug-blind to predict new drugs")
-    return np.array([index.get(normalise(name), 0) for name in names], dtype=np.int64)
-
-
-def _chosen_features(matrix, kept, log):
-    """The matrix restricted to the --feature-list features, log-transformed with --log."""
-    if kept is not None:
-        columns = [i for i, name in enumerate(matrix.features) if name in kept]
-        if not columns:
-            raise InputError(f"{matrix.path}: none of its features is in --feature-list (its features are e.g. "
-                             f"{', '.join(matrix.features[:3])})")
-        matrix = Omics(matrix.path, matrix.cells, [matrix.features[i] for i in columns], matrix.values[:, columns])
-    if log:
-        matrix = Omics(matrix.path, matrix.cells, matrix.features, log_transform(matrix.values, matrix.path))
-    return matrix
-
-
-def _model_features(matrices, metadata, quiet):
-    """(cell lines in every matrix, their preprocessed features). Each matrix is matched to the model's omics
-    matrix whose features it shares most of, so the order of --omics does not matter (Galaxy does not keep it);
-    features the model uses but a matrix lacks are set to the training mean."""
-    slots = metadata["omics"]
-    if len(matrices) != len(slots):
-        raise InputError(f"the model was trained on {len(slots)} omics matrices "
-                         f"({', '.join(s['source'] for s in slots)}); give {len(slots)} --omics, not {len(matrices)}")
-    shared = np.array([[len(set(m.features) & set(s["features"])) for s in slots] for m in matrices])
-    order = shared.argmax(1)
-    for matrix, counts in zip(matrices, shared):
-        if counts.max() == 0:
-            raise InputError(f"{matrix.path}: shares no feature with the model's omics (e.g. "
-                             f"{', '.join(slots[0]['features'][:3])}); check the feature names")
-    if len(set(order)) != len(slots):
-        raise InputError(f"{', '.join(m.path for m in matrices)}: more than one matches the features of the same "
-                         "training matrix; give each kind of omics once")
-    cell_keys = [{normalise(cell): i for i, cell in enumerate(m.cells)} for m in matrices]
-    cells = [cell for cell in matrices[0].cells if all(normalise(cell) in keys for keys in cell_keys)]
-    if not cells:
-        raise InputError(f"no cell line is in every --omics matrix ({', '.join(m.path for m in matrices)})")
-    aligned = [None] * len(slots)
-    for matrix, keys, slot_index in zip(matrices, cell_keys, order):
-        slot = slots[slot_index]
-        column = {name: i for i, name in enumerate(matrix.features)}
-        missing = [name for name in slot["features"] if name not in column]
-        if missing:
-            say(quiet, f"{matrix.path}: {len(missing)} of the model's {len(slot['features'])} features are missing "
-                f"(e.g. {', '.join(missing[:3])}); they are set to the training mean")
-        rows = matrix.values[[keys[normalise(cell)] for cell in cells]]
-        values = np.column_stack([rows[:, column[name]] if name in column else np.full(len(cells), np.nan)
-                                  for name in slot["features"]])
-        aligned[slot_index] = log_transform(values, matrix.path) if metadata["log"] else values
-    preprocessing = Preprocessing([Standardiser(np.arange(len(s["features"])), np.array(s["mean"]),
-                                                np.array(s["scale"])) for s in slots])
-    return cells, preprocessing.transform(aligned)
 
 
 def _positions(names, wanted, source, what, where):

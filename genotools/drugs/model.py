@@ -7,16 +7,27 @@ mean of the ridge and of the networks.
 A forward pass takes a batch of cell lines and all drugs at once and returns the cells x drugs matrix of
 predictions: there are few drugs (hundreds) and small molecules, so encoding every drug each step costs little,
 and the loss is taken over whichever entries were measured.
+
+A model file (`checkpoint.save_model(path, model, drug_model_metadata(...))`, read back by `load_drug_model`)
+holds the ensemble's weights and, as metadata, the network's options, the omics preprocessing, how its output
+becomes a response, the training options and the versions.
 """
 
+import dataclasses
+from pathlib import Path
+
+import numpy as np
 import torch
 from torch import nn
 
+from genotools import __version__
 from genotools.checkpoint import load_weights, read_metadata
 from genotools.drugs.chemistry import ATOM_FEATURES
 from genotools.errors import InputError
+from genotools.io.tables import normalise
 
 KIND = "drug-response"  # the "kind" of a drug-response model's metadata
+FINGERPRINT_BITS = 2048  # the Morgan fingerprints the tools give a model
 
 DRUG_ENCODERS = ("fingerprint", "graph", "both", "similarity")
 DEFAULT_HYPERPARAMETERS = {"hidden": 512, "embedding": 128, "head_hidden": 256, "dropout": 0.3,
@@ -158,8 +169,58 @@ def build_drug_model(cell_features, fingerprint_bits, drug_encoder, references=0
     return DrugResponseNet(cell_features, fingerprint_bits, drug_encoder, references, **hyperparameters)
 
 
+def drug_model_metadata(cv, config, dataset, response, omics, log):
+    """The metadata of the final model of `cv` (a training.CrossValidation of `dataset` with `config`): `response`
+    and `omics` are the files the dataset was read from, `log` whether the omics were log-transformed."""
+    final = cv.final
+    return {
+        "kind": KIND,
+        "drug_encoder": config.drug_encoder,
+        "hyperparameters": DEFAULT_HYPERPARAMETERS,
+        "fingerprint_bits": FINGERPRINT_BITS,
+        "omics": [{"source": Path(path).name, "features": [features[i] for i in standardiser.selected],
+                   "mean": standardiser.mean.tolist(), "scale": standardiser.scale.tolist()}
+                  for path, features, standardiser in zip(omics, dataset.features, final.preprocessing.standardisers)],
+        "references": final.references,
+        "ridge": final.model.ridge is not None,
+        "log": log,
+        "target": _target_record(dataset.drugs, final, per_drug=config.split != "drug-blind"),
+        "training": {**dataclasses.asdict(config), "response": str(response), "measurements": len(dataset.values),
+                     "cell_lines": len(dataset.cells), "drugs": dataset.drugs,
+                     "best_epochs": [run["best_epoch"] for run in cv.runs[-config.ensemble:]],
+                     "torch_version": torch.__version__},
+        "genotools_version": __version__,
+    }
+
+
+def _target_record(drugs, final, per_drug):
+    """How the network's output becomes a response: per training drug, or one mean and std for any drug."""
+    if per_drug:
+        return {"drugs": drugs, "mean": final.target_mean.tolist(), "std": final.target_std.tolist()}
+    return {"mean": float(final.target_mean[0]), "std": float(final.target_std[0])}
+
+
+def response_scaling(metadata, names, wanted, path):
+    """(position among the training drugs, mean, std) of each drug of `names` (those at `wanted` checked): the
+    network's output times std plus mean is the response. A model standardised per drug (trained on a random or
+    cell-blind split) predicts only the drugs it was trained on; a model for any drug has one position, 0, for
+    all."""
+    target = metadata["target"]
+    if "drugs" not in target:
+        positions = np.zeros(len(names), dtype=np.int64)
+    else:
+        index = {normalise(drug): i for i, drug in enumerate(target["drugs"])}
+        new = [names[i] for i in wanted if normalise(names[i]) not in index]
+        if new:
+            raise InputError(f"{path}: was trained for the drugs it saw (a random or cell-blind split); {len(new)} "
+                             f"drugs are new to it (e.g. {', '.join(new[:3])}): leave them out, or train with "
+                             "--split drug-blind to predict new drugs")
+        positions = np.array([index.get(normalise(name), 0) for name in names], dtype=np.int64)
+    return positions, *(np.atleast_1d(target[key])[positions] for key in ("mean", "std"))
+
+
 def load_drug_model(path):
-    """(network in eval mode on the CPU, metadata) from a model file written by genotools-drug-response train."""
+    """(network in eval mode on the CPU, metadata) from a model file written with `drug_model_metadata`."""
     metadata = read_metadata(path)
     if metadata.get("kind") != KIND:
         raise InputError(f"{path}: not a drug-response model; train one with genotools-drug-response train")

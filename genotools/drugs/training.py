@@ -14,27 +14,22 @@ whole. In random and cell-blind splits the model is the mean of the networks' me
 regression on the same features (the per-drug ridge baseline): on GDSC2 (cell-blind, 5 folds), the networks
 alone reached a mean per-drug Pearson of 0.559, the ridge 0.563, the model 0.574 (benchmarks/drug_response.py).
 
-A checkpoint written after every epoch holds the current run, its optimiser and early-stopping state, the
-out-of-fold predictions made so far and the finished networks of the final model; every random generator is
-reseeded from (seed, run, epoch), so a resumed cross-validation ends exactly as an unbroken one would (on the
-same device and thread count).
+The networks are fitted by the shared loop (genotools.fit) as one job, whose checkpoint, written after every
+epoch, also holds the out-of-fold predictions made so far and the finished networks of the final model: a resumed
+cross-validation ends exactly as an unbroken one would (on the same device and thread count).
 """
 
-import copy
 import dataclasses
-import math
-import time
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
 
-from genotools.checkpoint import load_training_state, save_training_state
 from genotools.drugs.baselines import fit_per_drug_ridge
 from genotools.drugs.model import Ensemble, PerDrugRidge, build_drug_model
 from genotools.drugs.splits import hold_out, train_test
-from genotools.errors import InputError
+from genotools.fit import Job, Schedule
 from genotools.preprocessing import fit_preprocessing
 from genotools.runtime import autocast, seed_everything
 
@@ -119,85 +114,52 @@ def _masked_mse(outputs, targets):
     return ((outputs - torch.nan_to_num(targets)) ** 2 * measured).sum() / measured.sum().clamp(min=1)
 
 
-class _Silent:
-    def start_run(self, name, epochs):
-        pass
-
-    def end_epoch(self, record):
-        pass
-
-
 def cross_validate(dataset, fingerprints, graphs, folds, config, device, checkpoint_path, resume_from=None,
                    progress=None, train_final=True):
     """Out-of-fold predictions for every measurement of `dataset` (folds: the fold of each), then, if
-    `train_final`, the final model trained on them all."""
-    progress = progress or _Silent()
+    `train_final`, the final model trained on them all. `progress` (a genotools.fit.Progress) hears of each
+    network's epochs."""
     drugs = drug_tensors(fingerprints, graphs, device)
     per_drug = config.split != "drug-blind"
-    config_record = dataclasses.asdict(config)
-    predictions = np.zeros(len(dataset.values))
-    state = {"run": 0, "runs": [], "references": []}  # references: of the final model's finished networks
-    final_networks = []
-    resumed = None
-    if resume_from is not None:
-        resumed = load_training_state(resume_from)
-        if resumed.progress["config"] != config_record:
-            raise InputError(f"{resume_from}: checkpoint was written with other training options; resume with the "
-                             "same options and data")
-        if len(resumed.extra["predictions"]) != len(predictions):
-            raise InputError(f"{resume_from}: checkpoint is for other data; resume with the same data")
-        predictions = resumed.extra["predictions"].double().numpy()
-        state = {key: resumed.progress[key] for key in state}
-        finished = nn.ModuleList(build_drug_model(sum(min(config.features, m.shape[1]) for m in dataset.omics),
-                                                  fingerprints.shape[1], config.drug_encoder, references)
-                                 for references in state["references"])
-        finished.load_state_dict({k[6:]: v for k, v in resumed.extra.items() if k.startswith("final.")})
-        final_networks = list(finished.to(device).eval())
+    job = Job(checkpoint_path, {**dataclasses.asdict(config), "measurements": len(dataset.values)}, resume_from)
+    records = job.kept.setdefault("runs", [])
+    final_references = job.kept.setdefault("references", [])  # of the final model's finished networks
+    # a view of the checkpoint's tensor, so what is added to it is saved
+    predictions = job.tensors.setdefault("predictions", torch.zeros(len(dataset.values), dtype=torch.float64)).numpy()
 
     groups = [*range(config.folds), *([None] if train_final else [])]
     runs = [(fold, network) for fold in groups for network in range(config.ensemble)]
-    for run in range(state["run"], len(runs)):
+    for run in range(job.run, len(runs)):
         fold, network = runs[run]  # fold None: the final model, on every measurement
         train, test = (train_test(folds, fold) if fold is not None
                        else (np.arange(len(dataset.values)), np.array([], dtype=np.int64)))
         name = (f"fold {fold + 1}/{config.folds}" if fold is not None else "final model") + (
             f", network {network + 1}/{config.ensemble}" if config.ensemble > 1 else "")
-        progress.start_run(name, config.epochs)
         preprocessing = fit_preprocessing(dataset.omics, np.unique(dataset.cell_index[train]), config.features)
         features = preprocessing.transform(dataset.omics)
-        cells = torch.from_numpy(features).to(device)
         mean, std = target_scaling(dataset, train, per_drug)
-
-        def save(model, best_state, optimizer, run_state):
-            finished = nn.ModuleList(final_networks).state_dict()
-            save_training_state(checkpoint_path, model, best_state, optimizer,
-                                {**run_state, "config": config_record, **state, "run": run},
-                                extra={"predictions": torch.from_numpy(predictions),
-                                       **{f"final.{k}": v for k, v in finished.items()}})
-
-        result = _train_run(dataset, cells, drugs, fingerprints, train, mean, std, run, config, device, save,
-                            resumed if resumed and resumed.progress["run"] == run else None, progress)
-        resumed = None
+        fitted, references = _fit_network(job, name, run, dataset, features, drugs, fingerprints, train, mean, std,
+                                          config, device, progress)
         if fold is not None:
+            shares = [(fitted.model, (0.5 if per_drug else 1.0) / config.ensemble)]
+            if per_drug and network == 0:
+                shares.append((_per_drug_ridge(features, dataset, train, mean, std).to(device), 0.5))
             drug = dataset.drug_index[test]
-
-            def add(model, weight):
+            for model, weight in shares:
                 scaled = predict_matrix(model, features, drugs, device, config.batch_size, config.precision)
                 predictions[test] += weight * (scaled[dataset.cell_index[test], drug] * std[drug] + mean[drug])
-
-            add(result.model, (0.5 if per_drug else 1.0) / config.ensemble)
-            if per_drug and network == 0:
-                add(_per_drug_ridge(features, dataset, train, mean, std).to(device), 0.5)
         else:
-            final_networks.append(result.model)
-            state["references"].append(result.references)
-        state["runs"].append({"run": name, "best_epoch": result.best_epoch, "history": result.history})
-        state["run"] = run + 1
+            job.tensors.update({f"final.{network}.{k}": v for k, v in fitted.model.state_dict().items()})
+            final_references.append(references)
+        records.append({"run": name, "best_epoch": fitted.best_epoch, "history": fitted.history})
     final = None
     if train_final:
+        networks = nn.ModuleList(build_drug_model(features.shape[1], fingerprints.shape[1], config.drug_encoder, count)
+                                 for count in final_references)
+        networks.load_state_dict({k[len("final."):]: v for k, v in job.tensors.items() if k.startswith("final.")})
         ridge = _per_drug_ridge(features, dataset, train, mean, std).to(device) if per_drug else None
-        final = TrainedModel(Ensemble(final_networks, ridge).eval(), preprocessing, mean, std, state["references"])
-    return CrossValidation(predictions=predictions, runs=state["runs"], final=final)
+        final = TrainedModel(Ensemble(networks.to(device), ridge).eval(), preprocessing, mean, std, final_references)
+    return CrossValidation(predictions=predictions, runs=records, final=final)
 
 
 def _per_drug_ridge(features, dataset, rows, mean, std):
@@ -210,16 +172,12 @@ def _per_drug_ridge(features, dataset, rows, mean, std):
     return ridge
 
 
-@dataclass
-class _Run:
-    model: torch.nn.Module
-    references: int
-    best_epoch: int
-    history: list
-
-
-def _train_run(dataset, cells, drugs, fingerprints, train, mean, std, run, config, device, save, resumed, progress):
+def _fit_network(job, name, run, dataset, features, drugs, fingerprints, train, mean, std, config, device,
+                 progress):
+    """Network `run`, trained on the measurements `train` less its own hold-out, on which it stops early:
+    (the loop's Fitted, the number of training drugs its similarity encoder compares with, 0 without one)."""
     fit_rows, valid_rows = hold_out(dataset, train, config.split, seed=config.seed + run)
+    cells = torch.from_numpy(features).to(device)
     fit_targets = _target_matrix(dataset, fit_rows, mean, std).to(device)
     valid_targets = _target_matrix(dataset, valid_rows, mean, std).to(device)
     fit_cells = torch.from_numpy(np.unique(dataset.cell_index[fit_rows]))
@@ -232,47 +190,17 @@ def _train_run(dataset, cells, drugs, fingerprints, train, mean, std, run, confi
     if references:
         model.similarity_encoder.references.copy_(torch.from_numpy(fingerprints[fit_drugs]))
     model.to(device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    scaler = torch.amp.GradScaler(device.type, enabled=config.precision == "fp16")
-    run_state = {"epoch": 0, "history": [], "best_loss": math.inf, "best_epoch": 0, "bad_epochs": 0}
-    best_state = copy.deepcopy(model.state_dict())
-    if resumed is not None:
-        best_state = resumed.restore(model, optimizer)
-        scaler.load_state_dict(resumed.progress["scaler"])
-        run_state = {key: resumed.progress[key] for key in run_state}
 
-    for epoch in range(run_state["epoch"], config.epochs):
-        if run_state["bad_epochs"] >= config.patience:
-            break
-        started = time.perf_counter()
-        seed_everything((config.seed * 1009 + run) * 100_003 + epoch)
-        model.train()
-        order = fit_cells[torch.randperm(len(fit_cells))].to(device)
-        total, steps = 0.0, 0
-        for start in range(0, len(order), config.batch_size):
-            batch = order[start : start + config.batch_size]
-            with autocast(device, config.precision):
-                outputs = model(cells[batch], drugs)
-            loss = _masked_mse(outputs.float(), fit_targets[batch])
-            optimizer.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            scaler.step(optimizer)
-            scaler.update()
-            total, steps = total + loss.item(), steps + 1
-        model.eval()
-        with torch.no_grad(), autocast(device, config.precision):
-            valid_loss = _masked_mse(model(cells[valid_cells], drugs).float(), valid_targets[valid_cells]).item()
-        if valid_loss < run_state["best_loss"]:
-            run_state.update(best_loss=valid_loss, best_epoch=epoch + 1, bad_epochs=0)
-            best_state = copy.deepcopy(model.state_dict())
-        else:
-            run_state["bad_epochs"] += 1
-        record = {"epoch": epoch + 1, "train_loss": total / max(steps, 1), "valid_loss": valid_loss,
-                  "seconds": round(time.perf_counter() - started, 3)}
-        run_state["history"].append(record)
-        run_state["epoch"] = epoch + 1
-        save(model, best_state, optimizer, {**run_state, "scaler": scaler.state_dict()})
-        progress.end_epoch(record)
+    def batches():
+        return fit_cells[torch.randperm(len(fit_cells))].to(device).split(config.batch_size)
 
-    model.load_state_dict(best_state)
-    return _Run(model.eval(), references, run_state["best_epoch"], run_state["history"])
+    def loss(batch):
+        return _masked_mse(model(cells[batch], drugs).float(), fit_targets[batch])
+
+    def valid_loss():
+        return _masked_mse(model(cells[valid_cells], drugs).float(), valid_targets[valid_cells]).item()
+
+    schedule = Schedule(epochs=config.epochs, patience=config.patience, lr=config.lr,
+                        weight_decay=config.weight_decay, precision=config.precision)
+    fitted = job.fit(name, model, schedule, device, batches, loss, valid_loss, config.seed * 1009 + run, progress)
+    return fitted, references
