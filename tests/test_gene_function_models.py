@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from genotools.errors import InputError
+from genotools.fit import Job
 from genotools.function.annotations import read_gaf
 from genotools.function.features import composition, gene_data, read_expression, read_sequence_features
 from genotools.function.network import read_network
@@ -45,11 +46,17 @@ def load(files, gaf=None):
     return ontology, gene_data(process, features, read_network(network))
 
 
+def job(folder):
+    """A training job checkpointed in `folder`."""
+    return Job(folder / "checkpoint.safetensors", {})
+
+
 @pytest.fixture(scope="module")
-def study(files):
+def study(files, tmp_path_factory):
     ontology, data = load(files)
     split = hold_out_genes(data, 0.25, seed=1)
-    trained = {name: train_gene_model(data, split.train, GeneTrainConfig(model=name, seed=1), CPU)
+    folder = tmp_path_factory.mktemp("training")
+    trained = {name: train_gene_model(data, split.train, GeneTrainConfig(model=name, seed=1), CPU, job(folder))
                for name in ("mlp", "gnn")}
     return ontology, data, split, trained
 
@@ -95,7 +102,7 @@ def test_test_genes_annotations_never_reach_training(files, study, tmp_path):
     _, other = load(files, changed)
     assert other.genes == data.genes and (other.truth[split.test] != data.truth[split.test]).nnz > 0
     config = GeneTrainConfig(model="gnn", epochs=30, seed=3)
-    before, after = (train_gene_model(d, split.train, config, CPU) for d in (data, other))
+    before, after = (train_gene_model(d, split.train, config, CPU, job(tmp_path)) for d in (data, other))
     assert before.terms == after.terms and before.best_epoch == after.best_epoch
     assert np.array_equal(predict_terms(before, data, ontology, CPU), predict_terms(after, other, ontology, CPU))
 
@@ -197,7 +204,7 @@ def test_time_split_tests_the_genes_first_annotated_in_the_newer_release(files, 
         time_split(data, read_gaf(files[1], ontology, "BP"))
 
 
-def test_training_runs_in_bf16(study):
+def test_training_runs_in_bf16(study, tmp_path):
     ontology, data, split, _ = study
-    trained = train_gene_model(data, split.train, GeneTrainConfig(epochs=2, precision="bf16"), CPU)
+    trained = train_gene_model(data, split.train, GeneTrainConfig(epochs=2, precision="bf16"), CPU, job(tmp_path))
     assert np.isfinite(predict_terms(trained, data, ontology, CPU, "bf16")).all()

@@ -9,27 +9,25 @@ from typing import Annotated, Optional
 
 import numpy as np
 import pandas as pd
-import torch
 import typer
 from rich.table import Table
 
-from genotools import __version__
 from genotools.checkpoint import save_model
 from genotools.errors import InputError
+from genotools.fit import Job
 from genotools.function.annotations import GAF_ASPECTS, read_annotations
 from genotools.function.features import gene_data, read_expression, read_sequence_features
 from genotools.function.metrics import THRESHOLDS
-from genotools.function.model import DEFAULT_HYPERPARAMETERS, KIND, load_gene_model, model_ontology
+from genotools.function.model import gene_model_metadata, load_gene_model, model_ontology
 from genotools.function.network import read_network
 from genotools.function.ontology import read_obo
 from genotools.function.training import (
     GeneTrainConfig,
     TrainedGeneModel,
-    compare,
     hold_out_genes,
     predict_terms,
     time_split,
-    train_gene_model,
+    train_and_evaluate,
 )
 from genotools.io.atomic import atomic_output
 from genotools.io.tables import ORIENTATIONS, normalise, summarise
@@ -38,21 +36,24 @@ from genotools.report import plot_gene_function_pr
 from genotools.runtime import configure, resolve_device
 
 from .common import (
+    Checkpoint,
     Debug,
     Device,
     Precision,
     Quiet,
+    Resume,
     Seed,
     Threads,
+    TrainingProgress,
     Version,
     beside,
     check_choices,
     existing_file,
     group_app,
-    progress_bar,
     reported_errors,
     say,
     stderr,
+    training_bar,
 )
 
 ASPECTS = tuple(GAF_ASPECTS.values())
@@ -105,6 +106,8 @@ def train(
     lr: Annotated[float, typer.Option(min=0, help="Learning rate (AdamW).")] = 1e-3,
     patience: Annotated[int, typer.Option(
         min=1, help="Stop a training run after this many epochs without a better validation loss.")] = 30,
+    resume: Resume = None,
+    checkpoint: Checkpoint = None,
     metrics: Annotated[Optional[Path], typer.Option(
         help="Metrics on the held-out genes, model beside baselines, JSON [default: OUTPUT with .metrics.json].",
         dir_okay=False)] = None,
@@ -127,7 +130,8 @@ def train(
     obsolete and unknown terms, and genes that the files name differently, are reported. The model is evaluated
     on held-out genes (random or time split) with the CAFA metrics (Fmax, Smin, term-centric AUPR) beside the
     naive and network-neighbour baselines, then trained on every annotated gene and saved with what predict
-    needs to rebuild the features from the same kinds of files."""
+    needs to rebuild the features from the same kinds of files. A checkpoint written every epoch lets --resume
+    finish a killed run as it would have ended."""
     with reported_errors("genotools-gene-function train", debug):
         configure(threads, seed)
         device = resolve_device(device)
@@ -142,14 +146,20 @@ def train(
         if (split == "time") != (newer_annotations is not None):
             raise InputError("--split time needs --newer-annotations, and --newer-annotations needs --split time")
         dropped_codes = sorted({code.strip() for text in evidence_drop or [] for code in text.split(",")} - {""})
+        checkpoint = checkpoint or beside(output, ".checkpoint.safetensors")
         metrics = metrics or beside(output, ".metrics.json")
         plot = plot or beside(output, ".pr.png")
         test_predictions = test_predictions or beside(output, ".test_predictions.tsv")
+        config = GeneTrainConfig(model=model, epochs=epochs, lr=lr, patience=patience, precision=precision,
+                                 seed=seed, min_genes=min_genes_per_term)
+        job = Job(checkpoint, {**dataclasses.asdict(config), "aspect": aspect, "evidence_dropped": dropped_codes,
+                               "split": split, "test_fraction": test_fraction}, resume)
 
         go = read_obo(ontology)
         known = read_annotations(annotations, go, aspect, dropped_codes)
         features = _features(expression, sequences, orientation, log, genes=known.genes)
-        data = gene_data(known, features, read_network(network) if network else None)
+        interactions = read_network(network) if network else None
+        data = gene_data(known, features, interactions)
         _report_annotations(known, quiet)
         for line in summarise(data.unmatched):
             say(quiet, f"not matched: {line}")
@@ -158,17 +168,10 @@ def train(
         annotated = np.flatnonzero(data.annotated)
         say(quiet, f"{len(annotated)} annotated genes of {len(data.genes)}, {len(data.terms)} {aspect} terms; "
             f"{len(held_out.test)} genes held out ({split} split)")
-        config = GeneTrainConfig(model=model, epochs=epochs, lr=lr, patience=patience, precision=precision,
-                                 seed=seed, min_genes=min_genes_per_term)
-        with progress_bar(quiet) as bar:
-            evaluated = train_gene_model(data, held_out.train, config, device,
-                                         on_epoch=_epoch_bar(bar, "held-out evaluation", epochs))
-            # A time split trains on every annotated gene already: its model is the final one.
-            final = (evaluated if np.array_equal(held_out.train, annotated) else
-                     train_gene_model(data, annotated, config, device, on_epoch=_epoch_bar(bar, "final model", epochs)))
-        scores = predict_terms(evaluated, data, go, device, precision)
-        results = compare(data, go, held_out, {"model": (scores, evaluated.terms)})
+        with training_bar(quiet) as bar:
+            result = train_and_evaluate(data, go, held_out, config, device, job, TrainingProgress(bar))
 
+        evaluated = result.evaluated
         report = {"split": split, "test_fraction": test_fraction if split == "random" else None, "seed": seed,
                   "aspect": aspect, "network": model, "genes": len(data.genes), "annotated_genes": len(annotated),
                   "test_genes": len(held_out.test), "terms": len(data.terms), "learned_terms": len(evaluated.terms),
@@ -176,37 +179,19 @@ def train(
                   "annotation_lines_dropped": known.dropped, "reported_terms": known.reported,
                   "unmatched": {what: len(names) for what, names in data.unmatched.items()},
                   "best_epoch": evaluated.best_epoch, "epochs_run": len(evaluated.history),
-                  "model": results.pop("model"), "baselines": results}
-        dag = go.restrict(final.terms)
-        metadata = {
-            "kind": KIND,
-            "model": model,
-            "aspect": aspect,
-            "terms": dag.ids,
-            "names": dag.names,
-            "parents": [parents.tolist() for parents in dag.parents],
-            "inputs": data.features.shape[1],
-            "hyperparameters": DEFAULT_HYPERPARAMETERS,
-            "features": {matrix.kind: {"source": Path(matrix.path).name, **matrix.preprocessing}
-                         for matrix in features},
-            "network": Path(network).name if model == "gnn" else None,
-            "annotated_genes": final.annotated_genes,
-            "training": {**dataclasses.asdict(config), "annotations": Path(annotations).name,
-                         "ontology": Path(ontology).name, "evidence_dropped": dropped_codes,
-                         "genes": len(annotated), "best_epoch": final.best_epoch, "torch_version": torch.__version__},
-            "genotools_version": __version__,
-        }
+                  "model": result.metrics, "baselines": result.baselines}
+        metadata = gene_model_metadata(result.final, data, known, go, features, interactions, config, dropped_codes)
         with atomic_output(metrics) as metrics_tmp, atomic_output(plot) as plot_tmp, \
                 atomic_output(test_predictions) as table_tmp:
             metrics_tmp.write_text(json.dumps(report, indent=2) + "\n")
-            plot_gene_function_pr({model: report["model"], **results}, plot_tmp)
-            _held_out_table(data, go, held_out, scores, evaluated.terms).to_csv(table_tmp, sep="\t", index=False,
-                                                                               float_format="%.4f")
-            save_model(output, final.model, metadata)
+            plot_gene_function_pr({model: result.metrics, **result.baselines}, plot_tmp)
+            _held_out_table(data, go, held_out, result.scores, evaluated.terms).to_csv(
+                table_tmp, sep="\t", index=False, float_format="%.4f")
+            save_model(output, result.final.model, metadata)
         if not quiet:
             stderr.print(_metrics_table(report))
         say(quiet, f"model: {output}\nmetrics: {metrics}\nprecision-recall plot: {plot}\nheld-out predictions: "
-            f"{test_predictions}")
+            f"{test_predictions}\ncheckpoint: {checkpoint}")
 
 
 def predict(
@@ -274,12 +259,6 @@ def _report_annotations(known, quiet):
             say(quiet, f"annotations: {lines} lines left out ({why})")
 
 
-def _epoch_bar(bar, name, epochs):
-    """A progress-bar task advanced by each epoch's record."""
-    task = bar.add_task(name, total=epochs)
-    return lambda record: bar.update(task, advance=1, description=f"{name}: valid loss {record['valid_loss']:.4f}")
-
-
 def _held_out_table(data, go, held_out, scores, terms):
     """Per held-out gene, each term it is annotated with (in the split's truth) or the model scores at least
     the lowest threshold (0.01); the roots left out."""
@@ -339,9 +318,9 @@ def _genes_to_predict(data, genes, gnn, quiet):
 
 
 def _best_terms(rows, names, dag, scores, top_k, threshold):
-    """Per gene of `rows` (named `names`), its terms scoring at least `threshold`, best first, at most `top_k` (0: all); the
-    roots left out. Ties go to the term earlier in the ontology's order, a parent before its children, so
-    that with consistent scores the terms written include their ancestors."""
+    """Per gene of `rows` (named `names`), its terms scoring at least `threshold`, best first, at most `top_k`
+    (0: all); the roots left out. Ties go to the term earlier in the ontology's order, a parent before its
+    children, so that with consistent scores the terms written include their ancestors."""
     roots = set(dag.roots())
     terms = np.array([t for t in range(len(dag)) if t not in roots])
     records = []

@@ -13,11 +13,15 @@ genes' features, the row-normalised adjacency as a torch sparse tensor and the g
 a run, so computed once); the MLP uses only the features.
 """
 
+import dataclasses
+from pathlib import Path
+
 import numpy as np
 import torch
 from scipy import sparse
 from torch import nn
 
+from genotools import __version__
 from genotools.checkpoint import load_weights, read_metadata
 from genotools.errors import InputError
 from genotools.function.ontology import Ontology
@@ -113,8 +117,34 @@ def mean_adjacency(adjacency, device):
                                    check_invariants=False).coalesce().to(device)
 
 
+def gene_model_metadata(trained, data, annotations, ontology, features, network, config, evidence_dropped,
+                        hyperparameters=DEFAULT_HYPERPARAMETERS):
+    """The metadata of the final model `trained` (a training.TrainedGeneModel) of `data`, built from the
+    Annotations, Ontology, Features and Network (or None) read, and trained with `config`; the model file is
+    `checkpoint.save_model(path, trained.model, metadata)`."""
+    dag = ontology.restrict(trained.terms)
+    return {
+        "kind": KIND,
+        "model": config.model,
+        "aspect": annotations.aspect,
+        "terms": dag.ids,
+        "names": dag.names,
+        "parents": [parents.tolist() for parents in dag.parents],
+        "inputs": data.features.shape[1],
+        "hyperparameters": hyperparameters,
+        "features": {matrix.kind: {"source": Path(matrix.path).name, **matrix.preprocessing} for matrix in features},
+        "network": Path(network.path).name if config.model == "gnn" else None,
+        "annotated_genes": trained.annotated_genes,
+        "training": {**dataclasses.asdict(config), "annotations": Path(annotations.path).name,
+                     "ontology": Path(ontology.path).name, "evidence_dropped": evidence_dropped,
+                     "genes": int(data.annotated.sum()), "best_epoch": trained.best_epoch,
+                     "torch_version": torch.__version__},
+        "genotools_version": __version__,
+    }
+
+
 def load_gene_model(path):
-    """(network in eval mode on the CPU, metadata) from a model file written by genotools-gene-function train."""
+    """(network in eval mode on the CPU, metadata) from a model file written with `gene_model_metadata`."""
     metadata = read_metadata(path)
     if metadata.get("kind") != KIND:
         raise InputError(f"{path}: not a gene-function model; train one with genotools-gene-function train")

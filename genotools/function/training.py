@@ -6,14 +6,17 @@ test genes included (their features and edges are known), and the loss is the bi
 terms annotating at least `min_genes` training genes (a term's ancestors annotate at least its genes, so these
 terms are closed under ancestors). A tenth of the training genes is held out to stop early on their
 loss: the validation loss moves smoothly with every epoch, while Fmax over a few dozen held-out genes moves in
-steps and is decided by the frequent terms near the roots.
+steps and is decided by the frequent terms near the roots. The shared loop (genotools.fit) fits the network,
+a full-batch step per epoch.
+
+A training job (train_and_evaluate) fits the network evaluated on held-out genes, then the final model on every
+annotated gene, with a checkpoint after every epoch of either: a job killed at any point resumes to the same
+models and evaluation, bit for bit (on the same device and thread count).
 
 Predictions are made consistent with the ontology (a parent scores at least as high as each child) by taking
 each term's maximum over its descendants (ontology.consistent_scores).
 """
 
-import copy
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +24,7 @@ import torch
 from scipy import sparse
 
 from genotools.errors import InputError
+from genotools.fit import Schedule
 from genotools.function.baselines import naive, neighbours
 from genotools.function.metrics import evaluate, information_content
 from genotools.function.model import DEFAULT_HYPERPARAMETERS, GeneGNN, build_gene_model, mean_adjacency, neighbour_votes
@@ -97,12 +101,14 @@ class TrainedGeneModel:
     terms: list  # the terms it predicts: those annotating at least one training gene, in the ontology's order
     annotated_genes: list  # the genes whose annotations a gnn keeps (model.annotations), by name; [] for an mlp
     best_epoch: int
-    history: list  # {epoch, train_loss, valid_loss, seconds}
+    history: list  # a record per epoch (genotools.fit.Fitted.history)
 
 
-def train_gene_model(data, train, config, device, hyperparameters=DEFAULT_HYPERPARAMETERS, on_epoch=None):
-    """A network trained on the annotations of the genes `train` (indices of `data`), stopped early on the loss
-    of a held-out tenth of them (config.validation). `on_epoch`, when given, is called with each epoch's record."""
+def train_gene_model(data, train, config, device, job, hyperparameters=DEFAULT_HYPERPARAMETERS, progress=None,
+                     name="training"):
+    """A network trained on the annotations of the genes `train` (indices of `data`) by the shared loop, as the
+    next network of `job`: full-batch steps on the loss of the fitted genes, stopped early on the loss of a
+    held-out tenth of them (config.validation)."""
     labels = data.truth[train]
     learned = np.flatnonzero(np.diff(labels.tocsc().indptr) >= config.min_genes)
     if len(learned) == 0:
@@ -129,36 +135,19 @@ def train_gene_model(data, train, config, device, hyperparameters=DEFAULT_HYPERP
 
     seed_everything(config.seed)
     model = build_gene_model(config.model, features.shape[1], len(learned), len(train), hyperparameters).to(device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    scaler = torch.amp.GradScaler(device.type, enabled=config.precision == "fp16")
-    loss = torch.nn.functional.binary_cross_entropy_with_logits
-    best_loss, best_epoch, best_state, history = np.inf, 0, copy.deepcopy(model.state_dict()), []
-    for epoch in range(1, config.epochs + 1):
-        started = time.perf_counter()
-        model.train()
-        with autocast(device, config.precision):
-            logits = model(features, adjacency, votes)
-        train_loss = loss(logits[fit].float(), targets[fit])
-        optimizer.zero_grad(set_to_none=True)
-        scaler.scale(train_loss).backward()
-        scaler.step(optimizer)
-        scaler.update()
-        model.eval()
-        with torch.no_grad(), autocast(device, config.precision):
-            valid_loss = loss(model(features, adjacency, votes)[valid].float(), targets[valid]).item()
-        history.append({"epoch": epoch, "train_loss": train_loss.item(), "valid_loss": valid_loss,
-                        "seconds": round(time.perf_counter() - started, 4)})
-        if on_epoch is not None:
-            on_epoch(history[-1])
-        if valid_loss < best_loss:
-            best_loss, best_epoch, best_state = valid_loss, epoch, copy.deepcopy(model.state_dict())
-        elif epoch - best_epoch >= config.patience:
-            break
-    model.load_state_dict(best_state)
+
+    def loss(genes):
+        logits = model(features, adjacency, votes)
+        return torch.nn.functional.binary_cross_entropy_with_logits(logits[genes].float(), targets[genes])
+
+    schedule = Schedule(epochs=config.epochs, patience=config.patience, lr=config.lr,
+                        weight_decay=config.weight_decay, precision=config.precision)
+    fitted = job.fit(name, model, schedule, device, lambda: [fit], loss, lambda: loss(valid), config.seed, progress)
     annotated = [data.genes[i] for i in train] if config.model == "gnn" else []
     if annotated:
         model.annotations.copy_(targets[torch.from_numpy(train).to(device)].to(torch.uint8))
-    return TrainedGeneModel(model.eval(), [data.terms[t] for t in learned], annotated, best_epoch, history)
+    return TrainedGeneModel(fitted.model, [data.terms[t] for t in learned], annotated, fitted.best_epoch,
+                            fitted.history)
 
 
 def predict_terms(trained, data, ontology, device, precision="fp32"):
@@ -203,3 +192,41 @@ def compare(data, ontology, split, predictions):
         spread[:, [data.terms.index(term) for term in terms]] = scores[split.test]
         results[name] = evaluate(truth, spread, dag, content)
     return results
+
+
+@dataclass
+class GeneEvaluation:
+    evaluated: TrainedGeneModel  # trained on the split's training genes
+    final: TrainedGeneModel | None  # trained on every annotated gene; None when not asked for
+    scores: np.ndarray  # the evaluated model's scores, genes x evaluated.terms
+    metrics: dict  # the evaluated model's on the split's test genes (metrics.evaluate)
+    baselines: dict  # {baseline: its metrics on the same genes}
+
+
+def train_and_evaluate(data, ontology, split, config, device, job, progress=None,
+                       hyperparameters=DEFAULT_HYPERPARAMETERS, train_final=True):
+    """A network trained on the split's training genes and evaluated on its test genes beside the baselines
+    (compare), then, if `train_final`, the final model, trained on every annotated gene (for a time split,
+    which trains on them all already, the evaluated network). Both are networks of `job`, which keeps the
+    evaluated network once it is trained, so a job resumed while the final model trains picks that up."""
+    if job.run == 0:
+        evaluated = train_gene_model(data, split.train, config, device, job, hyperparameters, progress,
+                                     "held-out evaluation")
+        job.kept["evaluated"] = {"terms": evaluated.terms, "annotated_genes": evaluated.annotated_genes,
+                                 "best_epoch": evaluated.best_epoch, "history": evaluated.history}
+        job.tensors.update({f"evaluated.{k}": v for k, v in evaluated.model.state_dict().items()})
+    else:
+        kept = job.kept["evaluated"]
+        model = build_gene_model(config.model, data.features.shape[1], len(kept["terms"]),
+                                 len(kept["annotated_genes"]), hyperparameters)
+        model.load_state_dict({k.removeprefix("evaluated."): v for k, v in job.tensors.items()})
+        evaluated = TrainedGeneModel(model.to(device).eval(), kept["terms"], kept["annotated_genes"],
+                                     kept["best_epoch"], kept["history"])
+    annotated = np.flatnonzero(data.annotated)
+    final = None
+    if train_final:
+        final = (evaluated if np.array_equal(split.train, annotated) else
+                 train_gene_model(data, annotated, config, device, job, hyperparameters, progress, "final model"))
+    scores = predict_terms(evaluated, data, ontology, device, config.precision)
+    baselines = compare(data, ontology, split, {"model": (scores, evaluated.terms)})
+    return GeneEvaluation(evaluated, final, scores, baselines.pop("model"), baselines)
