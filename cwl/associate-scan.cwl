@@ -16,6 +16,9 @@ doc: |
   polygenic score (effects from the training samples, p-value threshold chosen on a hold-out). A final network
   trained on every sample is saved, and its gradient x input attribution ranks the variants.
 
+  The networks' training writes a checkpoint every epoch, by default beside the output folder (OUTPUT_DIR
+  with .checkpoint.safetensors), where a killed scan leaves it: --resume continues from it.
+
   Example:
 
       genotools-associate scan --vcf cohort.vcf.gz --phenotypes phenotypes.tsv --phenotype status --covariates age,sex,PC1..PC2 --output-dir results/
@@ -37,6 +40,7 @@ arguments:
   - {prefix: --threads, valueFrom: $(runtime.cores)}
   - --quiet
   - {prefix: --output-dir, valueFrom: output_dir}
+  - {prefix: --checkpoint, valueFrom: checkpoint.safetensors}
 
 inputs:
   vcf:
@@ -150,6 +154,12 @@ inputs:
     doc: Units of the network's hidden layer.
     default: 32
     inputBinding: {prefix: --hidden}
+  resume:
+    type: File?
+    format: edam:format_2333
+    label: Resume from checkpoint
+    doc: Resume from this checkpoint (written every epoch) with the same options and data.
+    inputBinding: {prefix: --resume}
   precision:
     type:
       type: enum
@@ -201,6 +211,12 @@ outputs:
     format: edam:format_2333
     label: Risk model
     outputBinding: {glob: output_dir/model.safetensors}
+  checkpoint:
+    type: File
+    format: edam:format_2333
+    label: Last checkpoint
+    doc: Checkpoint to write every epoch.
+    outputBinding: {glob: checkpoint.safetensors}
 
 $namespaces:
   edam: http://edamontology.org/

@@ -8,7 +8,8 @@ doc: |
   obsolete and unknown terms, and genes that the files name differently, are reported. The model is evaluated
   on held-out genes (random or time split) with the CAFA metrics (Fmax, Smin, term-centric AUPR) beside the
   naive and network-neighbour baselines, then trained on every annotated gene and saved with what predict
-  needs to rebuild the features from the same kinds of files.
+  needs to rebuild the features from the same kinds of files. A checkpoint written every epoch lets --resume
+  finish a killed run as it would have ended.
 
   Example:
 
@@ -31,6 +32,7 @@ arguments:
   - {prefix: --threads, valueFrom: $(runtime.cores)}
   - --quiet
   - {prefix: --output, valueFrom: output.safetensors}
+  - {prefix: --checkpoint, valueFrom: checkpoint.safetensors}
   - {prefix: --metrics, valueFrom: metrics.json}
   - {prefix: --plot, valueFrom: plot.png}
   - {prefix: --test-predictions, valueFrom: test_predictions.tsv}
@@ -156,6 +158,12 @@ inputs:
     doc: Stop a training run after this many epochs without a better validation loss.
     default: 30
     inputBinding: {prefix: --patience}
+  resume:
+    type: File?
+    format: edam:format_2333
+    label: Resume from checkpoint
+    doc: Resume from this checkpoint (written every epoch) with the same options and data.
+    inputBinding: {prefix: --resume}
   precision:
     type:
       type: enum
@@ -178,6 +186,12 @@ outputs:
     label: Trained model
     doc: Model file to write (.safetensors).
     outputBinding: {glob: output.safetensors}
+  checkpoint:
+    type: File
+    format: edam:format_2333
+    label: Last checkpoint
+    doc: Checkpoint to write every epoch.
+    outputBinding: {glob: checkpoint.safetensors}
   metrics:
     type: File
     format: edam:format_3464

@@ -10,17 +10,19 @@ process GENOTOOLS_ASSOCIATESCAN {
 
     input:
     tuple val(meta), path(vcf), path(phenotypes)
+    path resume
     val phenotype
 
     output:
-    tuple val(meta), path("${prefix}/variants.tsv")     , emit: variants
-    tuple val(meta), path("${prefix}/qc.tsv")           , emit: qc
-    tuple val(meta), path("${prefix}/manhattan.png")    , emit: manhattan
-    tuple val(meta), path("${prefix}/qq.png")           , emit: qq
-    tuple val(meta), path("${prefix}/risk_scores.tsv")  , emit: risk_scores
-    tuple val(meta), path("${prefix}/metrics.json")     , emit: metrics
-    tuple val(meta), path("${prefix}/model.safetensors"), emit: model
-    path "versions.yml"                                 , emit: versions
+    tuple val(meta), path("${prefix}/variants.tsv")          , emit: variants
+    tuple val(meta), path("${prefix}/qc.tsv")                , emit: qc
+    tuple val(meta), path("${prefix}/manhattan.png")         , emit: manhattan
+    tuple val(meta), path("${prefix}/qq.png")                , emit: qq
+    tuple val(meta), path("${prefix}/risk_scores.tsv")       , emit: risk_scores
+    tuple val(meta), path("${prefix}/metrics.json")          , emit: metrics
+    tuple val(meta), path("${prefix}/model.safetensors")     , emit: model
+    tuple val(meta), path("${prefix}.checkpoint.safetensors"), emit: checkpoint
+    path "versions.yml"                                      , emit: versions
 
     when:
     task.ext.when == null || task.ext.when
@@ -31,12 +33,15 @@ process GENOTOOLS_ASSOCIATESCAN {
     // --seed (see genotools-associate scan --help)
     def args = task.ext.args ?: ''
     prefix = task.ext.prefix ?: "${meta.id}"
+    def resume_arg = resume ? "--resume ${resume}" : ''
     """
     genotools-associate scan \\
         --vcf ${vcf} \\
         --phenotypes ${phenotypes} \\
+        ${resume_arg} \\
         --phenotype ${phenotype} \\
         --output-dir ${prefix} \\
+        --checkpoint ${prefix}.checkpoint.safetensors \\
         --device ${task.accelerator ? 'cuda' : 'cpu'} \\
         --threads ${task.cpus} \\
         --quiet \\
@@ -59,6 +64,7 @@ process GENOTOOLS_ASSOCIATESCAN {
     touch ${prefix}/risk_scores.tsv
     touch ${prefix}/metrics.json
     touch ${prefix}/model.safetensors
+    touch ${prefix}.checkpoint.safetensors
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":

@@ -14,13 +14,15 @@ process GENOTOOLS_GENEFUNCTIONTRAIN {
     path sequences
     path network
     path newer_annotations
+    path resume
 
     output:
-    tuple val(meta), path("${prefix}.safetensors")         , emit: safetensors
-    tuple val(meta), path("${prefix}.metrics.json")        , emit: metrics
-    tuple val(meta), path("${prefix}.plot.png")            , emit: plot
-    tuple val(meta), path("${prefix}.test_predictions.tsv"), emit: test_predictions
-    path "versions.yml"                                    , emit: versions
+    tuple val(meta), path("${prefix}.safetensors")           , emit: safetensors
+    tuple val(meta), path("${prefix}.checkpoint.safetensors"), emit: checkpoint
+    tuple val(meta), path("${prefix}.metrics.json")          , emit: metrics
+    tuple val(meta), path("${prefix}.plot.png")              , emit: plot
+    tuple val(meta), path("${prefix}.test_predictions.tsv")  , emit: test_predictions
+    path "versions.yml"                                      , emit: versions
 
     when:
     task.ext.when == null || task.ext.when
@@ -35,6 +37,7 @@ process GENOTOOLS_GENEFUNCTIONTRAIN {
     def sequences_arg = sequences ? "--sequences ${sequences}" : ''
     def network_arg = network ? "--network ${network}" : ''
     def newer_annotations_arg = newer_annotations ? "--newer-annotations ${newer_annotations}" : ''
+    def resume_arg = resume ? "--resume ${resume}" : ''
     """
     genotools-gene-function train \\
         --annotations ${annotations} \\
@@ -43,7 +46,9 @@ process GENOTOOLS_GENEFUNCTIONTRAIN {
         ${sequences_arg} \\
         ${network_arg} \\
         ${newer_annotations_arg} \\
+        ${resume_arg} \\
         --output ${prefix}.safetensors \\
+        --checkpoint ${prefix}.checkpoint.safetensors \\
         --metrics ${prefix}.metrics.json \\
         --plot ${prefix}.plot.png \\
         --test-predictions ${prefix}.test_predictions.tsv \\
@@ -62,6 +67,7 @@ process GENOTOOLS_GENEFUNCTIONTRAIN {
     prefix = task.ext.prefix ?: "${meta.id}"
     """
     touch ${prefix}.safetensors
+    touch ${prefix}.checkpoint.safetensors
     touch ${prefix}.metrics.json
     touch ${prefix}.plot.png
     touch ${prefix}.test_predictions.tsv
