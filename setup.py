@@ -1,7 +1,8 @@
+import runpy
+
 from setuptools import find_packages, setup
 
-TOOLS = ["encode", "train", "predict", "score-variants", "interpret", "simulate", "drug-response", "gene-function",
-         "qc", "associate"]
+tools = runpy.run_path("tools/__init__.py")
 
 setup(
     name="genotools",
@@ -26,10 +27,11 @@ setup(
         "pyyaml>=6",
         "rdkit>=2026.9.1",
     ],
-    # CT3: Cheetah, which renders a Galaxy tool's command
-    extras_require={"test": ["pytest>=8", "statsmodels>=0.14", "cwltest>=2.7", "toil[cwl]>=9.6", "CT3>=3.3"]},
+    # CT3: Cheetah, which renders a Galaxy tool's command; ruff: the linter `make test` runs first
+    extras_require={"test": ["pytest>=8", "statsmodels>=0.14", "cwltest>=2.7", "toil[cwl]>=9.6", "CT3>=3.3",
+                             "ruff>=0.6"]},
     entry_points={
         "console_scripts": ["genotools=genotools.tools.main:app"]
-        + [f"genotools-{tool}=genotools.tools.{tool.replace('-', '_')}:app" for tool in TOOLS]
+        + [f"genotools-{tool}=genotools.tools.{tools['module_name'](tool)}:app" for tool in tools["TOOLS"]]
     },
 )

@@ -12,23 +12,9 @@ import torch
 from safetensors.torch import safe_open
 from typer.testing import CliRunner
 
-from genotools.tools import (
-    associate,
-    drug_response,
-    encode,
-    gene_function,
-    interpret,
-    predict,
-    qc,
-    score_variants,
-    simulate,
-    train,
-)
+from genotools.tools.main import APPS
 
 TEST_DATA = Path(__file__).resolve().parent.parent / "test-data"
-APPS = {"encode": encode.app, "train": train.app, "predict": predict.app, "score-variants": score_variants.app, "interpret": interpret.app,
-        "simulate": simulate.app, "drug-response": drug_response.app,
-        "gene-function": gene_function.app, "qc": qc.app, "associate": associate.app}
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 # A small model of the default architecture keeps the tests quick; `make demo` trains with the defaults.
 SMALL_MODEL = ["--param", "channels=32", "--param", "lstm_hidden=16", "--param", "hidden=32"]

@@ -192,3 +192,4 @@ class TrainingProgress(FitProgress):
     def end_epoch(self, record):
         self.bar.update(self.run, completed=record["epoch"],
                         description=f"{self.name}: valid loss {record['valid_loss']:.4f}")
+

@@ -3,7 +3,6 @@
     python -m genotools.tools.wrappers [--check]
 """
 
-import sys
 from pathlib import Path
 
 import typer
@@ -11,7 +10,7 @@ import typer
 from genotools.wrappers import cwl, galaxy, nextflow
 from genotools.wrappers.model import describe
 
-from .main import GROUPS, TOOLS
+from .main import APPS, GROUPS
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = Path(__file__).resolve().parent / "specs"
@@ -20,9 +19,9 @@ SPECS = Path(__file__).resolve().parent / "specs"
 def _commands():
     """(name, command line, Typer command, function) of every tool, a tool's subcommands being tools of their own
     on the platforms: `genotools-drug-response train` is drug-response-train."""
-    for name, function in TOOLS.items():
-        yield (name, f"genotools-{name}", typer.main.get_command(getattr(sys.modules[function.__module__], "app")),
-               function)
+    for name, app in APPS.items():
+        if name not in GROUPS:
+            yield name, f"genotools-{name}", typer.main.get_command(app), app.registered_commands[0].callback
     for name, app in GROUPS.items():
         group = typer.main.get_command(app)
         for info in app.registered_commands:
