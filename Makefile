@@ -11,7 +11,7 @@ DEMO := results/demo
 
 install: $(INSTALLED)
 
-$(INSTALLED): setup.py
+$(INSTALLED): setup.py pyproject.toml
 	command -v bcftools >/dev/null || (apt-get update -qq && apt-get install -y -qq bcftools tabix samtools)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -62,6 +62,7 @@ demo: $(INSTALLED)
 		"qc.html, qc.json, qc_mqc.json, associate/, associate.risk.tsv"
 
 test: $(INSTALLED)
+	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 
 # The text files come from the simulators; the small dataset and model, used by the wrapper tests, from the tools.
@@ -92,6 +93,7 @@ test-data: $(INSTALLED)
 		--ontology test-data/gene_function_go.obo --expression test-data/gene_function_expression.tsv --log \
 		--sequences test-data/gene_function_proteins.fa --network test-data/gene_function_network.tsv \
 		--threads 1 --device cpu --quiet --output test-data/gene_function.safetensors \
+		--checkpoint results/gene_function.checkpoint.safetensors \
 		--metrics results/gene_function.metrics.json --plot results/gene_function.pr.png \
 		--test-predictions results/gene_function.test_predictions.tsv
 

@@ -49,7 +49,10 @@ def write_vcf(path, genome, count, rng):
 
 def run_tool(model, vcf, out):
     """Seconds and peak resident memory (MB) of one genotools-score-variants run, measured in a fresh process."""
-    script = (f"import resource, subprocess, time; t = time.perf_counter(); subprocess.run({[str(a) for a in [Path(sys.executable).parent / 'genotools-score-variants', '--model', model, '--reference', TEST_DATA / 'genome.fa', '--vcf', vcf, '--output', out, '--device', 'cpu', '--quiet']]!r}, check=True); "
+    command = [str(a) for a in [Path(sys.executable).parent / "genotools-score-variants", "--model", model,
+                                "--reference", TEST_DATA / "genome.fa", "--vcf", vcf, "--output", out,
+                                "--device", "cpu", "--quiet"]]
+    script = (f"import resource, subprocess, time; t = time.perf_counter(); subprocess.run({command!r}, check=True); "
               "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)")
     seconds, peak = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                                    check=True).stdout.split()
@@ -88,7 +91,8 @@ def main():
         seconds, peak = run_tool(work / "model.safetensors", small, work / "small.out.vcf.gz")
         large_seconds, large_peak = run_tool(work / "model.safetensors", large, work / "large.out.vcf.gz")
     tool = args.variants / seconds
-    print(f"score-variants, {TrainConfig.arch} (default size), {args.variants} SNVs, {torch.get_num_threads()} threads: "
+    print(f"score-variants, {TrainConfig.arch} (default size), {args.variants} SNVs, "
+          f"{torch.get_num_threads()} threads: "
           f"genotools-score-variants {tool:.0f} variants/s end to end   bare forward on the encoded windows "
           f"{bare:.0f} variants/s   ratio {tool / bare:.2f}")
     print(f"peak memory: {args.variants} variants {peak:.0f} MB, {10 * args.variants} variants {large_peak:.0f} MB "

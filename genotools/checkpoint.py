@@ -1,16 +1,19 @@
 """Model files: safetensors weights plus JSON metadata. Loading never unpickles.
 
-A model file holds the weights and, under the metadata key "genotools", the architecture, hyperparameters,
-input length, alphabet, task names and types, target scaling, reference fingerprint and genotools version.
-A training checkpoint holds the model, the best weights so far and the optimiser state as tensors, and the
-loop's progress as JSON, so that a run resumed from it ends exactly where an unbroken run would.
+A model file holds the weights and, under the metadata key "genotools", what its domain needs to rebuild and
+apply the network (each domain builds that metadata beside the function that loads it back). A training
+checkpoint holds the model, the best weights so far and the optimiser state as tensors, and the loop's progress
+as JSON, so that a run resumed from it ends exactly where an unbroken run would.
 """
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
+import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, safe_open, save_file
+from torch import nn
 
 from genotools.errors import InputError
 from genotools.io.atomic import atomic_output
@@ -18,12 +21,12 @@ from genotools.io.atomic import atomic_output
 _KEY = "genotools"
 
 
-def save_model(path, model, metadata):
+def save_model(path: Path | str, model: nn.Module, metadata: dict) -> None:
     with atomic_output(path) as tmp:
         save_file(_contiguous(model.state_dict()), tmp, metadata={_KEY: json.dumps(metadata)})
 
 
-def read_metadata(path):
+def read_metadata(path: Path | str) -> dict:
     """The genotools metadata of a safetensors file; InputError for anything else (pickles included)."""
     try:
         with safe_open(str(path), framework="pt") as handle:
@@ -38,7 +41,7 @@ def read_metadata(path):
     return json.loads(metadata[_KEY])
 
 
-def load_weights(path, model, described="the network in its metadata"):
+def load_weights(path: Path | str, model: nn.Module, described: str = "the network in its metadata") -> nn.Module:
     """`model`, built from a model file's metadata, with the file's weights, in eval mode."""
     try:
         model.load_state_dict(load_file(str(path)))
@@ -47,7 +50,9 @@ def load_weights(path, model, described="the network in its metadata"):
     return model.eval()
 
 
-def save_training_state(path, model, best_state, optimizer, progress, extra=None):
+def save_training_state(path: Path | str, model: nn.Module, best_state: dict[str, torch.Tensor],
+                        optimizer: torch.optim.Optimizer, progress: dict,
+                        extra: dict[str, torch.Tensor] | None = None) -> None:
     """Everything a resumed run needs: current and best weights, optimiser tensors, `progress` (JSON) and any
     `extra` tensors of the caller."""
     tensors = {f"model.{k}": v for k, v in model.state_dict().items()}
@@ -70,10 +75,10 @@ class TrainingState:
     param_groups: list
 
     @property
-    def extra(self):
+    def extra(self) -> dict[str, torch.Tensor]:
         return {k[6:]: v for k, v in self.tensors.items() if k.startswith("extra.")}
 
-    def restore(self, model, optimizer):
+    def restore(self, model: nn.Module, optimizer: torch.optim.Optimizer) -> dict[str, torch.Tensor]:
         """Load the current weights into `model` and the optimiser state into `optimizer`; returns the best
         weights so far."""
         try:
@@ -90,7 +95,7 @@ class TrainingState:
         return {k[5:]: v for k, v in self.tensors.items() if k.startswith("best.")}
 
 
-def load_training_state(path):
+def load_training_state(path: Path | str) -> TrainingState:
     progress = read_metadata(path)
     return TrainingState(str(path), progress, load_file(str(path)), progress.pop("param_groups"))
 

@@ -36,7 +36,8 @@ class Schedule:
     lr: float
     weight_decay: float = 0.0
     precision: str = "fp32"
-    halve_lr_on_plateau: bool = False  # after patience // 2 epochs (at least 1) without a better validation loss
+    # halve the learning rate once more than patience // 2 epochs (at least 1) pass without a better validation loss
+    halve_lr_on_plateau: bool = False
 
 
 @dataclass

@@ -6,7 +6,8 @@ from scipy.stats import pearsonr, spearmanr
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 
-def task_metrics(truth, predicted, task_names, task_types):
+def task_metrics(truth: np.ndarray, predicted: np.ndarray, task_names: list[str],
+                 task_types: list[str]) -> dict[str, dict]:
     """{task: metrics} over the sequences where the task has a label; a metric that is undefined is None."""
     report = {}
     for j, (name, kind) in enumerate(zip(task_names, task_types)):
@@ -25,19 +26,19 @@ def task_metrics(truth, predicted, task_names, task_types):
     return report
 
 
-def correlations(truth, predicted):
+def correlations(truth: np.ndarray, predicted: np.ndarray) -> dict[str, float | None]:
     """Pearson and Spearman correlation; None where undefined (fewer than 3 values, or either side constant)."""
     varied = len(truth) > 2 and np.ptp(truth) > 0 and np.ptp(predicted) > 0
     return {"pearson": float(pearsonr(truth, predicted)[0]) if varied else None,
             "spearman": float(spearmanr(truth, predicted)[0]) if varied else None}
 
 
-def regression_metrics(truth, predicted):
+def regression_metrics(truth: np.ndarray, predicted: np.ndarray) -> dict[str, float | None]:
     return {"n": int(len(truth)), **correlations(truth, predicted),
             "rmse": float(np.sqrt(np.mean((truth - predicted) ** 2)))}
 
 
-def grouped_metrics(truth, predicted, groups):
+def grouped_metrics(truth: np.ndarray, predicted: np.ndarray, groups: np.ndarray) -> dict[str, dict]:
     """Metrics over all values ("overall") and the mean of each metric over the groups where it is defined
     ("mean_per_group", e.g. per drug: how well the ranking within one drug is predicted)."""
     per_group = [regression_metrics(truth[groups == g], predicted[groups == g]) for g in np.unique(groups)]

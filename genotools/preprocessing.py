@@ -4,6 +4,7 @@ feature is standardised with the training mean and standard deviation. The fitte
 to be saved with a model and applied unchanged at prediction."""
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -16,13 +17,13 @@ class Standardiser:
     mean: np.ndarray
     scale: np.ndarray
 
-    def transform(self, matrix):
+    def transform(self, matrix: np.ndarray) -> np.ndarray:
         """Standardised kept features (float32); a missing value becomes 0, the training mean."""
         scaled = (matrix[:, self.selected].astype(np.float64) - self.mean) / self.scale
         return np.nan_to_num(scaled, nan=0.0).astype(np.float32)
 
 
-def fit_standardiser(matrix, train_rows, n_features=1000):
+def fit_standardiser(matrix: np.ndarray, train_rows: np.ndarray | list[int], n_features: int = 1000) -> Standardiser:
     """Fit on the rows `train_rows` of `matrix` (cell lines x features): keep the `n_features` features of
     highest variance among them (ties broken by column order)."""
     train = matrix[train_rows].astype(np.float64)
@@ -40,15 +41,16 @@ class Preprocessing:
     """One Standardiser per omics matrix; a cell line's features are their standardised values side by side."""
     standardisers: list
 
-    def transform(self, matrices):
+    def transform(self, matrices: list[np.ndarray]) -> np.ndarray:
         return np.hstack([s.transform(m) for s, m in zip(self.standardisers, matrices)])
 
 
-def fit_preprocessing(matrices, train_rows, n_features):
+def fit_preprocessing(matrices: list[np.ndarray], train_rows: np.ndarray | list[int],
+                      n_features: int) -> Preprocessing:
     return Preprocessing([fit_standardiser(matrix, train_rows, n_features) for matrix in matrices])
 
 
-def log_transform(values, source):
+def log_transform(values: np.ndarray, source: Path | str) -> np.ndarray:
     """log2(x + 1), for counts or TPM; negative values mean the matrix is already transformed."""
     if np.nanmin(values, initial=0) < 0:
         raise InputError(f"{source}: negative values cannot be log-transformed (is the matrix already on a log "

@@ -1,5 +1,8 @@
 """Plots and summary files."""
 
+from collections.abc import Sequence
+from pathlib import Path
+
 import numpy as np
 
 
@@ -13,7 +16,7 @@ def _pyplot():
     return plt
 
 
-def plot_learning_curves(history, best_epoch, path):
+def plot_learning_curves(history: list[dict], best_epoch: int, path: Path | str) -> None:
     """PNG of training and validation loss per epoch, with the learning rate and the chosen epoch marked."""
     plt = _pyplot()
     epochs = [r["epoch"] for r in history]
@@ -36,20 +39,20 @@ def plot_learning_curves(history, best_epoch, path):
 class GenomeMaxima:
     """The largest |score| per task in bins along the genome: memory set by the genome, not by the variants."""
 
-    def __init__(self, contig_lengths, n_tasks, n_bins=20_000):
+    def __init__(self, contig_lengths: dict[str, int], n_tasks: int, n_bins: int = 20_000) -> None:
         self.lengths = dict(contig_lengths)
         self.bin_size = max(1000, -(-sum(self.lengths.values()) // n_bins))
         self.maxima = {}  # contig -> (bins, tasks), NaN where no variant was scored
         self.n_tasks = n_tasks
 
-    def add(self, contig, position, values):
+    def add(self, contig: str, position: int, values: np.ndarray) -> None:
         if contig not in self.maxima:
             self.maxima[contig] = np.full((self.lengths[contig] // self.bin_size + 1, self.n_tasks), np.nan)
         row = self.maxima[contig][position // self.bin_size]
         np.fmax(row, np.abs(values), out=row)
 
 
-def plot_genome_scores(maxima, task_names, score, path):
+def plot_genome_scores(maxima: GenomeMaxima, task_names: list[str], score: str, path: Path | str) -> None:
     """Manhattan-style PNG: per task, the largest |score| in each genome bin, contigs in alternating colours."""
     plt = _pyplot()
     figure, axes = plt.subplots(len(task_names), 1, figsize=(10, 1.8 * len(task_names) + 0.8), sharex=True,
@@ -73,7 +76,8 @@ def plot_genome_scores(maxima, task_names, score, path):
     plt.close(figure)
 
 
-def plot_attribution_logos(rows, alphabet, title, path):
+def plot_attribution_logos(rows: list[tuple[str, np.ndarray, Sequence[int]]], alphabet: str, title: str,
+                           path: Path | str) -> None:
     """PNG with one attribution logo per row (label, heights (length, letters of `alphabet`), highlighted
     offsets): each base drawn as tall as its attribution, above the axis when it raises the output, below when it
     lowers it."""
@@ -97,7 +101,8 @@ def plot_attribution_logos(rows, alphabet, title, path):
     plt.close(figure)
 
 
-def plot_drug_response(observed, predictions, drug_index, path):
+def plot_drug_response(observed: np.ndarray, predictions: dict[str, np.ndarray], drug_index: np.ndarray,
+                       path: Path | str) -> None:
     """PNG of cross-validated drug response: predicted against observed for the model, and the distribution of
     per-drug Pearson correlations of the model and of each baseline. `predictions`: {method: values}, the model
     first."""
@@ -125,7 +130,7 @@ def plot_drug_response(observed, predictions, drug_index, path):
     plt.close(figure)
 
 
-def plot_gene_function_pr(results, path):
+def plot_gene_function_pr(results: dict[str, dict], path: Path | str) -> None:
     """PNG of protein-centric precision-recall curves, one per method, each with its Fmax point. `results`:
     {method: function.metrics.evaluate output}, the model first."""
     plt = _pyplot()
@@ -146,7 +151,7 @@ def plot_gene_function_pr(results, path):
     plt.close(figure)
 
 
-def genomic_inflation(p_values):
+def genomic_inflation(p_values: np.ndarray) -> float | None:
     """Lambda GC: the median association chi-square (1 df) over its expected median under the null."""
     from scipy import stats
 
@@ -154,7 +159,8 @@ def genomic_inflation(p_values):
     return float(np.median(stats.chi2.isf(p_values, 1)) / stats.chi2.ppf(0.5, 1)) if len(p_values) else None
 
 
-def plot_manhattan(chroms, positions, p_values, path, highlight=()):
+def plot_manhattan(chroms: list[str] | np.ndarray, positions: list[int] | np.ndarray, p_values: np.ndarray,
+                   path: Path | str, highlight: Sequence[int] | np.ndarray = ()) -> None:
     """Manhattan plot PNG: -log10 p of each variant along the genome, chromosomes in file order and alternating
     colours, the genome-wide significance line (5e-8) dashed; variants at the indices `highlight` in red."""
     plt = _pyplot()
@@ -179,7 +185,7 @@ def plot_manhattan(chroms, positions, p_values, path, highlight=()):
     plt.close(figure)
 
 
-def plot_qq(p_values, path):
+def plot_qq(p_values: np.ndarray, path: Path | str) -> None:
     """QQ plot PNG: observed against expected -log10 p under the null, with the genomic inflation in the title."""
     plt = _pyplot()
     p_values = np.sort(p_values[np.isfinite(p_values)])

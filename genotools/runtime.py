@@ -12,7 +12,7 @@ from genotools.errors import InputError
 PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
 
-def resolve_device(spec):
+def resolve_device(spec: str) -> torch.device:
     """A torch.device for 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'; 'auto' takes CUDA, then MPS, then the CPU."""
     if spec == "auto":
         if torch.cuda.is_available():
@@ -35,7 +35,7 @@ def resolve_device(spec):
     return device
 
 
-def configure(threads, seed):
+def configure(threads: int, seed: int) -> None:
     """Set the CPU thread count (0 leaves PyTorch's default), seed every random generator, and make GPU kernels
     deterministic, so that a seed gives the same model on a GPU as it does on the CPU."""
     if threads:
@@ -46,13 +46,13 @@ def configure(threads, seed):
     torch.use_deterministic_algorithms(True)
 
 
-def seed_everything(seed):
+def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
 
 
-def autocast(device, precision):
+def autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
     """Mixed-precision context for `precision` ('fp32' runs without autocast)."""
     if precision not in PRECISIONS:
         raise InputError(f"--precision {precision!r}: choose one of {', '.join(PRECISIONS)}")

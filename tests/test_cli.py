@@ -36,7 +36,7 @@ def test_debug_shows_the_traceback(tmp_path):
     (tmp_path / "seqs.fa").write_text("")
     quiet = subprocess.run([script("genotools-encode"), "--fasta", tmp_path / "seqs.fa", "-o", tmp_path / "x.h5"],
                            capture_output=True, text=True)
-    loud = subprocess.run([script("genotools-encode"), "--fasta", tmp_path / "seqs.fa", "-o", tmp_path / "x.h5", "--debug"],
-                          capture_output=True, text=True)
+    loud = subprocess.run([script("genotools-encode"), "--fasta", tmp_path / "seqs.fa", "-o", tmp_path / "x.h5",
+                           "--debug"], capture_output=True, text=True)
     assert "Traceback" not in quiet.stderr and "Traceback" in loud.stderr
     assert quiet.returncode == 2 and loud.returncode != 0

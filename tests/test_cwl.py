@@ -113,7 +113,7 @@ def test_cwltest_runs_every_spec_test_with_cwltool(tmp_path):
     outputs = cwltest(CWL / "tests.yml", tmp_path, jobs=2)
     expected = {cwl.job_name(tool, test): (tool, test) for tool in tools() for test in tool.tests}
     assert set(outputs) == set(expected)
-    for name, (tool, test) in expected.items():
+    for name, (_, test) in expected.items():
         for output, expectations in test["outputs"].items():
             check(outputs[name][output]["path"], expectations)
 

@@ -105,7 +105,8 @@ def test_regions_give_genome_coordinates_bedgraph_and_logos(test_data, tmp_path)
     lines = pd.read_csv(bedgraph, sep="\t", header=None, names=["chrom", "start", "end", "value"])
     assert (lines["end"] - lines["start"] == 1).all()
     assert lines[["chrom", "start"]].duplicated().sum() == 0
-    assert lines["chrom"].tolist() == sorted(lines["chrom"]) and lines.groupby("chrom")["start"].is_monotonic_increasing.all()
+    assert lines["chrom"].tolist() == sorted(lines["chrom"])
+    assert lines.groupby("chrom")["start"].is_monotonic_increasing.all()
     assert len(lines[lines["chrom"] == "chr1"]) == 300  # 1000-1300: the overlap of the two windows counted once
     shared = lines[(lines["chrom"] == "chr1") & (lines["start"] == 1150)]["value"].item()
     both = table[(table["chrom"] == "chr1") & (table["position"] == "1151")]["attribution"]

@@ -30,7 +30,8 @@ def test_fasta_sequences_are_resized_to_the_model_input(test_data, trained, tmp_
     genome = pysam.FastaFile(str(test_data / "genome.fa"))
     # The same 200-bp windows, once exact and once with 50 extra bases on each side to be cut away.
     records = [(f"w{i}", genome.fetch(row["#chrom"], row.start, row.end)) for i, row in table.iterrows()]
-    records += [(f"x{i}", genome.fetch(row["#chrom"], row.start - 50, row.end + 50)) for i, row in table.iloc[1:].iterrows()]
+    records += [(f"x{i}", genome.fetch(row["#chrom"], row.start - 50, row.end + 50))
+                for i, row in table.iloc[1:].iterrows()]
     (tmp_path / "seqs.fa").write_text("".join(f">{name}\n{seq}\n" for name, seq in records))
     predict("--model", trained, "--fasta", tmp_path / "seqs.fa", "--output", tmp_path / "p.tsv")
     out = pd.read_csv(tmp_path / "p.tsv", sep="\t", index_col="name")

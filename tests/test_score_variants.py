@@ -119,8 +119,8 @@ def test_a_vcf_without_scorable_records_still_gives_a_valid_vcf(test_data, tmp_p
 
 
 def test_planted_motif_variants_score_far_above_background(test_data, trained, tmp_path):
-    run_tool("score-variants", "--model", trained, "--reference", test_data / "genome.fa", "--vcf", test_data / "variants.vcf", "--output",
-          tmp_path / "v.vcf", "--tasks", "ap1_bound", "--scores", "diff")
+    run_tool("score-variants", "--model", trained, "--reference", test_data / "genome.fa", "--vcf",
+             test_data / "variants.vcf", "--output", tmp_path / "v.vcf", "--tasks", "ap1_bound", "--scores", "diff")
     with pysam.VariantFile(str(tmp_path / "v.vcf")) as vcf:
         pairs = [(r.info["TRUE_DELTA_ap1_bound"], r.info["GENOTOOLS_DIFF_ap1_bound"][0]) for r in vcf]
     truth, diff = np.array(pairs).T

@@ -3,7 +3,6 @@
 import contextlib
 import re
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -13,16 +12,14 @@ import typer
 
 from genotools.errors import InputError
 from genotools.io.atomic import atomic_directory, atomic_output
-from genotools.io.bed import read_regions
-from genotools.io.fasta import Reference, read_sequences
-from genotools.io.vcf import contig_names, open_vcf
+from genotools.io.fasta import Reference
 from genotools.report import plot_attribution_logos
 from genotools.runtime import configure, resolve_device
-from genotools.sequence.datasets import check_contigs
-from genotools.sequence.encoding import ALPHABET, centred_window, one_hot, one_hot_many, resize
+from genotools.sequence.encoding import ALPHABET, one_hot, one_hot_many
 from genotools.sequence.interpret import METHODS, attribute
 from genotools.sequence.model_file import load_sequence_model
-from genotools.sequence.variants import SCORED, allele_outcomes, allele_positions, allele_window, chunks
+from genotools.sequence.variants import chunks
+from genotools.sequence.windows import fasta_windows, region_windows, variant_windows
 
 from .common import (
     AverageStrands,
@@ -44,59 +41,6 @@ from .common import (
 
 COLUMNS = ["name", "allele", "chrom", "position", "offset", "base", "attribution", *ALPHABET]
 UNITS_PER_BLOCK = 16  # sequences or variants attributed and written together: memory stays flat however many
-
-
-@dataclass
-class Window:
-    """One sequence of the model's length to interpret."""
-
-    name: str
-    allele: str  # ref or alt for a variant, '.' otherwise
-    chrom: str  # reference contig, or the FASTA record
-    positions: np.ndarray  # 0-based position of each base on `chrom`, -1 off it or inserted
-    sequence: str
-    highlight: range = range(0)  # offsets drawn highlighted in the logo: a variant's allele
-
-
-def _fasta_windows(path, length):
-    """Each record is its own contig: positions count from its first base, as in a genome browser given the FASTA."""
-    for name, sequence in read_sequences(path):
-        start, _ = centred_window(0, len(sequence), length)
-        yield [Window(name, ".", name, _on_contig(start + np.arange(length), len(sequence)),
-                      resize(sequence, length).upper())]
-
-
-def _region_windows(reference, path, length):
-    regions = read_regions(path)
-    check_contigs(path, regions.chroms, reference.lengths)
-    starts, _ = centred_window(regions.starts, regions.ends, length)
-    for chrom, start, name in zip(regions.chroms, starts.tolist(), regions.names):
-        positions = start + np.arange(length)
-        yield [Window(name, ".", chrom, _on_contig(positions, reference.lengths[chrom]),
-                      reference.fetch(chrom, start, start + length))]
-
-
-def _variant_windows(reference, path, length, skipped):
-    """A REF and an ALT window per scorable ALT allele; counts the alleles left out by reason in `skipped`."""
-    with open_vcf(path) as variants:
-        contigs = contig_names(variants.header.contigs, reference.lengths)
-        for record in variants:
-            outcomes, site = allele_outcomes(record, reference, contigs, "skip", length)
-            for outcome, alt in zip(outcomes, record.alts or (None,)):
-                if outcome != SCORED:
-                    skipped[outcome] += 1
-                    continue
-                chrom, name = contigs[record.chrom], f"{record.chrom}:{record.pos}:{record.ref}>{alt}"
-                yield [Window(name, allele_name, chrom,
-                              _on_contig(allele_positions(record.start, len(record.ref), len(allele), length),
-                                         reference.lengths[chrom]),
-                              allele_window(site, allele, length),
-                              range(length // 2, min(length // 2 + len(allele), length)))
-                       for allele_name, allele in (("ref", record.ref), ("alt", alt))]
-
-
-def _on_contig(positions, contig_length):
-    return np.where((positions >= 0) & (positions < contig_length), positions, -1)
 
 
 def _table(windows, values, attributions):
@@ -209,8 +153,8 @@ def interpret(
             logo_folder = stack.enter_context(atomic_directory(logos)) if logos else None
             progress = stack.enter_context(progress_bar(quiet))
             bar = progress.add_task("interpreting", total=None)
-            units = (_fasta_windows(fasta, length) if fasta else _region_windows(genome, regions, length) if regions
-                     else _variant_windows(genome, vcf, length, skipped))
+            units = (fasta_windows(fasta, length) if fasta else region_windows(genome, regions, length) if regions
+                     else variant_windows(genome, vcf, length, skipped))
             table_file.write("\t".join(COLUMNS) + "\n")
             genome_bases = []
             for block in chunks(units, UNITS_PER_BLOCK):

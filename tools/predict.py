@@ -102,7 +102,8 @@ def predict_command(
 
 def _bedgraph(table, task_names, task):
     if "chrom" not in table:
-        raise InputError("bedGraph needs coordinates: predict from --reference/--regions or a dataset encoded from them")
+        raise InputError("bedGraph needs coordinates: predict from --reference/--regions or a dataset encoded "
+                         "from them")
     task = one_task(task, task_names, " for bedGraph")
     return table[["chrom", "start", "end", task]].sort_values(["chrom", "start"], kind="stable")
 

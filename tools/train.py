@@ -65,7 +65,7 @@ def train(
                                          dir_okay=False)],
     arch: Annotated[str, typer.Option(help=f"Architecture: {', '.join(ARCHITECTURES)}.")] = DEFAULTS.arch,
     param: Annotated[list[str], typer.Option(
-        help="Architecture hyperparameter as KEY=JSON, repeatable, e.g. --param dropout=0.2.")] = [],
+        help="Architecture hyperparameter as KEY=JSON, repeatable, e.g. --param dropout=0.2.")] = [],  # noqa: B006
     valid_chroms: Annotated[list[str], typer.Option(
         help="Chromosomes held out for validation (repeat or comma-separate; 'chr' prefix optional). "
         "Datasets without coordinates use a seeded random 10% instead.")] = DEFAULTS.valid_chroms,

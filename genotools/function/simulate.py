@@ -45,7 +45,8 @@ def simulate_gene_function(folder, seed=1, genes=300, samples=40, prefix=""):
     roles = rng.permutation(genes)  # the first genes of this order lack data, in the slices below
     unannotated, no_data = roles[:30], roles[30:36]
     no_expression, no_sequence, no_edges = roles[36:51], roles[51:66], roles[66:74]
-    paths = [folder / f"{prefix}{name}" for name in ("go.obo", "annotations.gaf", "expression.tsv", "proteins.fa", "network.tsv")]
+    paths = [folder / f"{prefix}{name}"
+             for name in ("go.obo", "annotations.gaf", "expression.tsv", "proteins.fa", "network.tsv")]
     paths[0].write_text(obo)
     paths[1].write_text(_gaf(rng, module, leaves, np.setdiff1d(np.arange(genes), unannotated)))
     paths[2].write_text(_expression(rng, module, samples, np.setdiff1d(np.arange(genes), [*no_data, *no_expression])))

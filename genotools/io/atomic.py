@@ -4,6 +4,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from genotools.errors import InputError
@@ -19,7 +20,7 @@ _UMASK = _umask()
 
 
 @contextlib.contextmanager
-def atomic_output(path):
+def atomic_output(path: Path | str) -> Iterator[Path]:
     """Yield a temporary path beside `path`; rename it to `path` when the block succeeds, delete it otherwise."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -35,7 +36,7 @@ def atomic_output(path):
 
 
 @contextlib.contextmanager
-def atomic_directory(path):
+def atomic_directory(path: Path | str) -> Iterator[Path]:
     """Yield a temporary folder beside `path`; rename it to `path` when the block succeeds, delete it otherwise.
     An existing empty folder at `path` is replaced; a non-empty one is an error, so no user file is ever lost."""
     path = Path(path)

@@ -1,6 +1,7 @@
 """BED regions, optionally labelled: a header line `#chrom start end name task1 task2 ...` names the label columns."""
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -18,7 +19,7 @@ class Regions:
     labels: np.ndarray | None  # (regions, tasks) float32 with NaN for missing values, or None without a header
 
 
-def read_regions(path):
+def read_regions(path: Path | str) -> Regions:
     """Read a BED file. Label columns are those after `name` in a `#chrom start end name ...` header line."""
     header = None
     chroms, starts, ends, names, rows = [], [], [], [], []
@@ -28,11 +29,15 @@ def read_regions(path):
         if line.startswith("#"):
             fields = line[1:].split("\t")
             if fields[:3] == ["chrom", "start", "end"]:
+                if chroms:
+                    raise InputError(f"{path}: line {line_number}: the '#chrom start end ...' header must come "
+                                     "before the regions")
                 header = fields
             continue
         fields = line.split("\t")
         if len(fields) < 3:
-            raise InputError(f"{path}: line {line_number}: expected at least 3 tab-separated columns, found {len(fields)}")
+            raise InputError(f"{path}: line {line_number}: expected at least 3 tab-separated columns, "
+                             f"found {len(fields)}")
         chrom, start, end = fields[:3]
         try:
             start, end = int(start), int(end)
@@ -46,7 +51,8 @@ def read_regions(path):
         names.append(fields[3] if len(fields) > 3 and fields[3] not in ("", ".") else f"{chrom}:{start}-{end}")
         if header is not None:
             if len(fields) != len(header):
-                raise InputError(f"{path}: line {line_number}: {len(fields)} columns but the header names {len(header)}")
+                raise InputError(f"{path}: line {line_number}: {len(fields)} columns but the header names "
+                                 f"{len(header)}")
             rows.append([parse_value(v, path, line_number, c) for v, c in zip(fields[4:], header[4:])])
     if not chroms:
         raise InputError(f"{path}: contains no regions")

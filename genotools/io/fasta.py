@@ -18,7 +18,7 @@ def _is_plain_gzip(path):
     return header[:2] == _GZIP_MAGIC and not (header[3] & 4 and header[12:14] == b"BC")
 
 
-def clip_window(start, end, available):
+def clip_window(start: int, end: int, available: int) -> tuple[int, int, int, int]:
     """Split the window [start, end) over a sequence of `available` bases into
     (N padding before, first base inside, end inside, N padding after)."""
     length = end - start
@@ -31,7 +31,7 @@ def clip_window(start, end, available):
 class Reference:
     """A reference genome opened through its faidx index (built beside the FASTA when missing)."""
 
-    def __init__(self, path):
+    def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         if not self.path.is_file():
             raise InputError(f"{path}: reference FASTA not found")
@@ -48,32 +48,32 @@ class Reference:
         self.lengths = dict(zip(self._fasta.references, self._fasta.lengths))
 
     @property
-    def fingerprint(self):
+    def fingerprint(self) -> str:
         """A short digest of the contig names and lengths: identifies the assembly, cheap for any genome size."""
         listing = "".join(f"{name}\t{length}\n" for name, length in self.lengths.items())
         return hashlib.sha256(listing.encode()).hexdigest()[:16]
 
-    def fetch(self, chrom, start, end):
+    def fetch(self, chrom: str, start: int, end: int) -> str:
         """Upper-case sequence of [start, end) on `chrom`, padded with N where the window runs off the contig."""
         before, inner_start, inner_end, after = clip_window(start, end, self.lengths[chrom])
         inside = self._fasta.fetch(chrom, inner_start, inner_end) if inner_end > inner_start else ""
         return "N" * before + inside.upper() + "N" * after
 
-    def bases(self, chrom, start, end):
+    def bases(self, chrom: str, start: int, end: int) -> str:
         """The bases of [start, end) on `chrom` as the file holds them: soft-masking (lower case) kept."""
         return self._fasta.fetch(chrom, start, end)
 
-    def close(self):
+    def close(self) -> None:
         self._fasta.close()
 
-    def __enter__(self):
+    def __enter__(self) -> "Reference":
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
-def read_sequences(path):
+def read_sequences(path: Path | str) -> list[tuple[str, str]]:
     """(name, sequence) for each record of a FASTA file, plain or gzipped. Raises InputError on bad input."""
     if not Path(path).is_file():
         raise InputError(f"{path}: FASTA file not found")
@@ -91,7 +91,7 @@ def read_sequences(path):
         raise InputError(f"{path}: cannot read FASTA ({error})") from None
 
 
-def is_gzip(path):
+def is_gzip(path: Path | str) -> bool:
     """True for gzip (including BGZF) files."""
     with open(path, "rb") as handle:
         return handle.read(2) == _GZIP_MAGIC

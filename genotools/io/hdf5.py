@@ -1,6 +1,7 @@
 """Encoded datasets in HDF5: one-hot sequences (uint8), labels, names, coordinates, task names and provenance."""
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -25,11 +26,11 @@ class EncodedDataset:
     attrs: dict = field(default_factory=dict)
 
     @property
-    def seq_len(self):
+    def seq_len(self) -> int:
         return self.onehot.shape[1]
 
 
-def write_dataset(path, data):
+def write_dataset(path: Path | str, data: EncodedDataset) -> None:
     """Write `data` to `path` (a fresh HDF5 file)."""
     with h5py.File(path, "w") as out:
         rows = max(1, min(len(data.onehot), (1 << 20) // max(1, data.seq_len * 4)))
@@ -50,7 +51,7 @@ def write_dataset(path, data):
         out.attrs.update(seq_len=data.seq_len, genotools_version=__version__, **data.attrs)
 
 
-def read_dataset(path):
+def read_dataset(path: Path | str) -> EncodedDataset:
     """Read a dataset written by `write_dataset`; raises InputError for files that are not one."""
     try:
         with h5py.File(path, "r") as store:

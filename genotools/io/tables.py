@@ -4,7 +4,9 @@ resources spell them differently ("HCC-1937", "HCC 1937", "hcc1937")."""
 
 import csv
 import re
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -13,12 +15,12 @@ from genotools.io.text import MISSING, parse_value, read_lines
 
 ORIENTATIONS = ("auto", "rows", "columns")
 
-def normalise(identifier):
+def normalise(identifier: str) -> str:
     """The matching key of an identifier: lower case, without punctuation or whitespace."""
     return re.sub(r"[\W_]+", "", identifier).casefold()
 
 
-def read_rows(path, what):
+def read_rows(path: Path | str, what: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """(header, [(line number, fields)]) of a TSV or CSV file; the delimiter is the header's (tab, else comma)."""
     lines = read_lines(path, what)
     numbered = [(n, line) for n, line in enumerate(lines, start=1) if line.strip()]
@@ -30,7 +32,7 @@ def read_rows(path, what):
     return rows[0][1], rows[1:]
 
 
-def find_column(path, header, given, aliases, role):
+def find_column(path: Path | str, header: list[str], given: str | None, aliases: Collection[str], role: str) -> int:
     """The index of the column holding `role`: the one named `given`, else the one whose name is an alias."""
     if given is not None:
         if given not in header:
@@ -56,8 +58,8 @@ def _overlap(names, keys):
     return sum(normalise(name) in keys for name in names)
 
 
-def read_omics(path, cells=(), orientation="auto", features=(), row_kind="cell line",
-               known_rows="the response table's cell lines"):
+def read_omics(path: Path | str, cells: Sequence[str] = (), orientation: str = "auto", features: Sequence[str] = (),
+               row_kind: str = "cell line", known_rows: str = "the response table's cell lines") -> Omics:
     """A numeric matrix with row names in the first column and column names in the header. `orientation` says
     whether cell lines are its rows or its columns; "auto" takes the side whose names match more of `cells`
     (the response table's cell lines), or, without cells, the side whose names match fewer of `features`
@@ -101,7 +103,7 @@ def read_omics(path, cells=(), orientation="auto", features=(), row_kind="cell l
     return Omics(path=str(path), cells=row_names, features=column_names, values=matrix)
 
 
-def check_unique(path, names, what, key):
+def check_unique(path: Path | str, names: list[str], what: str, key: Callable[[str], str]) -> None:
     seen = {}
     for name in names:
         if key(name) in seen:
@@ -110,6 +112,6 @@ def check_unique(path, names, what, key):
         seen[key(name)] = name
 
 
-def summarise(unmatched, examples=3):
+def summarise(unmatched: dict[str, list[str]], examples: int = 3) -> list[str]:
     """One line per kind of mismatch: the count and a few examples."""
     return [f"{len(names)} {what} (e.g. {', '.join(names[:examples])})" for what, names in unmatched.items()]

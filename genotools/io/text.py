@@ -9,7 +9,7 @@ from genotools.io.fasta import is_gzip
 MISSING = ("", ".", "NA", "NaN", "nan")  # how tables spell a missing value
 
 
-def read_lines(path, what):
+def read_lines(path: Path | str, what: str) -> list[str]:
     """The lines of a text file (gzipped or not) without line endings; `what` names the file kind in errors."""
     if not Path(path).is_file():
         raise InputError(f"{path}: {what} file not found")
@@ -21,7 +21,7 @@ def read_lines(path, what):
         raise InputError(f"{path}: cannot read {what} file ({error})") from None
 
 
-def is_number(text):
+def is_number(text: str) -> bool:
     try:
         float(text)
     except ValueError:
@@ -29,7 +29,7 @@ def is_number(text):
     return True
 
 
-def parse_value(text, path, line_number, column):
+def parse_value(text: str, path: Path | str, line_number: int, column: str) -> float:
     """A label value: a float, or NaN for a missing value ('', '.', 'NA', 'nan')."""
     if text in MISSING:
         return float("nan")
@@ -39,7 +39,7 @@ def parse_value(text, path, line_number, column):
         raise InputError(f"{path}: line {line_number}: {column} value {text!r} is not a number") from None
 
 
-def read_label_table(path):
+def read_label_table(path: Path | str) -> tuple[list[str], dict[str, list[float]]]:
     """A TSV of labels: header `name task1 task2 ...`, one row per sequence. Returns (task_names, {name: row})."""
     lines = [line for line in read_lines(path, "labels") if line.strip()]
     if not lines:

@@ -1,11 +1,14 @@
 """VCF and BCF input: opening a file as htslib reads it, and matching its contig names to a reference's."""
 
+from collections.abc import Iterable
+from pathlib import Path
+
 import pysam
 
 from genotools.errors import InputError
 
 
-def open_vcf(path):
+def open_vcf(path: Path | str) -> pysam.VariantFile:
     """A pysam VariantFile for a VCF or BCF (plain or bgzipped; '-' is standard input)."""
     try:
         return pysam.VariantFile(str(path))
@@ -13,7 +16,7 @@ def open_vcf(path):
         raise InputError(f"{path}: cannot read as VCF or BCF ({error})") from None
 
 
-def contig_names(vcf_contigs, reference_contigs):
+def contig_names(vcf_contigs: Iterable[str], reference_contigs: Iterable[str]) -> dict[str, str]:
     """{VCF contig: reference contig} for contigs found as they are, with or without 'chr', or as chrM/MT."""
     reference_contigs = set(reference_contigs)
     mapping = {}

@@ -7,6 +7,7 @@ reported as `info` unless `--fail-on` gives it one.
 """
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from genotools.errors import InputError
@@ -57,7 +58,7 @@ METRICS = {
 }
 
 
-def beyond(value, threshold, worse):
+def beyond(value: float, threshold: float, worse: str) -> bool:
     return value > threshold if worse == HIGHER else value < threshold
 
 
@@ -76,17 +77,17 @@ class Check:
     threshold: float | None = None
 
     @property
-    def worse(self):
+    def worse(self) -> str:
         return METRICS[self.metric].worse
 
-    def records_at_fault(self):
+    def records_at_fault(self) -> list[str]:
         if self.per_record is None:
             return self.at_fault
         if self.threshold is None:
             return []
         return [name for name, value in self.per_record.items() if beyond(value, self.threshold, self.worse)]
 
-    def judge(self, fail_threshold):
+    def judge(self, fail_threshold: float | None) -> None:
         """Set the status (and the threshold it was judged by) from --fail-on's threshold and the default."""
         warn = METRICS[self.metric].warn
         if math.isnan(self.value):
@@ -101,13 +102,13 @@ class Check:
             self.status = "info"
 
 
-def examples(names, total):
+def examples(names: list[str], total: int) -> str:
     """' (e.g. a, b, c, ...)' naming the first of `total` records at fault, or nothing when none is named."""
     shown = ", ".join(names[:3])
     return f" (e.g. {shown}{', ...' if total > 3 else ''})" if names else ""
 
 
-def listed(path, metric, at_fault, total, what):
+def listed(path: str, metric: str, at_fault: list[str], total: int, what: str) -> Check:
     """A check whose value is the number of records at fault: `at_fault` names them, `what` (with `total`)
     says of what: "3 of 120 regions repeat an earlier one (e.g. ...)"."""
     message = f"{len(at_fault):,} of {total:,} {what}{examples(at_fault, len(at_fault))}"
@@ -125,7 +126,7 @@ class Section:
     figures: dict = field(default_factory=dict)
 
 
-def parse_fail_on(texts, given):
+def parse_fail_on(texts: Iterable[str], given: set[str]) -> dict[str, float]:
     """{metric: threshold} from --fail-on METRIC=THRESHOLD options; `given` names the inputs given (reference,
     regions, vcf, matrix, batches), so that a gate on a metric that no input yields is refused, not passed."""
     thresholds = {}
@@ -145,7 +146,7 @@ def parse_fail_on(texts, given):
     return thresholds
 
 
-def judge(sections, fail_on):
+def judge(sections: list[Section], fail_on: dict[str, float]) -> list[Check]:
     """Set every check's status; return the checks that fail."""
     checks = [check for section in sections for check in section.checks]
     for check in checks:
@@ -153,7 +154,7 @@ def judge(sections, fail_on):
     return [check for check in checks if check.status == "fail"]
 
 
-def overall(sections):
+def overall(sections: list[Section]) -> str:
     """The most severe status of any check."""
     return max((check.status for section in sections for check in section.checks), key=STATUSES.index,
                default="info")

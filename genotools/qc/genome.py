@@ -1,11 +1,13 @@
 """Checks of a reference genome, of BED regions and of variants, each on its own and against the reference."""
 
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 
 from genotools.errors import InputError
 from genotools.io.bed import read_regions
+from genotools.io.fasta import Reference
 from genotools.io.vcf import contig_names, open_vcf
 from genotools.qc import plots
 from genotools.qc.checks import EXAMPLES, METRICS, Check, Section, examples, listed
@@ -18,7 +20,7 @@ def _fraction(part, whole):
     return part / whole if whole else float("nan")
 
 
-def check_reference(genome):
+def check_reference(genome: Reference) -> Section:
     """Contigs, lengths, and the N, soft-masked and GC fractions of an open Reference."""
     rows, n_by_contig = [], {}
     totals = Counter()
@@ -67,7 +69,7 @@ def _overlapping(starts, ends):
     return overlapping
 
 
-def check_regions(path, genome=None):
+def check_regions(path: Path | str, genome: Reference | None = None) -> Section:
     """Duplicates, overlaps, label balance per task, and, with a reference, regions outside its contigs."""
     regions = read_regions(path)
     path = str(path)
@@ -150,7 +152,7 @@ def _check_labels(section, regions):
                                                       "fraction", highlight=constant)
 
 
-def check_variants(path, genome=None):
+def check_variants(path: Path | str, genome: Reference | None = None) -> Section:
     """Records per contig, Ti/Tv, missing genotypes per sample, and, with a reference, REF alleles that
     disagree with it and contigs that it lacks (found as they are, with or without 'chr', or as chrM/MT)."""
     variants = open_vcf(path)
@@ -161,7 +163,7 @@ def check_variants(path, genome=None):
     mismatches, mismatched, checked, records = 0, [], 0, 0
     with variants:
         try:
-            for records, record in enumerate(variants, start=1):
+            for records, record in enumerate(variants, start=1):  # noqa: B007 (the count is read after the loop)
                 per_contig[record.chrom] += 1
                 ref = record.ref.upper()
                 for alt in (a.upper() for a in record.alts or ()):

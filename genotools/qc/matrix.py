@@ -4,6 +4,7 @@ features, outlier samples, and principal components coloured by a batch."""
 import contextlib
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -25,7 +26,7 @@ class Batches:
     samples: list  # sample names as the table spells them
 
 
-def read_batches(path, column=None):
+def read_batches(path: Path | str, column: str | None = None) -> Batches:
     """A samples table: sample names in the first column, the batch in the column named `column` (or in the
     only other column)."""
     header, rows = read_rows(path, "samples")
@@ -64,7 +65,7 @@ def _robust_z(values):
     return (values - median) / spread if spread > 0 else np.zeros_like(values)
 
 
-def check_matrix(path, orientation="auto", batches=None):
+def check_matrix(path: Path | str, orientation: str = "auto", batches: Batches | None = None) -> Section:
     omics = _read(path, orientation, batches)
     path, samples, features = str(path), omics.cells, omics.features
     values = omics.values.astype(np.float64)

@@ -2,6 +2,7 @@
 state, no backend to choose."""
 
 import io
+from collections.abc import Collection, Mapping
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -18,7 +19,8 @@ def _png(figure):
     return buffer.getvalue()
 
 
-def bars(values, title, ylabel, highlight=(), stacked=None):
+def bars(values: Mapping[str, float], title: str, ylabel: str, highlight: Collection[str] = (),
+         stacked: tuple[str, Mapping[str, float]] | None = None) -> bytes:
     """A bar per name of `values` ({name: value}; the MAX_BARS largest where there are more), the names in
     `highlight` in red; `stacked`, a (label, {name: value}) pair, is drawn over them in a darker colour."""
     names = list(values)
@@ -40,7 +42,8 @@ def bars(values, title, ylabel, highlight=(), stacked=None):
     return _png(figure)
 
 
-def pca(scores, explained, groups, batch_name, labelled):
+def pca(scores: np.ndarray, explained: np.ndarray, groups: list[str] | None, batch_name: str,
+        labelled: dict[int, str]) -> bytes:
     """Scatter of the first two principal components, coloured by `groups` (a label per point, or None), with
     the points whose names are in `labelled` ({index: name}) named."""
     figure = Figure(figsize=(5.5, 4.2))

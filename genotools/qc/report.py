@@ -4,9 +4,10 @@ custom content (a table, one row per input)."""
 import base64
 import html
 import math
+from pathlib import Path
 
 from genotools import __version__
-from genotools.qc.checks import HIGHER, METRICS, overall
+from genotools.qc.checks import HIGHER, METRICS, Check, Section, overall
 
 TITLES = {"reference": "Reference", "regions": "Regions", "vcf": "Variants", "matrix": "Matrix"}
 SHOWN_ROWS = 200  # rows of a table in the HTML; the JSON summary has them all
@@ -74,7 +75,7 @@ def _table(header, rows):
     return lines
 
 
-def write_html(sections, failed, path):
+def write_html(sections: list[Section], failed: list[Check], path: Path) -> None:
     """The report: the checks in one table, coloured by status, then a section per input."""
     lines = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
              "<title>genotools QC report</title>", f"<style>{STYLE}</style>", "</head>", "<body>",
@@ -109,7 +110,7 @@ def _plain(value):
     return value.item() if hasattr(value, "item") else value
 
 
-def summary_data(sections, failed):
+def summary_data(sections: list[Section], failed: list[Check]) -> dict:
     """The JSON summary: every check with its value, status and records at fault, and each input's tables."""
     return {
         "genotools_version": __version__,
@@ -128,7 +129,7 @@ def summary_data(sections, failed):
     }
 
 
-def multiqc_data(sections):
+def multiqc_data(sections: list[Section]) -> dict:
     """MultiQC custom content: a table with a row per input and a column per metric."""
     used = list(dict.fromkeys(check.metric for section in sections for check in section.checks))
     return {

@@ -98,7 +98,7 @@ def _matrix(rng):
     return "\n".join(lines) + "\n", "\n".join(table) + "\n"
 
 
-def simulate_qc(outdir, seed=1, prefix="qc_"):
+def simulate_qc(outdir: Path | str, seed: int = 1, prefix: str = "qc_") -> list[Path]:
     """Write the files described above to `outdir`; return their paths."""
     rng = np.random.default_rng(seed)
     outdir = Path(outdir)

@@ -1,5 +1,8 @@
 """Building encoded datasets from a reference and BED regions, or from ready-made FASTA sequences."""
 
+from collections.abc import Iterable
+from pathlib import Path
+
 import numpy as np
 
 from genotools.errors import InputError
@@ -18,7 +21,7 @@ def _common_length(lengths, what):
     return int(lengths[0])
 
 
-def check_contigs(path, chroms, available):
+def check_contigs(path: Path | str, chroms: Iterable[str], available: Iterable[str]) -> None:
     """Refuse regions of `path` on contigs the reference lacks, with a hint when only a 'chr' prefix differs."""
     missing = set(chroms) - set(available)
     if not missing:
@@ -29,7 +32,8 @@ def check_contigs(path, chroms, available):
     raise InputError(f"{path}: contigs not in the reference: {listed}{hint}")
 
 
-def encode_regions(reference_path, regions_path, seq_len=None, kmer=0, reverse_complement=False):
+def encode_regions(reference_path: Path | str, regions_path: Path | str, seq_len: int | None = None, kmer: int = 0,
+                   reverse_complement: bool = False) -> EncodedDataset:
     """Encode windows of `seq_len` (default: the regions' common length) centred on each BED region."""
     regions = read_regions(regions_path)
     seq_len = seq_len or _common_length(regions.ends - regions.starts, f"{regions_path}: regions")
@@ -44,7 +48,8 @@ def encode_regions(reference_path, regions_path, seq_len=None, kmer=0, reverse_c
     return data
 
 
-def encode_fasta(fasta_path, labels_path=None, seq_len=None, kmer=0, reverse_complement=False):
+def encode_fasta(fasta_path: Path | str, labels_path: Path | str | None = None, seq_len: int | None = None,
+                 kmer: int = 0, reverse_complement: bool = False) -> EncodedDataset:
     """Encode every FASTA record, resized to `seq_len` when given; labels come from a TSV keyed by name."""
     records = read_sequences(fasta_path)
     names = [name for name, _ in records]

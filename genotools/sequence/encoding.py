@@ -6,9 +6,14 @@ than a guess, and the encoding stays exact in uint8. Reversing both the position
 one-hot array gives its reverse complement, because the complement of A, C, G, T is T, G, C, A.
 """
 
+from typing import TYPE_CHECKING, TypeVar
+
 import numpy as np
 
 from genotools.io.fasta import clip_window
+
+if TYPE_CHECKING:
+    import torch  # only for hints: encoding must not pay for importing PyTorch
 
 ALPHABET = "ACGT"
 UNKNOWN_BASE_ENCODING = "zeros"
@@ -32,8 +37,10 @@ _BLOCK_PAIRS = 1 << 16
 
 _COMPLEMENT = bytes.maketrans(b"ACGTNacgtnRYKMBDHVrykmbdhvSWsw", b"TGCANtgcanYRMKVHDByrmkvhdbSWsw")
 
+_Coordinate = TypeVar("_Coordinate", int, np.ndarray)  # one position, or an array of them
 
-def one_hot(sequence, out=None):
+
+def one_hot(sequence: str | bytes, out: np.ndarray | None = None) -> np.ndarray:
     """One-hot encode `sequence` (str or bytes) into a (length, 4) uint8 array, written to `out` when given."""
     data = sequence.encode("ascii") if isinstance(sequence, str) else bytes(sequence)
     n = len(data)
@@ -54,7 +61,7 @@ def one_hot(sequence, out=None):
     return out
 
 
-def one_hot_many(sequences, length):
+def one_hot_many(sequences: list[str], length: int) -> np.ndarray:
     """One-hot encode sequences of `length` bases each into one (len(sequences), length, 4) uint8 array."""
     if any(len(sequence) != length for sequence in sequences):
         raise ValueError(f"every sequence must have {length} bases")
@@ -62,19 +69,19 @@ def one_hot_many(sequences, length):
     return one_hot("".join(sequences)).reshape(len(sequences), length, 4)
 
 
-def reverse_complement(sequence):
+def reverse_complement(sequence: str) -> str:
     """Reverse complement of a DNA string, keeping case and IUPAC codes."""
     return sequence.encode("ascii").translate(_COMPLEMENT)[::-1].decode("ascii")
 
 
-def reverse_complement_one_hot(onehot):
+def reverse_complement_one_hot(onehot: "np.ndarray | torch.Tensor") -> "np.ndarray | torch.Tensor":
     """Reverse complement of one-hot arrays shaped (..., length, 4) (numpy or torch)."""
     if isinstance(onehot, np.ndarray):
         return onehot[..., ::-1, ::-1]
     return onehot.flip((-2, -1))
 
 
-def kmer_counts(sequence, k):
+def kmer_counts(sequence: str, k: int) -> np.ndarray:
     """Counts of every k-mer (4**k, in lexicographic order of ALPHABET) in `sequence`; k-mers with N are skipped."""
     codes = np.full(256, -1, dtype=np.int64)
     for i, base in enumerate(ALPHABET):
@@ -88,13 +95,13 @@ def kmer_counts(sequence, k):
     return np.bincount(index, minlength=4**k).astype(np.uint32)
 
 
-def centred_window(start, end, length):
+def centred_window(start: _Coordinate, end: _Coordinate, length: int) -> tuple[_Coordinate, _Coordinate]:
     """The window of `length` bases centred on the interval [start, end) (0-based, half-open)."""
     window_start = (start + end - length) // 2
     return window_start, window_start + length
 
 
-def resize(sequence, length):
+def resize(sequence: str, length: int) -> str:
     """`sequence` cut or padded with N on both sides to `length` bases around its centre."""
     before, start, end, after = clip_window(*centred_window(0, len(sequence), length), len(sequence))
     return "N" * before + sequence[start:end] + "N" * after

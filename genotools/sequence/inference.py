@@ -1,15 +1,20 @@
 """Running a trained model over encoded sequences, and mapping raw outputs to the user's scale."""
 
+from pathlib import Path
+
 import numpy as np
 import torch
+from torch import nn
 
 from genotools.errors import InputError
+from genotools.io.hdf5 import EncodedDataset
 from genotools.runtime import autocast
 from genotools.sequence.encoding import reverse_complement_one_hot
 
 
 @torch.no_grad()
-def raw_outputs(model, onehot, device, batch_size=256, precision="fp32", reverse_complement=True):
+def raw_outputs(model: nn.Module, onehot: np.ndarray | torch.Tensor, device: torch.device, batch_size: int = 256,
+                precision: str = "fp32", reverse_complement: bool = True) -> np.ndarray:
     """Raw model outputs (N, tasks) for uint8 one-hot sequences (N, length, 4), a numpy array or tensor.
 
     With `reverse_complement`, the outputs for each sequence and its reverse complement are averaged.
@@ -27,20 +32,22 @@ def raw_outputs(model, onehot, device, batch_size=256, precision="fp32", reverse
     return torch.cat(chunks).numpy() if chunks else np.zeros((0, 0), dtype=np.float32)
 
 
-def to_output_scale(raw, task_types, target_mean, target_std):
+def to_output_scale(raw: np.ndarray, task_types: list[str], target_mean: list[float] | np.ndarray,
+                    target_std: list[float] | np.ndarray) -> np.ndarray:
     """Probabilities for binary tasks, values in the training targets' units for regression tasks."""
     binary = np.array([kind == "binary" for kind in task_types])
     scaled = raw * np.asarray(target_std, dtype=np.float32) + np.asarray(target_mean, dtype=np.float32)
     return np.where(binary, 1 / (1 + np.exp(-raw)), scaled).astype(np.float32)
 
 
-def predict(model, metadata, onehot, device, batch_size=256, precision="fp32", reverse_complement=True):
+def predict(model: nn.Module, metadata: dict, onehot: np.ndarray | torch.Tensor, device: torch.device,
+            batch_size: int = 256, precision: str = "fp32", reverse_complement: bool = True) -> np.ndarray:
     """Predictions on the output scale for every task of a model loaded with `model_file.load_sequence_model`."""
     raw = raw_outputs(model, onehot, device, batch_size, precision, reverse_complement)
     return to_output_scale(raw, metadata["task_types"], metadata["target_mean"], metadata["target_std"])
 
 
-def check_compatible(metadata, data, source):
+def check_compatible(metadata: dict, data: EncodedDataset, source: Path | str) -> None:
     """Refuse a dataset whose sequence length or encoding differs from what the model was trained on."""
     if data.seq_len != metadata["seq_len"]:
         raise InputError(f"{source}: sequences are {data.seq_len} bp but the model takes {metadata['seq_len']} bp; "

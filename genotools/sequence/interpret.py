@@ -21,6 +21,7 @@ import contextlib
 
 import numpy as np
 import torch
+from torch import nn
 
 from genotools.runtime import autocast
 from genotools.sequence.encoding import reverse_complement_one_hot
@@ -29,7 +30,8 @@ METHODS = ("ism", "gradient-input", "integrated-gradients")
 BASELINE = 0.25
 
 
-def explained_output(model, metadata, task, batch, precision, reverse_complement):
+def explained_output(model: nn.Module, metadata: dict, task: str, batch: torch.Tensor, precision: str,
+                     reverse_complement: bool) -> torch.Tensor:
     """The output that attributions explain, (N,), for float one-hot `batch` (N, length, 4) on the model's device."""
     index = metadata["task_names"].index(task)
     scale = 1.0 if metadata["task_types"][index] == "binary" else float(metadata["target_std"][index])
@@ -40,8 +42,9 @@ def explained_output(model, metadata, task, batch, precision, reverse_complement
     return out * scale
 
 
-def attribute(model, metadata, onehot, task, method, device, *, batch_size=256, precision="fp32",
-              reverse_complement=True, steps=50):
+def attribute(model: nn.Module, metadata: dict, onehot: np.ndarray | torch.Tensor, task: str, method: str,
+              device: torch.device, *, batch_size: int = 256, precision: str = "fp32", reverse_complement: bool = True,
+              steps: int = 50) -> tuple[np.ndarray, np.ndarray]:
     """(values (N, length, 4), attributions (N, length)) for uint8 one-hot sequences (N, length, 4)."""
     model.eval()
 
@@ -55,7 +58,8 @@ def attribute(model, metadata, onehot, task, method, device, *, batch_size=256, 
         values = [_gradient_input(output, onehot[start : start + batch_size].to(device).float())
                   for start in range(0, len(onehot), batch_size)]
     else:
-        values = [_integrated_gradients(output, onehot[start : start + batch_size].to(device).float(), batch_size, steps)
+        values = [_integrated_gradients(output, onehot[start : start + batch_size].to(device).float(), batch_size,
+                                        steps)
                   for start in range(0, len(onehot), batch_size)]
     values = np.concatenate(values) if values else np.zeros(onehot.shape, dtype=np.float32)
     if method == "ism":

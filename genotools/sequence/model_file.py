@@ -5,16 +5,24 @@ scaling, reference fingerprint, training options and genotools version.
 """
 
 import dataclasses
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
+from torch import nn
 
 from genotools import __version__
 from genotools.checkpoint import load_weights, read_metadata
 from genotools.errors import InputError
+from genotools.io.hdf5 import EncodedDataset
 from genotools.sequence.models import build_model
 
+if TYPE_CHECKING:  # only for hints: reading a model file needs none of the training code
+    from genotools.sequence.training import FitResult, TrainConfig
 
-def sequence_model_metadata(fitted, dataset, config, data_path):
+
+def sequence_model_metadata(fitted: "FitResult", dataset: EncodedDataset, config: "TrainConfig",
+                            data_path: Path | str) -> dict:
     """The metadata of the model of `fitted` (a training.FitResult), trained on `dataset` with `config`; the model
     file is `checkpoint.save_model(path, fitted.model, metadata)`."""
     return {
@@ -34,7 +42,7 @@ def sequence_model_metadata(fitted, dataset, config, data_path):
     }
 
 
-def load_sequence_model(path):
+def load_sequence_model(path: Path | str) -> tuple[nn.Module, dict]:
     """(model in eval mode on the CPU, metadata) from a file written with `sequence_model_metadata`."""
     metadata = read_metadata(path)
     if "architecture" not in metadata:

@@ -25,19 +25,20 @@ TASKS = ["ap1_bound", "gata_ebox", "activity"]
 _SCANNERS = {name: re.compile(f"(?=({pattern}))") for name, pattern in MOTIFS.items()}
 
 
-def motif_counts(sequence):
+def motif_counts(sequence: str) -> dict[str, int]:
     sequence = sequence.upper()
     return {name: len(scanner.findall(sequence)) for name, scanner in _SCANNERS.items()}
 
 
-def grammar(sequence):
+def grammar(sequence: str) -> tuple[float, float, float]:
     """Noise-free labels of a sequence: (ap1_bound, gata_ebox, activity)."""
     counts = motif_counts(sequence)
     both = float(counts["gata"] > 0 and counts["ebox"] > 0)
     return float(counts["ap1"] > 0), both, counts["ap1"] + 1.5 * both
 
 
-def simulate(outdir, seed=1, n_chroms=9, chrom_len=90_000, region_len=200, stride=100, site_spacing=150):
+def simulate(outdir: Path | str, seed: int = 1, n_chroms: int = 9, chrom_len: int = 90_000, region_len: int = 200,
+             stride: int = 100, site_spacing: int = 150) -> tuple[Path, Path, Path, Path, Path, Path]:
     """Write genome.fa (+ .fai), regions.bed (and regions_small.bed, every tenth region), sequences.fa with
     sequences_labels.tsv, and variants.vcf to `outdir`; return their paths.
 

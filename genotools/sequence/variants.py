@@ -7,11 +7,19 @@ re-centred the same way, so REF and ALT sequences always have the model's length
 """
 
 import re
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+import pysam
 
 from genotools.errors import InputError
+from genotools.io.fasta import Reference
 from genotools.sequence.encoding import one_hot_many
+
+if TYPE_CHECKING:  # only for hints: genotools-qc reads VCFs with this module without loading PyTorch
+    import torch
+    from torch import nn
 
 # Outcome of each ALT allele, written to the INFO status field and the TSV.
 SCORED = "scored"
@@ -26,7 +34,7 @@ OUTCOMES = [SCORED, SCORED_REF_MISMATCH, REF_MISMATCH, UNKNOWN_CONTIG, SYMBOLIC,
 _BASES = re.compile("^[ACGTNacgtn]+$")
 
 
-def alt_outcome(alt):
+def alt_outcome(alt: str | None) -> str | None:
     """Why an ALT allele cannot be scored, or None when it is a sequence (SNV, MNV, insertion, deletion)."""
     if alt is None or alt == ".":
         return MISSING_ALT
@@ -37,7 +45,7 @@ def alt_outcome(alt):
     return None
 
 
-def flanks(reference, chrom, start, ref_length, length):
+def flanks(reference: Reference, chrom: str, start: int, ref_length: int, length: int) -> tuple[str, str, str]:
     """(left flank, the reference's bases under REF, right flank) of a variant at 0-based `start`, from one fetch.
 
     The right flank is as long as any allele's window can need (an allele has at least one base)."""
@@ -46,7 +54,7 @@ def flanks(reference, chrom, start, ref_length, length):
     return sequence[:half], sequence[half : half + ref_length], sequence[half + ref_length :]
 
 
-def allele_window(site, allele, length):
+def allele_window(site: tuple[str, str, str], allele: str, length: int) -> str:
     """The model's input for `allele` between the flanks of its `site` (from `flanks`)."""
     left, _, right = site
     return (left + allele.upper() + right)[:length]
@@ -56,7 +64,7 @@ SCORES = ("ref", "alt", "diff", "absdiff", "logfc")
 _EPSILON = 1e-6
 
 
-def allele_scores(ref, alt, task_types, scores):
+def allele_scores(ref: np.ndarray, alt: np.ndarray, task_types: list[str], scores: Sequence[str]) -> np.ndarray:
     """(..., tasks, scores) array from ref and alt predictions (..., tasks). logfc is the log-odds difference for binary
     tasks and log2(alt / ref) for regression tasks with positive predictions (NaN otherwise)."""
     columns = []
@@ -78,8 +86,11 @@ def allele_scores(ref, alt, task_types, scores):
     return np.stack(columns, axis=-1).astype(np.float32)
 
 
-def score_records(records, reference, contigs, model, metadata, device, *, scores=SCORES, ref_mismatch="skip",
-                  batch_size=256, precision="fp32", reverse_complement=True, chunk=2048):
+def score_records(records: Iterable[pysam.VariantRecord], reference: Reference, contigs: dict[str, str],
+                  model: "nn.Module", metadata: dict, device: "torch.device", *, scores: Sequence[str] = SCORES,
+                  ref_mismatch: str = "skip", batch_size: int = 256, precision: str = "fp32",
+                  reverse_complement: bool = True,
+                  chunk: int = 2048) -> Iterator[tuple[pysam.VariantRecord, list[tuple[str, np.ndarray | None]]]]:
     """For each VCF record, in order: (record, [(outcome, scores array or None) per ALT]).
 
     Records are taken `chunk` at a time, so memory stays flat however long the VCF is; within a chunk every
@@ -96,7 +107,8 @@ def score_records(records, reference, contigs, model, metadata, device, *, score
             yield record, [(outcome, None if rows is None else next(values)) for outcome, rows in plan]
 
 
-def allele_outcomes(record, reference, contigs, ref_mismatch, length):
+def allele_outcomes(record: pysam.VariantRecord, reference: Reference, contigs: dict[str, str], ref_mismatch: str,
+                    length: int) -> tuple[list[str], tuple[str, str, str] | None]:
     """(outcome of each ALT allele of `record`, the site's `flanks`, or None when no allele can be scored)."""
     chrom = contigs.get(record.chrom)
     alts = record.alts or (None,)
@@ -117,7 +129,7 @@ def allele_outcomes(record, reference, contigs, ref_mismatch, length):
     return [outcome or scored for outcome in outcomes], site
 
 
-def allele_positions(start, ref_length, allele_length, length):
+def allele_positions(start: int, ref_length: int, allele_length: int, length: int) -> np.ndarray:
     """0-based genome position of each base of `allele_window`'s window (-1 for inserted bases)."""
     offsets = np.arange(length) - length // 2
     inside = (offsets >= 0) & (offsets < allele_length)
@@ -146,7 +158,7 @@ def _predict_windows(sequences, model, metadata, device, batch_size, precision, 
     return predict(model, metadata, onehot, device, batch_size, precision, reverse_complement)
 
 
-def chunks(iterable, size):
+def chunks(iterable: Iterable, size: int) -> Iterator[list]:
     """Lists of `size` items (the last may be shorter) from `iterable`, read as they are needed."""
     block = []
     for item in iterable:

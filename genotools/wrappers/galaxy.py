@@ -125,7 +125,8 @@ def _input(tool, option):
 def _conditional(tool, group):
     lines = [f'<conditional name="{group["name"]}">',
              f'    <param name="{_selector(group)}" type="select" label="{_attr(group["label"])}">']
-    lines += [f'        <option value="{case}">{_attr(spec["label"])}</option>' for case, spec in group["cases"].items()]
+    lines += [f'        <option value="{case}">{_attr(spec["label"])}</option>'
+              for case, spec in group["cases"].items()]
     lines.append("    </param>")
     for case, spec in group["cases"].items():
         lines.append(f'    <when value="{case}">')
@@ -254,7 +255,8 @@ def _test(tool, test):
     grouped = set()
     for group in tool.input_groups:
         case, spec = max(group["cases"].items(), key=lambda item: len(set(item[1]["options"]) & set(test["options"])))
-        lines += [f'    <conditional name="{group["name"]}">', f'        <param name="{_selector(group)}" value="{case}"/>']
+        lines += [f'    <conditional name="{group["name"]}">',
+                  f'        <param name="{_selector(group)}" value="{case}"/>']
         lines += ["        " + line for name in spec["options"] if name in test["options"]
                   for line in _test_param(tool.option(name), test["options"][name])]
         lines.append("    </conditional>")

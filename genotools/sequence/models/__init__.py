@@ -7,6 +7,8 @@ tasks, a value for regression tasks).
 import json
 from dataclasses import dataclass
 
+from torch import nn
+
 from genotools.errors import InputError
 from genotools.sequence.models.basset import Basset
 from genotools.sequence.models.danq import DanQ
@@ -42,7 +44,7 @@ ARCHITECTURES = {
 }
 
 
-def architecture(name):
+def architecture(name: str) -> Architecture:
     try:
         return ARCHITECTURES[name]
     except KeyError:
@@ -51,13 +53,14 @@ def architecture(name):
 
 def _same_kind(value, default):
     if isinstance(default, list):
-        return isinstance(value, list) and len(value) == len(default) and all(_same_kind(v, d) for v, d in zip(value, default))
+        return (isinstance(value, list) and len(value) == len(default)
+                and all(_same_kind(v, d) for v, d in zip(value, default)))
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
     return isinstance(value, int) or isinstance(default, float)
 
 
-def build_model(name, seq_len, n_tasks, hyperparameters=None):
+def build_model(name: str, seq_len: int, n_tasks: int, hyperparameters: dict | None = None) -> tuple[nn.Module, dict]:
     """Build architecture `name` for sequences of `seq_len` and `n_tasks` outputs; unknown hyperparameters fail."""
     arch = architecture(name)
     unknown = set(hyperparameters or {}) - set(arch.defaults)

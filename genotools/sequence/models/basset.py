@@ -5,7 +5,8 @@ from torch import nn
 class Basset(nn.Module):
     """Convolution blocks (conv, batch norm, ReLU, max-pool) then two fully connected layers."""
 
-    def __init__(self, seq_len, n_tasks, channels, kernel_sizes, pool_sizes, hidden, dropout):
+    def __init__(self, seq_len: int, n_tasks: int, channels: list[int], kernel_sizes: list[int], pool_sizes: list[int],
+                 hidden: int, dropout: float) -> None:
         super().__init__()
         layers, in_channels = [], 4
         for out_channels, kernel, pool in zip(channels, kernel_sizes, pool_sizes):
@@ -32,5 +33,5 @@ class Basset(nn.Module):
             nn.Linear(hidden, n_tasks),
         )
 
-    def forward(self, onehot):
+    def forward(self, onehot: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(onehot.transpose(1, 2)))

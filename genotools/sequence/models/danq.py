@@ -5,7 +5,8 @@ from torch import nn
 class DanQ(nn.Module):
     """A convolution layer that learns motifs, max-pooled, then a bidirectional LSTM over the motif track."""
 
-    def __init__(self, seq_len, n_tasks, channels, kernel_size, pool_size, lstm_hidden, hidden, dropout):
+    def __init__(self, seq_len: int, n_tasks: int, channels: int, kernel_size: int, pool_size: int, lstm_hidden: int,
+                 hidden: int, dropout: float) -> None:
         super().__init__()
         self.conv = nn.Sequential(
             nn.Conv1d(4, channels, kernel_size, padding=kernel_size // 2),
@@ -24,7 +25,7 @@ class DanQ(nn.Module):
             nn.Linear(hidden, n_tasks),
         )
 
-    def forward(self, onehot):
+    def forward(self, onehot: torch.Tensor) -> torch.Tensor:
         motifs = self.conv(onehot.transpose(1, 2)).transpose(1, 2)
         track, _ = self.lstm(motifs)
         return self.head(track)

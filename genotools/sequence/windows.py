@@ -1,0 +1,69 @@
+"""The windows a sequence model is explained on, with each base's place on its contig: FASTA records, BED regions
+on a reference, and the REF and ALT windows of VCF variants as genotools-score-variants scores them. Each
+generator yields units: a list of the windows drawn together (one, or a variant's REF and ALT)."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from genotools.io.bed import read_regions
+from genotools.io.fasta import read_sequences
+from genotools.io.vcf import contig_names, open_vcf
+from genotools.sequence.datasets import check_contigs
+from genotools.sequence.encoding import centred_window, resize
+from genotools.sequence.variants import SCORED, allele_outcomes, allele_positions, allele_window
+
+
+@dataclass
+class Window:
+    """One sequence of the model's length to interpret."""
+
+    name: str
+    allele: str  # ref or alt for a variant, '.' otherwise
+    chrom: str  # reference contig, or the FASTA record
+    positions: np.ndarray  # 0-based position of each base on `chrom`, -1 off it or inserted
+    sequence: str
+    highlight: range = range(0)  # offsets drawn highlighted in the logo: a variant's allele
+
+
+def fasta_windows(path, length):
+    """Each record is its own contig: positions count from its first base, as in a genome browser given the FASTA."""
+    for name, sequence in read_sequences(path):
+        start, _ = centred_window(0, len(sequence), length)
+        yield [Window(name, ".", name, on_contig(start + np.arange(length), len(sequence)),
+                      resize(sequence, length).upper())]
+
+
+def region_windows(reference, path, length):
+    """A window of `length` bases centred on each region of the BED file `path`, from the Reference `reference`."""
+    regions = read_regions(path)
+    check_contigs(path, regions.chroms, reference.lengths)
+    starts, _ = centred_window(regions.starts, regions.ends, length)
+    for chrom, start, name in zip(regions.chroms, starts.tolist(), regions.names):
+        positions = start + np.arange(length)
+        yield [Window(name, ".", chrom, on_contig(positions, reference.lengths[chrom]),
+                      reference.fetch(chrom, start, start + length))]
+
+
+def variant_windows(reference, path, length, skipped):
+    """A REF and an ALT window per scorable ALT allele; counts the alleles left out by reason in `skipped`."""
+    with open_vcf(path) as variants:
+        contigs = contig_names(variants.header.contigs, reference.lengths)
+        for record in variants:
+            outcomes, site = allele_outcomes(record, reference, contigs, "skip", length)
+            for outcome, alt in zip(outcomes, record.alts or (None,)):
+                if outcome != SCORED:
+                    skipped[outcome] += 1
+                    continue
+                chrom, name = contigs[record.chrom], f"{record.chrom}:{record.pos}:{record.ref}>{alt}"
+                yield [Window(name, allele_name, chrom,
+                              on_contig(allele_positions(record.start, len(record.ref), len(allele), length),
+                                         reference.lengths[chrom]),
+                              allele_window(site, allele, length),
+                              range(length // 2, min(length // 2 + len(allele), length)))
+                       for allele_name, allele in (("ref", record.ref), ("alt", alt))]
+
+
+def on_contig(positions, contig_length):
+    """`positions` with those off a contig of `contig_length` bases set to -1."""
+    return np.where((positions >= 0) & (positions < contig_length), positions, -1)
