@@ -175,7 +175,7 @@ def scan(
                                       on_block=lambda n: bar.update(task, completed=n))
         beta, se, p, called, firth = tests
         with training_bar(quiet) as bar:
-            progress = TrainingProgress(bar)
+            progress = TrainingProgress(bar, unit="samples")
             predictions, fold_of, records = cross_validate(data, config, device, job, progress)
             final = final_model(data, config, device, job, progress)
         importance = attributions(final.model, genotypes, data.covariates, device)

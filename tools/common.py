@@ -161,7 +161,7 @@ def progress_bar(quiet, *extra_columns):
 class _LossAndThroughput(ProgressColumn):
     def render(self, task):
         loss = task.fields.get("loss")
-        return Text("" if loss is None else f"loss {loss:.4f} {task.speed or 0:>6.0f}/s")
+        return Text("" if loss is None else f"loss {loss:.4f} {task.speed or 0:>6.0f} {task.fields['unit']}/s")
 
 
 def training_bar(quiet):
@@ -170,20 +170,20 @@ def training_bar(quiet):
 
 
 class TrainingProgress(FitProgress):
-    """A bar per network over its epochs, with the validation loss, and one over the current epoch's items, with
-    the running training loss and throughput."""
+    """A bar per network over its epochs, with the validation loss, and one over the current epoch's items
+    (`unit`), with the running training loss and throughput."""
 
-    def __init__(self, bar):
-        self.bar, self.run, self.epoch, self.name, self.steps = bar, None, None, "", 0
+    def __init__(self, bar, unit):
+        self.bar, self.unit, self.run, self.epoch, self.name, self.steps = bar, unit, None, None, "", 0
 
     def start_run(self, name, epochs):
         self.name, self.run = name, self.bar.add_task(name, total=epochs)
         if self.epoch is None:
-            self.epoch = self.bar.add_task("epoch", total=None, loss=float("nan"))
+            self.epoch = self.bar.add_task("epoch", total=None, loss=float("nan"), unit=self.unit)
 
     def start_epoch(self, epoch, items):
         self.steps = 0
-        self.bar.reset(self.epoch, total=items, description=f"  epoch {epoch}", loss=float("nan"))
+        self.bar.reset(self.epoch, total=items, description=f"  epoch {epoch}", loss=float("nan"), unit=self.unit)
 
     def advance(self, items, loss):
         self.steps += 1

@@ -155,7 +155,7 @@ def train(
                                  precision=precision, seed=seed)
         with training_bar(quiet) as bar:
             result = cross_validate(dataset, fingerprints, graphs, fold_of, config, device, checkpoint, resume,
-                                    TrainingProgress(bar))
+                                    TrainingProgress(bar, unit="cell lines"))
         baselines = ({"tanimoto_neighbours": out_of_fold(dataset, fold_of, tanimoto_neighbours,
                                                          similarity=tanimoto(fingerprints, fingerprints))}
                      if split == "drug-blind" else

@@ -169,7 +169,8 @@ def train(
         say(quiet, f"{len(annotated)} annotated genes of {len(data.genes)}, {len(data.terms)} {aspect} terms; "
             f"{len(held_out.test)} genes held out ({split} split)")
         with training_bar(quiet) as bar:
-            result = train_and_evaluate(data, go, held_out, config, device, job, TrainingProgress(bar))
+            result = train_and_evaluate(data, go, held_out, config, device, job,
+                                        TrainingProgress(bar, unit="genes"))
 
         evaluated = result.evaluated
         report = {"split": split, "test_fraction": test_fraction if split == "random" else None, "seed": seed,
