@@ -19,6 +19,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -50,16 +51,16 @@ class Fitted:
 class Progress:
     """What the loop tells as it goes; the tools show it as progress bars. This one tells no one."""
 
-    def start_run(self, name: str, epochs: int):
+    def start_run(self, name: str, epochs: int) -> None:
         pass
 
-    def start_epoch(self, epoch: int, items: int):
+    def start_epoch(self, epoch: int, items: int) -> None:
         pass
 
-    def advance(self, items: int, loss: torch.Tensor):
+    def advance(self, items: int, loss: torch.Tensor) -> None:
         pass
 
-    def end_epoch(self, record: dict):
+    def end_epoch(self, record: dict) -> None:
         pass
 
 
@@ -68,7 +69,7 @@ class Job:
     `resume_from`. `options` (JSON) must be the same when resuming. After each network the domain records what
     it keeps of it in `kept` (JSON) and `tensors`, which a resumed job gets back."""
 
-    def __init__(self, path, options: dict, resume_from=None):
+    def __init__(self, path: Path | str, options: dict, resume_from: Path | str | None = None) -> None:
         self.path, self.options = path, options
         self.run = 0  # networks finished
         self.kept: dict = {}

@@ -8,7 +8,9 @@ and counted (split them first with `bcftools norm -m -`); so are records without
 """
 
 import functools
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -31,12 +33,12 @@ class Variants:
     def __len__(self):
         return len(self.ids)
 
-    def keys(self, swapped=False):
+    def keys(self, swapped: bool = False) -> list[str]:
         """The variant_key of each variant; with `swapped`, of the variant written with REF and ALT exchanged."""
         refs, alts = (self.alts, self.refs) if swapped else (self.refs, self.alts)
         return [variant_key(*fields) for fields in zip(self.chroms, self.positions, refs, alts)]
 
-    def subset(self, indices):
+    def subset(self, indices: Iterable[int]) -> "Variants":
         return Variants(*([values[i] for i in indices] for values in
                           (self.ids, self.chroms, self.positions, self.refs, self.alts)))
 
@@ -49,11 +51,11 @@ class GenotypeBlocks:
     skipped: dict = field(default_factory=dict)  # {reason: [variant ids]}
 
 
-def variant_key(chrom, position, ref, alt):
+def variant_key(chrom: str, position: int, ref: str, alt: str) -> str:
     return f"{chrom}:{position}:{ref}:{alt}"
 
 
-def vcf_samples(path):
+def vcf_samples(path: Path | str) -> list[str]:
     with open_vcf(path) as vcf:
         return list(vcf.header.samples)
 
@@ -80,7 +82,9 @@ def _ds_dosage(text, path, record):
     return round(dosage * DOSAGE_SCALE)
 
 
-def read_genotypes(path, samples, genotype_field="GT", block_size=8192, keys=None, on_record=None):
+def read_genotypes(path: Path | str, samples: Sequence[str], genotype_field: str = "GT", block_size: int = 8192,
+                   keys: Collection[str] | None = None,
+                   on_record: Callable[[int], object] | None = None) -> GenotypeBlocks:
     """The genotypes of `samples` (names in the VCF, in the order wanted) at every biallelic record, or only at
     the records whose variant_key is in `keys`. `on_record` is called with each record's position in the file."""
     with open_vcf(path) as vcf:
@@ -141,7 +145,7 @@ def _dosages(record, genotype_field, columns, path, number):
     return [_ds_dosage(text, path, number) for text in texts]
 
 
-def aligned_matrix(cohort, variants, n_samples):
+def aligned_matrix(cohort: GenotypeBlocks, variants: Variants, n_samples: int) -> tuple[np.ndarray, int, int]:
     """(samples x variants int8 matrix with the ALT dosages of `variants` (a Variants) in that order, MISSING
     where the cohort lacks the variant; how many of `variants` were found; how many of those with REF and ALT
     swapped). A cohort record with REF and ALT the other way round counts the variant's ALT allele: 2 - dosage."""

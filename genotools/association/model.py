@@ -5,11 +5,13 @@ The standardisation (per-variant mean and scale of the dosage, per-covariate mea
 scale are buffers of the network, so a model file holds everything that prediction needs.
 """
 
+from pathlib import Path
+
 import torch
 from torch import nn
 
 from genotools import __version__
-from genotools.association.genotypes import DOSAGE_SCALE, MISSING
+from genotools.association.genotypes import DOSAGE_SCALE, MISSING, Variants
 from genotools.checkpoint import load_weights, read_metadata
 from genotools.errors import InputError
 
@@ -18,7 +20,7 @@ DEFAULT_HYPERPARAMETERS = {"hidden": 32, "dropout": 0.5}
 
 
 class RiskNet(nn.Module):
-    def __init__(self, n_variants, n_covariates, hidden, dropout):
+    def __init__(self, n_variants: int, n_covariates: int, hidden: int, dropout: float) -> None:
         super().__init__()
         for name, size in (("genotype_mean", n_variants), ("genotype_scale", n_variants),
                            ("covariate_mean", n_covariates), ("covariate_scale", n_covariates),
@@ -28,32 +30,33 @@ class RiskNet(nn.Module):
         self.linear = nn.Linear(inputs, 1)
         self.mlp = nn.Sequential(nn.Linear(inputs, hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(hidden, 1))
 
-    def standardise(self, genotypes, covariates):
+    def standardise(self, genotypes: torch.Tensor, covariates: torch.Tensor) -> torch.Tensor:
         """Network inputs from int8 stored genotypes (a missing one becomes the mean, 0) and raw covariates."""
         dosage = genotypes.float() / DOSAGE_SCALE
         standard = torch.where(genotypes == MISSING, 0.0, (dosage - self.genotype_mean) / self.genotype_scale)
         return torch.cat([standard, (covariates.float() - self.covariate_mean) / self.covariate_scale], 1)
 
-    def score(self, inputs):
+    def score(self, inputs: torch.Tensor) -> torch.Tensor:
         """The logit (binary trait) or the standardised trait value, from standardised inputs."""
         return (self.linear(inputs) + self.mlp(inputs))[:, 0]
 
-    def input_group_norm(self):
+    def input_group_norm(self) -> torch.Tensor:
         """The sum over inputs of the norm of all first-layer weights from that input (the group lasso)."""
         weights = torch.cat([self.linear.weight, self.mlp[0].weight], 0)
         return weights.norm(dim=0).sum()
 
-    def forward(self, genotypes, covariates):
+    def forward(self, genotypes: torch.Tensor, covariates: torch.Tensor) -> torch.Tensor:
         """The risk in the trait's units: a log-odds, or a value of the quantitative trait."""
         return self.score(self.standardise(genotypes, covariates)) * self.target_scale + self.target_mean
 
 
-def build_risk_model(n_variants, n_covariates, hyperparameters=DEFAULT_HYPERPARAMETERS):
+def build_risk_model(n_variants: int, n_covariates: int, hyperparameters: dict = DEFAULT_HYPERPARAMETERS) -> RiskNet:
     return RiskNet(n_variants, n_covariates, **hyperparameters)
 
 
-def risk_model_metadata(phenotype, binary, genotype_field, covariates, covariate_levels, hyperparameters,
-                        variants, cross_validation):
+def risk_model_metadata(phenotype: str, binary: bool, genotype_field: str, covariates: list[str],
+                        covariate_levels: dict, hyperparameters: dict, variants: Variants,
+                        cross_validation: dict) -> dict:
     """The metadata of a model file, which `load_risk_model` reads: what prediction needs (the variants, in
     their order, the covariates and their levels, the network's shape), and the cross-validated metrics."""
     return {"kind": KIND, "genotools_version": __version__, "phenotype": phenotype,
@@ -64,7 +67,7 @@ def risk_model_metadata(phenotype, binary, genotype_field, covariates, covariate
                          "ref": variants.refs, "alt": variants.alts}}
 
 
-def load_risk_model(path):
+def load_risk_model(path: Path | str) -> tuple[nn.Module, dict]:
     """(network in eval mode on the CPU, metadata) from a model file written by genotools-associate scan."""
     metadata = read_metadata(path)
     if metadata.get("kind") != KIND:

@@ -5,7 +5,9 @@ control/case; any other numbers make it quantitative. A covariate is numeric, or
 labels (such as F/M), which becomes 0 for the first label in sorted order and 1 for the other.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -71,7 +73,8 @@ def _covariate(path, rows, column, name, labels=None):
     return np.array([labels.index(t) if t not in MISSING else np.nan for _, t in texts], dtype=float), labels
 
 
-def read_phenotypes(path, phenotype=None, covariates=(), trait="auto", levels=None):
+def read_phenotypes(path: Path | str, phenotype: str | None = None, covariates: Sequence[str] = (), trait: str = "auto",
+                    levels: dict[str, list[str]] | None = None) -> Phenotypes:
     """The sample ids, the `phenotype` column (none when None) and the `covariates` columns of a TSV or CSV table;
     `levels` fixes the labels of two-label covariates ({name: [label for 0, label for 1]}, e.g. a model's)."""
     header, rows = read_rows(path, "phenotype")
@@ -100,7 +103,7 @@ def read_phenotypes(path, phenotype=None, covariates=(), trait="auto", levels=No
     return Phenotypes(samples, values, binary, matrix, list(covariates), found_levels)
 
 
-def parse_covariate_list(text):
+def parse_covariate_list(text: str | None) -> list[str]:
     """['age', 'sex', 'PC1', 'PC2', 'PC3'] from 'age,sex,PC1..PC3' (a range like PC1..PC3 expands)."""
     names = []
     for item in (part.strip() for part in (text or "").split(",")):
@@ -120,7 +123,8 @@ def parse_covariate_list(text):
     return names
 
 
-def match_samples(vcf_names, phenotypes):
+def match_samples(vcf_names: list[str],
+                  phenotypes: Phenotypes) -> tuple[list[str], np.ndarray, dict[str, list[str]]]:
     """(samples to analyse in VCF order, their rows in the phenotype table, {reason: [samples] left out}): a sample
     must be in both files, with its trait (when the table has one) and every covariate."""
     row_of = {name: i for i, name in enumerate(phenotypes.samples)}

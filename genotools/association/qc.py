@@ -6,12 +6,13 @@ The Hardy-Weinberg test is the exact test of Wigginton, Cutler and Abecasis (200
 rounded to the nearest genotype), in controls for a case/control trait and in all samples for a quantitative one.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import gammaln
 
-from genotools.association.genotypes import DOSAGE_SCALE, MISSING
+from genotools.association.genotypes import DOSAGE_SCALE, MISSING, GenotypeBlocks
 
 
 @dataclass
@@ -30,7 +31,7 @@ class Removal:
     value: float | None = None
 
 
-def sample_call_rates(blocks, n_samples):
+def sample_call_rates(blocks: Iterable[np.ndarray], n_samples: int) -> np.ndarray:
     called = np.zeros(n_samples, dtype=np.int64)
     total = 0
     for block in blocks:
@@ -39,7 +40,8 @@ def sample_call_rates(blocks, n_samples):
     return called / max(total, 1)
 
 
-def variant_statistics(block, hwe_samples):
+def variant_statistics(block: np.ndarray,
+                       hwe_samples: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(call rate, ALT-allele frequency, HWE p-value) of each variant (row) of an int8 block over its samples
     (columns); the HWE test runs over the columns `hwe_samples`."""
     called = block != MISSING
@@ -53,7 +55,7 @@ def variant_statistics(block, hwe_samples):
     return n_called / block.shape[1], frequency, hwe
 
 
-def hwe_exact(hom_ref, het, hom_alt):
+def hwe_exact(hom_ref: int, het: int, hom_alt: int) -> float:
     """The exact two-sided Hardy-Weinberg p-value (Wigginton et al. 2005): the total probability, given the
     allele counts, of every heterozygote count no more likely than the one observed."""
     n = hom_ref + het + hom_alt
@@ -71,7 +73,8 @@ def hwe_exact(hom_ref, het, hom_alt):
     return float(min(1.0, p[p <= observed * (1 + 1e-7)].sum()))
 
 
-def run_qc(cohort, sample_names, hwe_samples, thresholds):
+def run_qc(cohort: GenotypeBlocks, sample_names: list[str], hwe_samples: np.ndarray,
+           thresholds: Thresholds) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Removal]]:
     """(kept sample indices, kept variant indices, allele frequencies of the kept variants, removals) of the
     GenotypeBlocks `cohort`, whose columns are `sample_names`; `hwe_samples` (a boolean mask) are the samples
     for the HWE test."""
@@ -100,7 +103,7 @@ def run_qc(cohort, sample_names, hwe_samples, thresholds):
     return kept_samples, np.array(kept_variants, dtype=np.int64), np.array(frequencies), removals
 
 
-def kept_matrix(cohort, kept_samples, kept_variants):
+def kept_matrix(cohort: GenotypeBlocks, kept_samples: np.ndarray, kept_variants: np.ndarray) -> np.ndarray:
     """The samples x variants int8 matrix of the kept samples and variants, built while the cohort's blocks are
     released one by one, so that the genotypes are held about once."""
     matrix = np.empty((len(kept_samples), len(kept_variants)), dtype=np.int8)

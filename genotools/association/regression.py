@@ -13,6 +13,8 @@ Results match statsmodels' OLS and Logit, and Firth's a direct maximisation of t
 (tests/test_associate.py).
 """
 
+from collections.abc import Callable
+
 import numpy as np
 from scipy import stats
 from scipy.special import expit
@@ -29,11 +31,11 @@ FIRTH_TOLERANCE = 1e-6
 BLOCK_VALUES = 2**21  # genotypes per block of variants (16 MiB as float64): memory stays flat for any cohort
 
 
-def variants_per_block(n_samples):
+def variants_per_block(n_samples: int) -> int:
     return max(16, BLOCK_VALUES // max(n_samples, 1))
 
 
-def dosages(block):
+def dosages(block: np.ndarray) -> np.ndarray:
     """Float64 dosages (samples x variants) of an int8 block, a missing genotype set to its variant's mean."""
     called = block != MISSING
     values = block.astype(np.float64) / DOSAGE_SCALE
@@ -42,7 +44,7 @@ def dosages(block):
     return np.where(called, values, means)
 
 
-def design_matrix(covariates, reference=None):
+def design_matrix(covariates: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
     """An intercept and the covariates, standardised by the mean and scale of `reference` (default: their own)."""
     reference = covariates if reference is None else reference
     scale = reference.std(0)
@@ -50,7 +52,8 @@ def design_matrix(covariates, reference=None):
                             (covariates - reference.mean(0)) / np.where(scale > 0, scale, 1.0)])
 
 
-def linear_tests(genotypes, trait, design):
+def linear_tests(genotypes: np.ndarray, trait: np.ndarray,
+                 design: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(beta, se, p) of each column of `genotypes` (samples x variants) in a least-squares regression of
     `trait` on `design` and that column."""
     q, _ = np.linalg.qr(design)
@@ -66,7 +69,7 @@ def linear_tests(genotypes, trait, design):
     return beta, se, p
 
 
-def logistic_fit(design, trait):
+def logistic_fit(design: np.ndarray, trait: np.ndarray) -> np.ndarray:
     """Coefficients of the logistic regression of `trait` (0/1) on `design`, by Newton-Raphson."""
     coefficients = np.zeros(design.shape[1])
     for _ in range(MAX_ITERATIONS):
@@ -79,7 +82,8 @@ def logistic_fit(design, trait):
     return coefficients
 
 
-def firth_fit(design, trait, free=None):
+def firth_fit(design: np.ndarray, trait: np.ndarray,
+              free: np.ndarray | None = None) -> tuple[np.ndarray, float] | None:
     """(coefficients, maximum) of Firth's logistic regression of `trait` (0/1) on `design`, which maximises the
     penalised log-likelihood, log L + 1/2 log |information| (Firth 1993); None if it does not converge. Only the
     `free` coefficients (a mask; default all) are fitted, the others stay 0. Each step is a Newton step on the
@@ -117,7 +121,7 @@ def _penalised_log_likelihood(design, trait, coefficients):
     return log_likelihood + 0.5 * np.linalg.slogdet(information)[1], mu, information
 
 
-def firth_test(design, genotype, trait):
+def firth_test(design: np.ndarray, genotype: np.ndarray, trait: np.ndarray) -> tuple[float, float]:
     """(beta, se) of the last coefficient of Firth's regression of `trait` on `design` and `genotype`, tested by
     the penalised likelihood ratio (Heinze & Schemper 2002: Wald's test is unreliable exactly where Firth's
     regression is needed); se = |beta| / sqrt(chi-squared), so that beta / se gives its p-value. NaN if a fit
@@ -130,7 +134,8 @@ def firth_test(design, genotype, trait):
     return beta, abs(beta) / np.sqrt(chi_squared)
 
 
-def logistic_tests(genotypes, trait, design, null_coefficients):
+def logistic_tests(genotypes: np.ndarray, trait: np.ndarray, design: np.ndarray,
+                   null_coefficients: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(beta, se, p, firth) of each column of `genotypes` in a logistic regression of `trait` on `design` and
     that column: the Wald test of the maximum-likelihood fit, or Firth's test (firth 1) where that fit does not
     converge or the variant separates cases from controls."""
@@ -180,7 +185,8 @@ def _logistic_derivatives(genotypes, trait, design, theta):
     return hessian, score
 
 
-def association_tests(matrix, trait, design, binary, rows=None, on_block=None):
+def association_tests(matrix: np.ndarray, trait: np.ndarray, design: np.ndarray, binary: bool,
+                      rows: np.ndarray | None = None, on_block: Callable[[int], object] | None = None) -> np.ndarray:
     """(beta, se, p, n called, firth: 1 where a logistic test is Firth's) of every variant (column) of an int8
     samples x variants matrix, over its `rows` (default: all; `trait` and `design` are those rows')."""
     n_variants, block_size = matrix.shape[1], variants_per_block(len(trait))

@@ -19,7 +19,8 @@ CHUNK = 1000
 GT_TEXT = np.array(["0/0", "0/1", "1/1", "./."])
 
 
-def simulate_cohort(output_dir, prefix="cohort", samples=600, variants=1000, causal=10, seed=1):
+def simulate_cohort(output_dir: Path | str, prefix: str = "cohort", samples: int = 600, variants: int = 1000,
+                    causal: int = 10, seed: int = 1) -> list[Path]:
     """Write {prefix}.vcf.gz (+ .tbi), {prefix}_phenotypes.tsv and {prefix}_causal.tsv into `output_dir`;
     returns their paths. Genotypes are drawn and written CHUNK variants at a time, so memory stays small for
     cohorts of any size."""

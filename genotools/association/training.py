@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 from sklearn.metrics import roc_auc_score
+from torch import nn
 
 from genotools.association.genotypes import MISSING
-from genotools.association.model import DEFAULT_HYPERPARAMETERS, build_risk_model
+from genotools.association.model import DEFAULT_HYPERPARAMETERS, RiskNet, build_risk_model
 from genotools.association.regression import association_tests, design_matrix, dosages, logistic_fit, variants_per_block
 from genotools.errors import InputError
-from genotools.fit import Schedule
+from genotools.fit import Fitted, Job, Progress, Schedule
 from genotools.runtime import autocast, seed_everything
 
 METHODS = ("model", "covariates", "polygenic_score")
@@ -53,7 +54,7 @@ class StudyData:
     binary: bool
 
 
-def assign_folds(trait, binary, folds, seed):
+def assign_folds(trait: np.ndarray, binary: bool, folds: int, seed: int) -> np.ndarray:
     """The fold (0..folds-1) of each sample; with a binary trait each fold has its share of cases."""
     rng = np.random.default_rng(seed)
     fold_of = np.empty(len(trait), dtype=np.int64)
@@ -68,7 +69,8 @@ def assign_folds(trait, binary, folds, seed):
     return fold_of
 
 
-def split_hold_out(rows, strata, fraction, seed):
+def split_hold_out(rows: np.ndarray, strata: np.ndarray, fraction: float,
+                   seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(fitting rows, hold-out rows) of `rows`: a `fraction` of each stratum (e.g. cases, controls) held out."""
     rng = np.random.default_rng(seed)
     held = []
@@ -79,7 +81,7 @@ def split_hold_out(rows, strata, fraction, seed):
     return np.setdiff1d(rows, held), held
 
 
-def metric(truth, predicted, binary):
+def metric(truth: np.ndarray, predicted: np.ndarray, binary: bool) -> float | None:
     """AUROC for a binary trait, R-squared for a quantitative one; None where undefined."""
     if binary:
         return float(roc_auc_score(truth, predicted)) if 0 < truth.sum() < len(truth) else None
@@ -103,14 +105,14 @@ def _on_scale(linear, binary):
     return 1 / (1 + np.exp(-linear)) if binary else linear
 
 
-def covariates_baseline(data, train, test):
+def covariates_baseline(data: StudyData, train: np.ndarray, test: np.ndarray) -> np.ndarray:
     design = design_matrix(data.covariates[train])
     coefficients = _regression(design, data.trait[train], data.binary)
     test_design = design_matrix(data.covariates[test], data.covariates[train])
     return _on_scale(test_design @ coefficients, data.binary)
 
 
-def polygenic_scores(genotypes, rows, effects, means):
+def polygenic_scores(genotypes: np.ndarray, rows: np.ndarray, effects: np.ndarray, means: np.ndarray) -> np.ndarray:
     """rows x effects.shape[1] scores: sum over variants of effect x dosage, a missing dosage set to `means`."""
     scores = np.zeros((len(rows), effects.shape[1]))
     block_size = variants_per_block(len(rows))
@@ -121,7 +123,8 @@ def polygenic_scores(genotypes, rows, effects, means):
     return scores
 
 
-def polygenic_baseline(data, fit, hold_out, test):
+def polygenic_baseline(data: StudyData, fit: np.ndarray, hold_out: np.ndarray,
+                       test: np.ndarray) -> tuple[np.ndarray, float]:
     """Predictions for `test` of the polygenic score with its p-value threshold chosen on `hold_out` (see the
     module's description), and the chosen threshold."""
     beta, _, p, _, _ = association_tests(data.genotypes, data.trait[fit], design_matrix(data.covariates[fit]),
@@ -139,7 +142,7 @@ def polygenic_baseline(data, fit, hold_out, test):
     return _on_scale(test_design @ coefficients, data.binary), P_THRESHOLDS[best]
 
 
-def dosage_moments(genotypes, rows):
+def dosage_moments(genotypes: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-variant mean and scale of the dosage over `rows` (a missing call counting as the mean)."""
     means, scales = [], []
     block_size = variants_per_block(len(rows))
@@ -151,11 +154,12 @@ def dosage_moments(genotypes, rows):
     return np.concatenate(means), np.where(scale > 0, scale, 1.0)
 
 
-def samples_per_batch(n_variants):
+def samples_per_batch(n_variants: int) -> int:
     return max(1, BATCH_VALUES // max(n_variants, 1))
 
 
-def train_network(data, fit, hold_out, config, device, job, name, progress=None):
+def train_network(data: StudyData, fit: np.ndarray, hold_out: np.ndarray, config: AssociationConfig,
+                  device: torch.device, job: Job, name: str, progress: Progress | None = None) -> Fitted:
     """A RiskNet fitted by `job` (genotools.fit) on the samples `fit`, stopped early on the loss of `hold_out`;
     returns the Fitted. The loss adds `config.sparsity` times the group lasso of the inputs' weights: with far
     more variants than samples, a network without it fits noise within a few epochs; with it, most variants'
@@ -201,7 +205,8 @@ def train_network(data, fit, hold_out, config, device, job, name, progress=None)
     return job.fit(name, model, schedule, device, batches, loss, valid_loss, config.seed, progress)
 
 
-def predict_risk(model, genotypes, covariates, device, precision="fp32"):
+def predict_risk(model: nn.Module, genotypes: np.ndarray, covariates: np.ndarray, device: torch.device,
+                 precision: str = "fp32") -> np.ndarray:
     """The model's risk (log-odds or trait value) of every sample of an int8 genotype matrix."""
     outputs, batch_size = [], samples_per_batch(genotypes.shape[1])
     model = model.to(device).eval()
@@ -214,7 +219,7 @@ def predict_risk(model, genotypes, covariates, device, precision="fp32"):
     return torch.cat(outputs).numpy().astype(np.float64) if outputs else np.empty(0)
 
 
-def attributions(model, genotypes, covariates, device):
+def attributions(model: RiskNet, genotypes: np.ndarray, covariates: np.ndarray, device: torch.device) -> np.ndarray:
     """Each variant's mean |gradient x input| of the model's output over the samples (standardised inputs)."""
     model, batch_size = model.to(device).eval(), samples_per_batch(genotypes.shape[1])
     total = torch.zeros(genotypes.shape[1], device=device)
@@ -227,7 +232,8 @@ def attributions(model, genotypes, covariates, device):
     return (total / max(len(genotypes), 1)).cpu().numpy().astype(np.float64)
 
 
-def cross_validate(data, config, device, job, progress=None):
+def cross_validate(data: StudyData, config: AssociationConfig, device: torch.device, job: Job,
+                   progress: Progress | None = None) -> tuple[dict[str, np.ndarray], np.ndarray, list[dict]]:
     """Out-of-fold predictions of every method ({method: per-sample values}), the folds, and a record per fold.
     The networks are fitted by `job`, which keeps each finished fold's record and predictions: a resumed job
     goes on at the first unfinished fold."""
@@ -252,7 +258,8 @@ def cross_validate(data, config, device, job, progress=None):
     return predictions, fold_of, records
 
 
-def final_model(data, config, device, job, progress=None):
+def final_model(data: StudyData, config: AssociationConfig, device: torch.device, job: Job,
+                progress: Progress | None = None) -> Fitted:
     """The network trained on every sample (less a hold-out for early stopping), fitted by `job`: a Fitted."""
     everyone = np.arange(len(data.trait))
     strata = data.trait if data.binary else np.zeros(len(everyone))

@@ -8,22 +8,26 @@ Tanimoto neighbours for a new drug, the similarity-weighted mean response of the
 Each takes the dataset and the training and test indices of its measurements, and returns test predictions.
 """
 
+from collections.abc import Callable
+
 import numpy as np
 from sklearn.linear_model import Ridge
 from threadpoolctl import threadpool_limits
 
 from genotools.drugs.splits import train_test
+from genotools.drugs.tables import Dataset
 from genotools.preprocessing import fit_preprocessing
 
 
-def per_drug_mean(dataset, train, test):
+def per_drug_mean(dataset: Dataset, train: np.ndarray, test: np.ndarray) -> np.ndarray:
     sums = np.bincount(dataset.drug_index[train], dataset.values[train], minlength=len(dataset.drugs))
     counts = np.bincount(dataset.drug_index[train], minlength=len(dataset.drugs))
     means = np.where(counts > 0, sums / np.maximum(counts, 1), dataset.values[train].mean())
     return means[dataset.drug_index[test]]
 
 
-def fit_per_drug_ridge(features, dataset, rows, targets):
+def fit_per_drug_ridge(features: np.ndarray, dataset: Dataset, rows: np.ndarray,
+                       targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Ridge regression of `targets` (one per measurement of `rows`) on the cell lines' `features`, for each
     drug: (weights, features x drugs; intercepts, per drug). A drug with fewer than two measurements gets
     weights 0 and the mean of all the targets. The penalty is the number of features, the mean eigenvalue of
@@ -43,7 +47,7 @@ def fit_per_drug_ridge(features, dataset, rows, targets):
     return weights, intercepts
 
 
-def per_drug_ridge(dataset, train, test, n_features=2000):
+def per_drug_ridge(dataset: Dataset, train: np.ndarray, test: np.ndarray, n_features: int = 2000) -> np.ndarray:
     """Each omics matrix keeps its `n_features` most variable features, standardised (both fitted on the
     training cell lines); a drug without training measurements gets the training mean."""
     features = fit_preprocessing(dataset.omics, np.unique(dataset.cell_index[train]), n_features
@@ -53,7 +57,8 @@ def per_drug_ridge(dataset, train, test, n_features=2000):
     return predicted[dataset.cell_index[test], dataset.drug_index[test]]
 
 
-def tanimoto_neighbours(dataset, train, test, similarity, k=5):
+def tanimoto_neighbours(dataset: Dataset, train: np.ndarray, test: np.ndarray, similarity: np.ndarray,
+                        k: int = 5) -> np.ndarray:
     """`similarity`: drugs x drugs Tanimoto similarity of the dataset's drugs. For each test measurement, the
     cell line's training responses to the k drugs most similar to the test drug, weighted by similarity (an
     unweighted mean where they are all 0); the training mean for a cell line without training measurements."""
@@ -76,7 +81,8 @@ def tanimoto_neighbours(dataset, train, test, similarity, k=5):
     return predictions
 
 
-def out_of_fold(dataset, folds, baseline, **options):
+def out_of_fold(dataset: Dataset, folds: np.ndarray, baseline: Callable[..., np.ndarray],
+                **options: object) -> np.ndarray:
     """Each measurement's prediction by `baseline` fitted on the other folds."""
     predictions = np.empty(len(dataset.values))
     for fold in np.unique(folds):

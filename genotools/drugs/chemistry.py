@@ -2,6 +2,7 @@
 graphs (atoms with their features, bonds as edges) for a graph neural network."""
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from rdkit import Chem
@@ -20,7 +21,7 @@ CHARGES = (-1, 0, 1)
 ATOM_FEATURES = sum(len(values) + 1 for values in (ELEMENTS, DEGREES, HYDROGENS, HYBRIDISATIONS, CHARGES)) + 2
 
 
-def molecules(names, smiles, source):
+def molecules(names: list[str], smiles: list[str], source: Path | str) -> list[Chem.Mol]:
     """RDKit molecules. Every SMILES that RDKit cannot parse is listed, by drug name, in one InputError: a drug
     silently left out would change what is trained and evaluated, and the fix (correct or remove the rows) is in
     the user's file `source`."""
@@ -32,7 +33,7 @@ def molecules(names, smiles, source):
     return parsed
 
 
-def morgan_fingerprints(mols, radius=2, n_bits=2048):
+def morgan_fingerprints(mols: list[Chem.Mol], radius: int = 2, n_bits: int = 2048) -> np.ndarray:
     """One row of `n_bits` bits (uint8) per molecule."""
     generator = rdFingerprintGenerator.GetMorganGenerator(radius=radius, fpSize=n_bits)
     return np.array([generator.GetFingerprintAsNumPy(molecule) for molecule in mols], dtype=np.uint8)
@@ -59,7 +60,7 @@ def _atom_features(atom):
             + _one_hot(atom.GetFormalCharge(), CHARGES) + [float(atom.GetIsAromatic()), float(atom.IsInRing())])
 
 
-def molecular_graphs(mols):
+def molecular_graphs(mols: list[Chem.Mol]) -> Graphs:
     atoms, edges, molecule, offset = [], [], [], 0
     for index, mol in enumerate(mols):
         atoms += [_atom_features(atom) for atom in mol.GetAtoms()]
@@ -73,7 +74,7 @@ def molecular_graphs(mols):
                   molecule=np.array(molecule, dtype=np.int64))
 
 
-def tanimoto(a, b):
+def tanimoto(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Tanimoto similarity of each fingerprint of `a` to each of `b` (shared bits / bits in either); 0 for two
     empty fingerprints."""
     a, b = a.astype(np.float64), b.astype(np.float64)

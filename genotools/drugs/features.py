@@ -1,6 +1,9 @@
 """The omics features of cell lines: as chosen for training, and rebuilt for a model at prediction from the
 preprocessing saved in it (genotools.drugs.model.drug_model_metadata)."""
 
+from collections.abc import Callable, Collection, Sequence
+from pathlib import Path
+
 import numpy as np
 
 from genotools.errors import InputError
@@ -8,7 +11,7 @@ from genotools.io.tables import Omics, normalise, read_omics
 from genotools.preprocessing import Preprocessing, Standardiser, log_transform
 
 
-def chosen_features(matrix, kept, log):
+def chosen_features(matrix: Omics, kept: Collection[str] | None, log: bool) -> Omics:
     """The matrix restricted to the features `kept` (--feature-list; None keeps all), log-transformed if `log`."""
     if kept is not None:
         columns = [i for i, name in enumerate(matrix.features) if name in kept]
@@ -21,7 +24,8 @@ def chosen_features(matrix, kept, log):
     return matrix
 
 
-def model_features(paths, metadata, wanted=(), orientation="auto", warn=lambda message: None):
+def model_features(paths: Sequence[Path | str], metadata: dict, wanted: Sequence[str] = (), orientation: str = "auto",
+                   warn: Callable[[str], object] = lambda message: None) -> tuple[list[str], np.ndarray]:
     """(cell lines in every matrix, their preprocessed features) from the omics files `paths` (`wanted`: the
     cell lines wanted, to tell the matrices' orientation; else the model's features tell it). Each matrix is
     matched to the model's omics matrix whose features it shares most of, so the order of `paths` does not matter

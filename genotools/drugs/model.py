@@ -14,7 +14,9 @@ becomes a response, the training options and the versions.
 """
 
 import dataclasses
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -26,6 +28,10 @@ from genotools.drugs.chemistry import ATOM_FEATURES
 from genotools.errors import InputError
 from genotools.io.tables import normalise
 
+if TYPE_CHECKING:  # only for hints: the training code imports this module
+    from genotools.drugs.tables import Dataset
+    from genotools.drugs.training import CrossValidation, DrugTrainConfig
+
 KIND = "drug-response"  # the "kind" of a drug-response model's metadata
 FINGERPRINT_BITS = 2048  # the Morgan fingerprints the tools give a model
 
@@ -34,7 +40,7 @@ DEFAULT_HYPERPARAMETERS = {"hidden": 512, "embedding": 128, "head_hidden": 256, 
                            "input_dropout": 0.2, "graph_hidden": 64, "graph_layers": 3}
 
 
-def default_drug_encoder(split):
+def default_drug_encoder(split: str) -> str:
     """The drug encoder that predicted best on GDSC2 (benchmarks/drug_response.py): the similarity to the
     training drugs for new drugs (drug-blind), the fingerprint and the molecular graph for known ones."""
     return "similarity" if split == "drug-blind" else "both"
@@ -49,7 +55,7 @@ class GraphEncoder(nn.Module):
     """GIN layers (Xu et al. 2019): each atom adds up its neighbours' states, then an MLP; a molecule is the
     mean and the maximum of its atoms' final states."""
 
-    def __init__(self, hidden, layers, outputs):
+    def __init__(self, hidden: int, layers: int, outputs: int) -> None:
         super().__init__()
         self.embed = nn.Linear(ATOM_FEATURES, hidden)
         self.layers = nn.ModuleList(nn.Sequential(nn.Linear(hidden, hidden), nn.GELU(), nn.Linear(hidden, hidden))
@@ -57,7 +63,7 @@ class GraphEncoder(nn.Module):
         self.norms = nn.ModuleList(nn.LayerNorm(hidden) for _ in range(layers))
         self.out = nn.Linear(2 * hidden, outputs)
 
-    def forward(self, atoms, edges, molecule, count):
+    def forward(self, atoms: torch.Tensor, edges: torch.Tensor, molecule: torch.Tensor, count: int) -> torch.Tensor:
         state = self.embed(atoms)
         for layer, norm in zip(self.layers, self.norms):
             neighbours = torch.zeros_like(state).index_add_(0, edges[1], state[edges[0]])
@@ -70,7 +76,7 @@ class GraphEncoder(nn.Module):
         return self.out(torch.cat([mean, maximum], dim=1))
 
 
-def tanimoto_similarity(a, b):
+def tanimoto_similarity(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """Tanimoto similarity of each fingerprint (rows of 0/1) of `a` to each of `b`."""
     shared = a @ b.T
     return shared / (a.sum(1, keepdim=True) + b.sum(1).unsqueeze(0) - shared).clamp(min=1)
@@ -80,12 +86,12 @@ class SimilarityEncoder(nn.Module):
     """A drug as a linear map of its Tanimoto similarities to the drugs a network was trained on: a kernel
     regression over the training drugs, which predicts a new drug from the drugs that resemble it."""
 
-    def __init__(self, references, fingerprint_bits, outputs):
+    def __init__(self, references: int, fingerprint_bits: int, outputs: int) -> None:
         super().__init__()
         self.register_buffer("references", torch.zeros(references, fingerprint_bits))
         self.out = nn.Linear(references, outputs)
 
-    def forward(self, fingerprints):
+    def forward(self, fingerprints: torch.Tensor) -> torch.Tensor:
         return self.out(tanimoto_similarity(fingerprints, self.references))
 
 
@@ -93,13 +99,13 @@ class PairHead(nn.Module):
     """An MLP over (cell, drug, cell * drug) for every pair. Its first layer is split into its three blocks so
     that the cell and drug blocks are computed once per cell and per drug, not once per pair."""
 
-    def __init__(self, embedding, hidden, dropout):
+    def __init__(self, embedding: int, hidden: int, dropout: float) -> None:
         super().__init__()
         self.cell, self.drug = nn.Linear(embedding, hidden), nn.Linear(embedding, hidden, bias=False)
         self.interaction = nn.Linear(embedding, hidden, bias=False)
         self.out = nn.Sequential(nn.GELU(), nn.Dropout(dropout), nn.Linear(hidden, 1))
 
-    def forward(self, cell, drug):
+    def forward(self, cell: torch.Tensor, drug: torch.Tensor) -> torch.Tensor:
         """cells x embedding and drugs x embedding -> cells x drugs"""
         first = (self.cell(cell).unsqueeze(1) + self.drug(drug).unsqueeze(0)
                  + self.interaction(cell.unsqueeze(1) * drug.unsqueeze(0)))
@@ -107,8 +113,9 @@ class PairHead(nn.Module):
 
 
 class DrugResponseNet(nn.Module):
-    def __init__(self, cell_features, fingerprint_bits, drug_encoder, references, hidden, embedding, head_hidden,
-                 dropout, input_dropout, graph_hidden, graph_layers):
+    def __init__(self, cell_features: int, fingerprint_bits: int, drug_encoder: str, references: int, hidden: int,
+                 embedding: int, head_hidden: int, dropout: float, input_dropout: float, graph_hidden: int,
+                 graph_layers: int) -> None:
         """`references`: the number of training drugs a similarity encoder compares with (0 for the others)."""
         super().__init__()
         self.cell_encoder = _mlp(cell_features, hidden, embedding, dropout, input_dropout)
@@ -120,7 +127,7 @@ class DrugResponseNet(nn.Module):
                                    if drug_encoder == "similarity" else None)
         self.head = PairHead(embedding, head_hidden, dropout)
 
-    def encode_drugs(self, drugs):
+    def encode_drugs(self, drugs: dict[str, torch.Tensor]) -> torch.Tensor:
         """Drug embeddings from a dict of tensors: fingerprints, and atoms, edges, molecule for the graph."""
         parts = []
         if self.fingerprint_encoder is not None:
@@ -132,7 +139,7 @@ class DrugResponseNet(nn.Module):
             parts.append(self.similarity_encoder(drugs["fingerprints"]))
         return sum(parts)
 
-    def forward(self, cells, drugs):
+    def forward(self, cells: torch.Tensor, drugs: dict[str, torch.Tensor]) -> torch.Tensor:
         """Predictions for cells x drugs: `cells` is a batch of cell-line feature vectors."""
         return self.head(self.cell_encoder(cells), self.encode_drugs(drugs))
 
@@ -141,12 +148,12 @@ class PerDrugRidge(nn.Module):
     """A ridge regression of the response on the cell features for each training drug, fitted in closed form
     (genotools.drugs.baselines.fit_per_drug_ridge). `drugs["index"]` places each drug given among them."""
 
-    def __init__(self, cell_features, drugs):
+    def __init__(self, cell_features: int, drugs: int) -> None:
         super().__init__()
         self.register_buffer("weight", torch.zeros(cell_features, drugs))
         self.register_buffer("bias", torch.zeros(drugs))
 
-    def forward(self, cells, drugs):
+    def forward(self, cells: torch.Tensor, drugs: dict[str, torch.Tensor]) -> torch.Tensor:
         return cells @ self.weight[:, drugs["index"]] + self.bias[drugs["index"]]
 
 
@@ -154,22 +161,23 @@ class Ensemble(nn.Module):
     """Networks trained apart (each its own initialisation and early-stopping hold-out); predicts their mean,
     or, with a per-drug ridge, the mean of that and of the networks' mean."""
 
-    def __init__(self, members, ridge=None):
+    def __init__(self, members: Iterable[nn.Module], ridge: PerDrugRidge | None = None) -> None:
         super().__init__()
         self.members = nn.ModuleList(members)
         self.ridge = ridge
 
-    def forward(self, cells, drugs):
+    def forward(self, cells: torch.Tensor, drugs: dict[str, torch.Tensor]) -> torch.Tensor:
         networks = torch.stack([member(cells, drugs) for member in self.members]).mean(0)
         return networks if self.ridge is None else (networks + self.ridge(cells, drugs)) / 2
 
 
-def build_drug_model(cell_features, fingerprint_bits, drug_encoder, references=0,
-                     hyperparameters=DEFAULT_HYPERPARAMETERS):
+def build_drug_model(cell_features: int, fingerprint_bits: int, drug_encoder: str, references: int = 0,
+                     hyperparameters: dict = DEFAULT_HYPERPARAMETERS) -> DrugResponseNet:
     return DrugResponseNet(cell_features, fingerprint_bits, drug_encoder, references, **hyperparameters)
 
 
-def drug_model_metadata(cv, config, dataset, response, omics, log):
+def drug_model_metadata(cv: "CrossValidation", config: "DrugTrainConfig", dataset: "Dataset", response: Path | str,
+                        omics: Sequence[Path | str], log: bool) -> dict:
     """The metadata of the final model of `cv` (a training.CrossValidation of `dataset` with `config`): `response`
     and `omics` are the files the dataset was read from, `log` whether the omics were log-transformed."""
     final = cv.final
@@ -200,7 +208,8 @@ def _target_record(drugs, final, per_drug):
     return {"mean": float(final.target_mean[0]), "std": float(final.target_std[0])}
 
 
-def response_scaling(metadata, names, wanted, path):
+def response_scaling(metadata: dict, names: list[str], wanted: Iterable[int],
+                     path: Path | str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(position among the training drugs, mean, std) of each drug of `names` (those at `wanted` checked): the
     network's output times std plus mean is the response. A model standardised per drug (trained on a random or
     cell-blind split) predicts only the drugs it was trained on; a model for any drug has one position, 0, for
@@ -219,7 +228,7 @@ def response_scaling(metadata, names, wanted, path):
     return positions, *(np.atleast_1d(target[key])[positions] for key in ("mean", "std"))
 
 
-def load_drug_model(path):
+def load_drug_model(path: Path | str) -> tuple[nn.Module, dict]:
     """(network in eval mode on the CPU, metadata) from a model file written with `drug_model_metadata`."""
     metadata = read_metadata(path)
     if metadata.get("kind") != KIND:

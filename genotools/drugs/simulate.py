@@ -28,7 +28,8 @@ SUBSTITUENTS = {"F": 1.0, "Cl": 1.2, "OC": 0.8, "C(F)(F)F": 1.4}  # substituent:
 CELL_PREFIXES = ["NCI-H", "HCC-", "SK-MEL-", "MDA-MB-", "OVCAR-", "KM-", "SW-", "HT-", "U-", "CAL-"]
 
 
-def simulate_drug_response(outdir, seed=1, n_cells=100, n_genes=200):
+def simulate_drug_response(outdir: Path | str, seed: int = 1, n_cells: int = 100,
+                           n_genes: int = 200) -> tuple[Path, Path, Path]:
     """Write response.tsv (cell_line, drug, ln_ic50), expression.tsv (genes as rows, cell lines as columns) and
     drugs.tsv (drug, smiles) to `outdir`; return their paths."""
     rng = np.random.default_rng(seed)

@@ -7,6 +7,7 @@ drug-blind  drugs are assigned to folds: no test drug is in training (a new comp
 
 import numpy as np
 
+from genotools.drugs.tables import Dataset
 from genotools.errors import InputError
 
 SPLITS = ("random", "cell-blind", "drug-blind")
@@ -21,7 +22,7 @@ def _groups(dataset, split):
             "drug-blind": dataset.drug_index}[split]
 
 
-def assign_folds(dataset, split, folds=5, seed=0):
+def assign_folds(dataset: Dataset, split: str, folds: int = 5, seed: int = 0) -> np.ndarray:
     """The fold (0 .. folds - 1) of each measurement; the same arguments give the same folds."""
     groups = _groups(dataset, split)
     count = int(groups.max()) + 1
@@ -33,12 +34,13 @@ def assign_folds(dataset, split, folds=5, seed=0):
     return fold_of_group[groups]
 
 
-def train_test(folds, fold):
+def train_test(folds: np.ndarray, fold: int) -> tuple[np.ndarray, np.ndarray]:
     """Indices of the training and test measurements of one fold."""
     return np.flatnonzero(folds != fold), np.flatnonzero(folds == fold)
 
 
-def hold_out(dataset, rows, split, fraction=0.1, seed=0):
+def hold_out(dataset: Dataset, rows: np.ndarray, split: str, fraction: float = 0.1,
+             seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """The measurements `rows` divided into (fit, validation) as the split divides folds: a `fraction` of their
     cell lines, drugs or measurements, at least one, is held out for validation."""
     groups = _groups(dataset, split)[rows]

@@ -8,11 +8,12 @@ resources spell them differently ("HCC-1937", "HCC 1937", "hcc1937").
 """
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from genotools.errors import InputError
-from genotools.io.tables import find_column, normalise, read_rows, summarise
+from genotools.io.tables import Omics, find_column, normalise, read_rows, summarise
 from genotools.io.text import MISSING, parse_value
 
 DUPLICATE_RULES = ("mean", "median", "first", "error")
@@ -56,7 +57,8 @@ class Dataset:
     unmatched: dict = field(default_factory=dict)  # {what did not match: sorted names}
 
 
-def read_response(path, cell_column=None, drug_column=None, value_column=None, duplicates="mean"):
+def read_response(path: Path | str, cell_column: str | None = None, drug_column: str | None = None,
+                  value_column: str | None = None, duplicates: str = "mean") -> Response:
     """A long-format response table. Columns are found by name (e.g. cell_line, drug, ln_ic50) unless named.
     Measurements of the same cell line and drug (after normalisation) are merged by `duplicates`: mean, median,
     first, or error. Rows with a missing value are skipped and counted."""
@@ -92,7 +94,8 @@ def read_response(path, cell_column=None, drug_column=None, value_column=None, d
                     merged=sum(len(e[2]) - 1 for e in entries))
 
 
-def read_pairs(path, cell_column=None, drug_column=None):
+def read_pairs(path: Path | str, cell_column: str | None = None,
+               drug_column: str | None = None) -> tuple[list[str], list[str]]:
     """(cell lines, drugs) of a table of pairs to predict, columns found by name unless named."""
     header, rows = read_rows(path, "pairs")
     columns = [find_column(path, header, cell_column, CELL_COLUMNS, "cell line"),
@@ -109,7 +112,7 @@ def read_pairs(path, cell_column=None, drug_column=None):
     return cells, drugs
 
 
-def read_drugs(path, name_column=None, smiles_column=None):
+def read_drugs(path: Path | str, name_column: str | None = None, smiles_column: str | None = None) -> Drugs:
     """A drug table: name and SMILES columns, found by name (e.g. drug, smiles) unless named."""
     header, rows = read_rows(path, "drugs")
     name_at = find_column(path, header, name_column, DRUG_COLUMNS, "drug name")
@@ -129,7 +132,7 @@ def read_drugs(path, name_column=None, smiles_column=None):
     return Drugs(path=str(path), names=names, smiles=smiles)
 
 
-def match(response, omics, drugs):
+def match(response: Response, omics: list[Omics], drugs: Drugs) -> Dataset:
     """The measurements whose cell line is in every omics matrix and whose drug is in the drug table, with what
     did not match on either side. No measurement left is an error."""
     omics_rows = [{normalise(cell): i for i, cell in enumerate(o.cells)} for o in omics]

@@ -21,15 +21,18 @@ cross-validation ends exactly as an unbroken one would (on the same device and t
 
 import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
 from genotools.drugs.baselines import fit_per_drug_ridge
+from genotools.drugs.chemistry import Graphs
 from genotools.drugs.model import Ensemble, PerDrugRidge, build_drug_model
 from genotools.drugs.splits import hold_out, train_test
-from genotools.fit import Job, Schedule
+from genotools.drugs.tables import Dataset
+from genotools.fit import Job, Progress, Schedule
 from genotools.preprocessing import fit_preprocessing
 from genotools.runtime import autocast, seed_everything
 
@@ -66,7 +69,8 @@ class CrossValidation:
     final: TrainedModel  # trained on every measurement: the model to save (None when not asked for)
 
 
-def drug_tensors(fingerprints, graphs, device, index=None):
+def drug_tensors(fingerprints: np.ndarray, graphs: Graphs, device: torch.device,
+                 index: np.ndarray | None = None) -> dict[str, torch.Tensor]:
     """The model's drug input: fingerprints, the molecular graphs and, for a per-drug ridge, each drug's
     position among the training drugs (`index`; by default the drugs are the training drugs, in order)."""
     index = np.arange(len(fingerprints)) if index is None else index
@@ -76,7 +80,8 @@ def drug_tensors(fingerprints, graphs, device, index=None):
             "molecule": torch.from_numpy(graphs.molecule).to(device)}
 
 
-def predict_matrix(model, cells, drugs, device, batch_size, precision="fp32"):
+def predict_matrix(model: nn.Module, cells: np.ndarray, drugs: dict[str, torch.Tensor], device: torch.device,
+                   batch_size: int, precision: str = "fp32") -> np.ndarray:
     """Predictions (in the network's scaled units) for every row of `cells` (numpy) with every drug."""
     model.eval()
     parts = []
@@ -87,7 +92,7 @@ def predict_matrix(model, cells, drugs, device, batch_size, precision="fp32"):
     return np.concatenate(parts) if parts else np.empty((0, len(drugs["fingerprints"])), dtype=np.float32)
 
 
-def target_scaling(dataset, rows, per_drug):
+def target_scaling(dataset: Dataset, rows: np.ndarray, per_drug: bool) -> tuple[np.ndarray, np.ndarray]:
     """(mean, std) per drug of the dataset, fitted on the measurements `rows`: each drug's own where `per_drug`
     and the drug has training measurements (a spread, for the std), else those of all the rows."""
     values, drug = dataset.values[rows], dataset.drug_index[rows]
@@ -114,8 +119,10 @@ def _masked_mse(outputs, targets):
     return ((outputs - torch.nan_to_num(targets)) ** 2 * measured).sum() / measured.sum().clamp(min=1)
 
 
-def cross_validate(dataset, fingerprints, graphs, folds, config, device, checkpoint_path, resume_from=None,
-                   progress=None, train_final=True):
+def cross_validate(dataset: Dataset, fingerprints: np.ndarray, graphs: Graphs, folds: np.ndarray,
+                   config: DrugTrainConfig, device: torch.device, checkpoint_path: Path | str,
+                   resume_from: Path | str | None = None, progress: Progress | None = None,
+                   train_final: bool = True) -> CrossValidation:
     """Out-of-fold predictions for every measurement of `dataset` (folds: the fold of each), then, if
     `train_final`, the final model trained on them all. `progress` (a genotools.fit.Progress) hears of each
     network's epochs."""

@@ -6,12 +6,15 @@ with a replacement are mapped to their live term; obsolete terms without one, an
 left out and reported.
 """
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from scipy import sparse
 
 from genotools.errors import InputError
+from genotools.function.ontology import Ontology
 from genotools.io.text import read_lines
 
 GAF_ASPECTS = {"P": "BP", "F": "MF", "C": "CC"}
@@ -32,7 +35,8 @@ class Annotations:
     dropped: dict = field(default_factory=dict)  # {why: number of lines}
 
 
-def read_annotations(path, ontology, aspect, drop_evidence=()):
+def read_annotations(path: Path | str, ontology: Ontology, aspect: str,
+                     drop_evidence: Iterable[str] = ()) -> Annotations:
     """The annotations of one aspect in a GAF file or a gene-term table, told apart by their first line: a GAF
     file starts with '!gaf-version', or has at least 15 tab-separated columns. Evidence codes are only in GAF."""
     if is_gaf(path):
@@ -43,12 +47,13 @@ def read_annotations(path, ontology, aspect, drop_evidence=()):
     return read_gene_terms(path, ontology, aspect)
 
 
-def is_gaf(path):
+def is_gaf(path: Path | str) -> bool:
     first = next((line for line in read_lines(path, "annotation") if line.strip()), "")
     return first.startswith("!gaf-version") or len(first.split("\t")) >= GAF_COLUMNS
 
 
-def read_gaf(path, ontology, aspect, identifier="symbol", keep_evidence=None, drop_evidence=()):
+def read_gaf(path: Path | str, ontology: Ontology, aspect: str, identifier: str = "symbol",
+             keep_evidence: Collection[str] | None = None, drop_evidence: Collection[str] = ()) -> Annotations:
     """The annotations of one aspect in a GAF 2.x file (plain or gzipped). Genes are named by their symbol
     (column 3), as expression tables name them, or by their database id (column 2) with identifier="id".
     Lines with a NOT qualifier are dropped, and so are lines whose evidence code (column 7) is not in
@@ -81,7 +86,7 @@ def read_gaf(path, ontology, aspect, identifier="symbol", keep_evidence=None, dr
     return _annotations(path, ontology, aspect, pairs, dropped)
 
 
-def read_gene_terms(path, ontology, aspect):
+def read_gene_terms(path: Path | str, ontology: Ontology, aspect: str) -> Annotations:
     """The annotations of one aspect in a table of gene<TAB>term lines. The first line is a header when its
     term has no ':' (GO ids have one). Terms of the ontology's other aspects are left out and counted."""
     lines = [(n, line) for n, line in enumerate(read_lines(path, "gene-term"), start=1) if line.strip()]

@@ -14,13 +14,14 @@ from scipy import sparse
 BLOCK = 1024  # test genes at a time: bounds the memory of the sparse products
 
 
-def naive(truth, train, test):
+def naive(truth: sparse.spmatrix | np.ndarray, train: np.ndarray, test: np.ndarray) -> np.ndarray:
     """Term frequencies among the training genes, one row per test gene (a read-only view of one row)."""
     frequencies = np.asarray(truth[train].sum(0), dtype=np.float64).ravel() / len(train)
     return np.broadcast_to(frequencies, (len(test), truth.shape[1]))
 
 
-def neighbours(truth, adjacency, train, test):
+def neighbours(truth: sparse.spmatrix | np.ndarray, adjacency: sparse.spmatrix, train: np.ndarray,
+               test: np.ndarray) -> np.ndarray:
     """For each test gene, each term's share of the summed edge weight to its training neighbours that goes to
     neighbours annotated with the term. `adjacency` is genes x genes (scipy.sparse) over the genes of `truth`
     (see network.aligned). A test gene without training neighbours gets the naive scores."""

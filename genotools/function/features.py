@@ -7,13 +7,17 @@ Both feature kinds are transformed gene by gene, or with statistics over all the
 annotations: they carry no label, so fitting them on every gene, test genes included, leaks nothing.
 """
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import product
+from pathlib import Path
 
 import numpy as np
 from scipy import sparse
 
 from genotools.errors import InputError
+from genotools.function.annotations import Annotations
+from genotools.function.network import Network
 from genotools.io.fasta import read_sequences
 from genotools.io.tables import Omics, normalise, read_omics
 from genotools.preprocessing import Standardiser, fit_standardiser, log_transform
@@ -34,7 +38,8 @@ class Features:
     preprocessing: dict  # what rebuilds the same features from another file of the kind (a model keeps it)
 
 
-def read_expression(path, genes=(), orientation="auto", log=False, samples=None):
+def read_expression(path: Path | str, genes: Sequence[str] = (), orientation: str = "auto", log: bool = False,
+                    samples: list[str] | None = None) -> Features:
     """An expression matrix (TSV or CSV, genes as rows or as columns: "auto" takes the side whose names match
     more of `genes`, e.g. the annotated genes), optionally log2(x + 1)-transformed, each gene's profile then
     standardised across the samples with its own mean and standard deviation. A missing value becomes 0, the
@@ -70,7 +75,8 @@ def _in_order(omics, samples):
     return Omics(omics.path, omics.cells, list(samples), values)
 
 
-def read_sequence_features(path, alphabet="auto", mean=None, scale=None):
+def read_sequence_features(path: Path | str, alphabet: str = "auto", mean: list[float] | None = None,
+                           scale: list[float] | None = None) -> Features:
     """k-mer composition of a FASTA of protein ("protein") or DNA ("dna") sequences named by gene (the first word
     of the header); "auto" takes DNA when every sequence is made of A, C, G, T and N only. A gene with several
     sequences (isoforms) is described by its longest. Features are k-mer frequencies and the log length, each
@@ -97,7 +103,7 @@ def read_sequence_features(path, alphabet="auto", mean=None, scale=None):
                                    "scale": standardiser.scale.tolist()})
 
 
-def composition(sequence, letters, sizes):
+def composition(sequence: str, letters: str, sizes: Iterable[int]) -> np.ndarray:
     """The frequencies of every k-mer of `letters` for each k in `sizes` (k-mers with another letter, such as X
     or N, are skipped), then log(1 + length)."""
     codes = np.full(256, -1, dtype=np.int64)
@@ -136,7 +142,8 @@ class GeneData:
     unmatched: dict = field(default_factory=dict)  # {what did not match: sorted names}, for tables.summarise
 
 
-def gene_data(annotations, features=(), network=None):
+def gene_data(annotations: Annotations | None, features: Sequence[Features] = (),
+              network: Network | None = None) -> GeneData:
     """The GeneData of annotations (annotations.Annotations, or None for genes to predict), feature matrices
     (Features) and a network (network.Network, or None), matched on normalised gene names. A gene named twice in
     one file (after normalisation) is merged: its annotations are united, its edges summed."""

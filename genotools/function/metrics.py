@@ -6,14 +6,19 @@ Terms in `exclude` are not evaluated (evaluate() excludes the aspect's root, whi
 only the benchmark genes count: those with at least one true term that is evaluated.
 """
 
+from collections.abc import Sequence
+
 import numpy as np
 from scipy import sparse
+
+from genotools.function.ontology import Ontology
 
 THRESHOLDS = np.arange(1, 101) / 100
 BLOCK = 256  # genes, or terms, at a time: bounds the memory of the dense temporaries
 
 
-def evaluate(truth, scores, ontology, information_content):
+def evaluate(truth: sparse.spmatrix | np.ndarray, scores: np.ndarray, ontology: Ontology,
+             information_content: np.ndarray) -> dict:
     """Fmax, Smin and term-centric AUPR, with their thresholds, and the protein-centric precision and recall at
     each of THRESHOLDS, leaving out the ontology's roots."""
     roots = ontology.roots()
@@ -26,7 +31,7 @@ def evaluate(truth, scores, ontology, information_content):
             "curve": {"threshold": THRESHOLDS.tolist(), "precision": precision.tolist(), "recall": recall.tolist()}}
 
 
-def information_content(truth, ontology):
+def information_content(truth: sparse.spmatrix | np.ndarray, ontology: Ontology) -> np.ndarray:
     """IC(t) = -log2 P(t | all parents of t), estimated from `truth` (the training genes' annotations, propagated,
     terms in the ontology's order). Roots, and terms never annotated in `truth`, carry no information (0)."""
     truth = sparse.csr_matrix(truth, dtype=np.float64)
@@ -46,7 +51,7 @@ def information_content(truth, ontology):
     return content
 
 
-def fmax(truth, scores, exclude=()):
+def fmax(truth: sparse.spmatrix | np.ndarray, scores: np.ndarray, exclude: Sequence[int] = ()) -> tuple[float, float]:
     """(Fmax, its threshold): the best harmonic mean of precision and recall (precision_recall) over the
     thresholds."""
     precision, recall = precision_recall(truth, scores, exclude)
@@ -56,7 +61,8 @@ def fmax(truth, scores, exclude=()):
     return float(f[best]), float(THRESHOLDS[best])
 
 
-def precision_recall(truth, scores, exclude=()):
+def precision_recall(truth: sparse.spmatrix | np.ndarray, scores: np.ndarray,
+                     exclude: Sequence[int] = ()) -> tuple[np.ndarray, np.ndarray]:
     """The protein-centric (precision, recall) at each of THRESHOLDS: precision averaged over the genes with a
     term scoring at or above the threshold, recall over all benchmark genes."""
     weights = _evaluated(truth.shape[1], exclude)
@@ -69,7 +75,8 @@ def precision_recall(truth, scores, exclude=()):
     return precision, recall
 
 
-def smin(truth, scores, information_content, exclude=()):
+def smin(truth: sparse.spmatrix | np.ndarray, scores: np.ndarray, information_content: np.ndarray,
+         exclude: Sequence[int] = ()) -> tuple[float, float]:
     """(Smin, its threshold): the least sqrt(ru^2 + mi^2) over thresholds, where ru (remaining uncertainty) is
     the information content of a gene's true terms not predicted and mi (misinformation) that of its predicted
     terms not true, each averaged over the benchmark genes."""
@@ -83,7 +90,7 @@ def smin(truth, scores, information_content, exclude=()):
     return float(s[best]), float(THRESHOLDS[best])
 
 
-def term_aupr(truth, scores, exclude=()):
+def term_aupr(truth: sparse.spmatrix | np.ndarray, scores: np.ndarray, exclude: Sequence[int] = ()) -> float:
     """The mean over terms with a positive benchmark gene of each term's average precision: precision at each
     distinct score, weighted by the recall it adds (tied scores form one step), as sklearn's
     average_precision_score computes it, vectorised over blocks of terms."""

@@ -14,7 +14,9 @@ a run, so computed once); the MLP uses only the features.
 """
 
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -26,6 +28,12 @@ from genotools.checkpoint import load_weights, read_metadata
 from genotools.errors import InputError
 from genotools.function.ontology import Ontology
 
+if TYPE_CHECKING:  # only for hints: the training code imports this module
+    from genotools.function.annotations import Annotations
+    from genotools.function.features import Features, GeneData
+    from genotools.function.network import Network
+    from genotools.function.training import GeneTrainConfig, TrainedGeneModel
+
 KIND = "gene-function"  # the "kind" of a gene-function model's metadata
 
 # Chosen on the simulated study (simulate.py), where a few hundred genes make heavy dropout pay; to revisit on GO.
@@ -33,26 +41,27 @@ DEFAULT_HYPERPARAMETERS = {"hidden": 128, "layers": 2, "dropout": 0.5, "input_dr
 
 
 class FeatureMLP(nn.Module):
-    def __init__(self, inputs, terms, hidden, layers, dropout, input_dropout):
+    def __init__(self, inputs: int, terms: int, hidden: int, layers: int, dropout: float,
+                 input_dropout: float) -> None:
         super().__init__()
         blocks = [nn.Dropout(input_dropout), nn.Linear(inputs, hidden), nn.GELU(), nn.Dropout(dropout)]
         for _ in range(layers - 1):
             blocks += [nn.Linear(hidden, hidden), nn.LayerNorm(hidden), nn.GELU(), nn.Dropout(dropout)]
         self.layers = nn.Sequential(*blocks, nn.Linear(hidden, terms))
 
-    def forward(self, features, adjacency, votes):
+    def forward(self, features: torch.Tensor, adjacency: torch.Tensor, votes: torch.Tensor | None) -> torch.Tensor:
         return self.layers(features)
 
 
 class SAGELayer(nn.Module):
     """state + GELU(W_self state + W_neighbours (mean of neighbours' states)), then LayerNorm."""
 
-    def __init__(self, hidden, dropout):
+    def __init__(self, hidden: int, dropout: float) -> None:
         super().__init__()
         self.self_weights, self.neighbour_weights = nn.Linear(hidden, hidden), nn.Linear(hidden, hidden, bias=False)
         self.dropout, self.norm = nn.Dropout(dropout), nn.LayerNorm(hidden)
 
-    def forward(self, state, adjacency):
+    def forward(self, state: torch.Tensor, adjacency: torch.Tensor) -> torch.Tensor:
         # The sparse product runs in float32 outside autocast: sparse kernels take no bf16/fp16 on every device.
         with torch.autocast(state.device.type, enabled=False):
             neighbours = torch.sparse.mm(adjacency, state.float())
@@ -60,7 +69,8 @@ class SAGELayer(nn.Module):
         return self.norm(state + self.dropout(update))
 
 
-def neighbour_votes(adjacency, labels, known, prior=None, prior_weight=1.0):
+def neighbour_votes(adjacency: sparse.spmatrix, labels: np.ndarray, known: np.ndarray, prior: np.ndarray | None = None,
+                    prior_weight: float = 1.0) -> np.ndarray:
     """genes x terms (float32): for each gene and term, the log-odds of the edge-weighted share of the gene's
     neighbours among the `known` genes (bool per gene) that have the term in `labels` (genes x terms, 0/1),
     with the term's `prior` frequency (by default, among the known genes) counted as one more neighbour of
@@ -77,7 +87,8 @@ def neighbour_votes(adjacency, labels, known, prior=None, prior_weight=1.0):
 
 
 class GeneGNN(nn.Module):
-    def __init__(self, inputs, terms, annotated_genes, hidden, layers, dropout, input_dropout):
+    def __init__(self, inputs: int, terms: int, annotated_genes: int, hidden: int, layers: int, dropout: float,
+                 input_dropout: float) -> None:
         """`annotated_genes`: how many genes' annotations (their learned terms) the model keeps."""
         super().__init__()
         self.register_buffer("annotations", torch.zeros(annotated_genes, terms, dtype=torch.uint8))
@@ -89,14 +100,15 @@ class GeneGNN(nn.Module):
         nn.init.zeros_(self.out.bias)
         self.vote_weight = nn.Parameter(torch.ones(terms))
 
-    def forward(self, features, adjacency, votes):
+    def forward(self, features: torch.Tensor, adjacency: torch.Tensor, votes: torch.Tensor) -> torch.Tensor:
         state = self.encode(features)
         for layer in self.layers:
             state = layer(state, adjacency)
         return self.out(state) + self.vote_weight * votes
 
 
-def build_gene_model(name, inputs, terms, annotated_genes=0, hyperparameters=DEFAULT_HYPERPARAMETERS):
+def build_gene_model(name: str, inputs: int, terms: int, annotated_genes: int = 0,
+                     hyperparameters: dict = DEFAULT_HYPERPARAMETERS) -> FeatureMLP | GeneGNN:
     if name == "mlp":
         return FeatureMLP(inputs, terms, **hyperparameters)
     if name == "gnn":
@@ -104,7 +116,7 @@ def build_gene_model(name, inputs, terms, annotated_genes=0, hyperparameters=DEF
     raise ValueError(f"model must be mlp or gnn, not {name!r}")
 
 
-def mean_adjacency(adjacency, device):
+def mean_adjacency(adjacency: sparse.spmatrix, device: torch.device) -> torch.Tensor:
     """The genes x genes torch sparse COO tensor (float32) whose product with the genes' states gives each gene
     the edge-weighted mean of its neighbours' states: each row of `adjacency` (scipy) divided by its sum. A gene
     without edges has an empty row, so it gets zeros. (COO rather than CSR: PyTorch's CSR is still in beta and
@@ -117,8 +129,9 @@ def mean_adjacency(adjacency, device):
                                    check_invariants=False).coalesce().to(device)
 
 
-def gene_model_metadata(trained, data, annotations, ontology, features, network, config, evidence_dropped,
-                        hyperparameters=DEFAULT_HYPERPARAMETERS):
+def gene_model_metadata(trained: "TrainedGeneModel", data: "GeneData", annotations: "Annotations", ontology: Ontology,
+                        features: "Sequence[Features]", network: "Network | None", config: "GeneTrainConfig",
+                        evidence_dropped: list[str], hyperparameters: dict = DEFAULT_HYPERPARAMETERS) -> dict:
     """The metadata of the final model `trained` (a training.TrainedGeneModel) of `data`, built from the
     Annotations, Ontology, Features and Network (or None) read, and trained with `config`; the model file is
     `checkpoint.save_model(path, trained.model, metadata)`."""
@@ -143,7 +156,7 @@ def gene_model_metadata(trained, data, annotations, ontology, features, network,
     }
 
 
-def load_gene_model(path):
+def load_gene_model(path: Path | str) -> tuple[nn.Module, dict]:
     """(network in eval mode on the CPU, metadata) from a model file written with `gene_model_metadata`."""
     metadata = read_metadata(path)
     if metadata.get("kind") != KIND:
@@ -153,7 +166,7 @@ def load_gene_model(path):
     return load_weights(path, model), metadata
 
 
-def model_ontology(metadata, path):
+def model_ontology(metadata: dict, path: Path | str) -> Ontology:
     """The ontology of a model's terms, as its metadata keeps it (ids, names and parents), for consistent scores."""
     terms = metadata["terms"]
     return Ontology(path, terms, metadata["names"], [metadata["aspect"]] * len(terms),

@@ -7,6 +7,7 @@ dropped. Lines starting with '#' are comments.
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from scipy import sparse
@@ -24,7 +25,7 @@ class Network:
     merged: int  # lines merged into an earlier edge between the same genes
 
 
-def read_network(path, header=None):
+def read_network(path: Path | str, header: bool | None = None) -> Network:
     """The network of an edge list. header=None takes the first line for a header when its weight is not a
     number; a two-column file's header must then start with '#', or be declared with header=True."""
     lines = [(n, line) for n, line in enumerate(read_lines(path, "network"), start=1)
@@ -60,7 +61,7 @@ def read_network(path, header=None):
                    merged=len(pair) - len(unique))
 
 
-def aligned(network, genes):
+def aligned(network: Network, genes: list[str]) -> sparse.csr_matrix:
     """The network's adjacency over `genes` (e.g. an annotation matrix's rows); a gene absent from the network
     has no edges, and the network's genes absent from `genes` are left out."""
     position = {gene: i for i, gene in enumerate(network.genes)}

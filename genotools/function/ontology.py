@@ -6,7 +6,9 @@ as in CAFA, an annotation is propagated within its aspect only, so a part_of edg
 `Ontology.cross_aspect`. Other relationships (regulates, has_part, occurs_in ...) are not followed.
 """
 
+from collections.abc import Iterable
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 from scipy import sparse
@@ -29,7 +31,9 @@ class Ontology:
     cross_aspect         (term, parent) part_of edges dropped because they cross aspects
     """
 
-    def __init__(self, path, ids, names, aspects, parents, aliases, obsolete, cross_aspect=()):
+    def __init__(self, path: Path | str, ids: list[str], names: list[str], aspects: list[str],
+                 parents: list[np.ndarray], aliases: dict[str, str], obsolete: set[str],
+                 cross_aspect: Iterable[tuple[str, str]] = ()) -> None:
         self.path, self.ids, self.names, self.aspects, self.parents = str(path), ids, names, aspects, parents
         self.index = {term: i for i, term in enumerate(ids)}
         self.aliases, self.obsolete, self.cross_aspect = aliases, obsolete, list(cross_aspect)
@@ -37,15 +41,15 @@ class Ontology:
     def __len__(self):
         return len(self.ids)
 
-    def live(self, term):
+    def live(self, term: str) -> str | None:
         """The live id of a term id, alt_id or replaced obsolete id; None for an obsolete or unknown one."""
         return term if term in self.index else self.aliases.get(term)
 
-    def roots(self):
+    def roots(self) -> list[int]:
         return [i for i, parents in enumerate(self.parents) if len(parents) == 0]
 
     @cached_property
-    def closure(self):
+    def closure(self) -> sparse.csr_matrix:
         """terms x terms CSR, boolean: row t marks t and all its ancestors."""
         ancestors = []
         for i, parents in enumerate(self.parents):
@@ -54,7 +58,7 @@ class Ontology:
         columns = np.concatenate(ancestors) if ancestors else np.empty(0, np.int32)
         return sparse.csr_matrix((np.ones(len(rows), bool), (rows, columns)), shape=(len(self), len(self)))
 
-    def restrict(self, terms):
+    def restrict(self, terms: Iterable[str]) -> "Ontology":
         """The ontology of `terms` (ids), which must include all their ancestors; in topological order."""
         keep = np.sort([self.index[term] for term in terms])
         missing = set(self.closure[keep].indices) - set(keep.tolist())
@@ -69,7 +73,7 @@ class Ontology:
                         {old: live for old, live in self.aliases.items() if live in kept}, self.obsolete)
 
 
-def consistent_scores(scores, ontology):
+def consistent_scores(scores: np.ndarray, ontology: Ontology) -> np.ndarray:
     """genes x terms scores (terms in `ontology`'s order) where each term scores the maximum of its own and its
     descendants' scores, so a parent never scores below its child. Children are visited before parents, each
     raising its parents to its score, which by then is already the maximum over its own descendants."""
@@ -81,7 +85,7 @@ def consistent_scores(scores, ontology):
     return by_term.T
 
 
-def read_obo(path):
+def read_obo(path: Path | str) -> Ontology:
     """The live terms of an OBO file (plain or gzipped), with alt_ids and replaced obsolete terms mapped to them.
     An obsolete term with several replaced_by tags is mapped to the first; chains of replacements are followed."""
     stanzas = _term_stanzas(path)

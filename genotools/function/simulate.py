@@ -34,7 +34,8 @@ GAF_ASPECT = {"biological_process": "P", "molecular_function": "F", "cellular_co
 RELATION = {"biological_process": "involved_in", "molecular_function": "enables", "cellular_component": "located_in"}
 
 
-def simulate_gene_function(folder, seed=1, genes=300, samples=40, prefix=""):
+def simulate_gene_function(folder: Path | str, seed: int = 1, genes: int = 300, samples: int = 40,
+                           prefix: str = "") -> list[Path]:
     """Write go.obo, annotations.gaf, expression.tsv (genes as rows), proteins.fa and network.tsv to `folder`,
     each name after `prefix`; return their paths."""
     rng = np.random.default_rng(seed)

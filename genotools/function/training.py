@@ -24,11 +24,13 @@ import torch
 from scipy import sparse
 
 from genotools.errors import InputError
-from genotools.fit import Schedule
+from genotools.fit import Job, Progress, Schedule
+from genotools.function.annotations import Annotations
 from genotools.function.baselines import naive, neighbours
+from genotools.function.features import GeneData
 from genotools.function.metrics import evaluate, information_content
 from genotools.function.model import DEFAULT_HYPERPARAMETERS, GeneGNN, build_gene_model, mean_adjacency, neighbour_votes
-from genotools.function.ontology import consistent_scores
+from genotools.function.ontology import Ontology, consistent_scores
 from genotools.io.tables import normalise
 from genotools.runtime import autocast, seed_everything
 
@@ -41,7 +43,7 @@ class Split:
     truth: sparse.csr_matrix
 
 
-def gene_folds(data, folds=5, seed=0):
+def gene_folds(data: GeneData, folds: int = 5, seed: int = 0) -> list[Split]:
     """K splits of the annotated genes, each holding out one fold of them (the same arguments, the same folds)."""
     genes = np.flatnonzero(data.annotated)
     if not 2 <= folds <= len(genes):
@@ -51,7 +53,7 @@ def gene_folds(data, folds=5, seed=0):
     return [Split(genes[fold_of != fold], genes[fold_of == fold], data.truth) for fold in range(folds)]
 
 
-def hold_out_genes(data, fraction=0.2, seed=0):
+def hold_out_genes(data: GeneData, fraction: float = 0.2, seed: int = 0) -> Split:
     """One split holding out a random `fraction` of the annotated genes."""
     genes = np.flatnonzero(data.annotated)
     count = round(fraction * len(genes))
@@ -62,7 +64,7 @@ def hold_out_genes(data, fraction=0.2, seed=0):
     return Split(np.setdiff1d(genes, test), test, data.truth)
 
 
-def time_split(data, newer):
+def time_split(data: GeneData, newer: Annotations) -> Split:
     """The CAFA no-knowledge benchmark: train on the genes annotated in the data's (older) release; test on the
     genes without an annotation there but with one in `newer` (the Annotations of a later release, same aspect),
     evaluated on their newer terms among the data's terms."""
@@ -104,8 +106,9 @@ class TrainedGeneModel:
     history: list  # a record per epoch (genotools.fit.Fitted.history)
 
 
-def train_gene_model(data, train, config, device, job, hyperparameters=DEFAULT_HYPERPARAMETERS, progress=None,
-                     name="training"):
+def train_gene_model(data: GeneData, train: np.ndarray, config: GeneTrainConfig, device: torch.device, job: Job,
+                     hyperparameters: dict = DEFAULT_HYPERPARAMETERS, progress: Progress | None = None,
+                     name: str = "training") -> TrainedGeneModel:
     """A network trained on the annotations of the genes `train` (indices of `data`) by the shared loop, as the
     next network of `job`: full-batch steps on the loss of the fitted genes, stopped early on the loss of a
     held-out tenth of them (config.validation)."""
@@ -150,7 +153,8 @@ def train_gene_model(data, train, config, device, job, hyperparameters=DEFAULT_H
                             fitted.history)
 
 
-def predict_terms(trained, data, ontology, device, precision="fp32"):
+def predict_terms(trained: TrainedGeneModel, data: GeneData, ontology: Ontology, device: torch.device,
+                  precision: str = "fp32") -> np.ndarray:
     """genes x trained.terms probabilities for every gene of `data`, consistent with `ontology`; a gnn reads the
     annotations it keeps of the genes of `data` it was trained on (matched by normalised name)."""
     features = torch.from_numpy(data.features).to(device)
@@ -175,7 +179,8 @@ def _kept_votes(trained, data):
     return torch.from_numpy(neighbour_votes(data.adjacency, labels, known, annotations.mean(0)))
 
 
-def compare(data, ontology, split, predictions):
+def compare(data: GeneData, ontology: Ontology, split: Split,
+            predictions: dict[str, tuple[np.ndarray, list[str]]]) -> dict[str, dict]:
     """CAFA metrics (metrics.evaluate) on the split's test genes of each method's genes x terms scores in
     `predictions` ({name: (scores, their terms)}) and of the naive baseline and, when the data have a network,
     the network-neighbour baseline, fitted on the training genes. A term a method does not predict scores 0 for
@@ -203,8 +208,9 @@ class GeneEvaluation:
     baselines: dict  # {baseline: its metrics on the same genes}
 
 
-def train_and_evaluate(data, ontology, split, config, device, job, progress=None,
-                       hyperparameters=DEFAULT_HYPERPARAMETERS, train_final=True):
+def train_and_evaluate(data: GeneData, ontology: Ontology, split: Split, config: GeneTrainConfig,
+                       device: torch.device, job: Job, progress: Progress | None = None,
+                       hyperparameters: dict = DEFAULT_HYPERPARAMETERS, train_final: bool = True) -> GeneEvaluation:
     """A network trained on the split's training genes and evaluated on its test genes beside the baselines
     (compare), then, if `train_final`, the final model, trained on every annotated gene (for a time split,
     which trains on them all already, the evaluated network). Both are networks of `job`, which keeps the

@@ -3,13 +3,15 @@ augmentation and a masked loss over binary and regression tasks, fitted by the s
 
 import dataclasses
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
 from genotools.errors import InputError
-from genotools.fit import Job, Schedule
+from genotools.fit import Job, Progress, Schedule
+from genotools.io.hdf5 import EncodedDataset
 from genotools.runtime import seed_everything
 from genotools.sequence.encoding import reverse_complement_one_hot
 from genotools.sequence.inference import raw_outputs
@@ -46,7 +48,7 @@ class FitResult:
     target_std: list
 
 
-def task_types(labels):
+def task_types(labels: np.ndarray) -> list[str]:
     """'binary' for a task whose labels are all 0 or 1, 'regression' otherwise."""
     kinds = []
     for column in labels.T:
@@ -59,7 +61,8 @@ def _bare_chrom(name):
     return name[3:] if name.lower().startswith("chr") else name
 
 
-def split_dataset(data, valid_chroms, test_chroms, seed):
+def split_dataset(data: EncodedDataset, valid_chroms: list[str], test_chroms: list[str],
+                  seed: int) -> dict[str, np.ndarray]:
     """Indices of the train, valid and test sequences: held-out chromosomes ('chr' prefix optional), or a
     seeded random 80/10/10 split for sequences without coordinates."""
     if data.chroms is None:
@@ -82,7 +85,7 @@ def split_dataset(data, valid_chroms, test_chroms, seed):
     return splits
 
 
-def masked_loss(outputs, targets, binary):
+def masked_loss(outputs: torch.Tensor, targets: torch.Tensor, binary: torch.Tensor) -> torch.Tensor:
     """Mean loss over labelled entries: binary cross-entropy (logits) for binary tasks, MSE for the others."""
     labelled = ~torch.isnan(targets)
     targets = torch.nan_to_num(targets)
@@ -92,7 +95,7 @@ def masked_loss(outputs, targets, binary):
     return (losses * labelled).sum() / labelled.sum().clamp(min=1)
 
 
-def target_scaling(labels, kinds):
+def target_scaling(labels: np.ndarray, kinds: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Mean and standard deviation of each regression task's labels (0 and 1 for binary tasks)."""
     regression = np.array([kind == "regression" for kind in kinds])
     mean = np.where(regression, np.nan_to_num(np.nanmean(labels, axis=0)), 0.0).astype(np.float32)
@@ -101,7 +104,8 @@ def target_scaling(labels, kinds):
     return mean, std
 
 
-def fit(data, config, device, checkpoint_path, resume_from=None, progress=None):
+def fit(data: EncodedDataset, config: TrainConfig, device: torch.device, checkpoint_path: Path | str,
+        resume_from: Path | str | None = None, progress: Progress | None = None) -> FitResult:
     """Train on `data` (an EncodedDataset with labels); checkpoint after every epoch; return the best model."""
     if data.labels is None or not data.task_names:
         raise InputError("the dataset has no labels; encode a BED with a '#chrom start end name task...' header "

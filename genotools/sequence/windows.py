@@ -2,12 +2,15 @@
 on a reference, and the REF and ALT windows of VCF variants as genotools-score-variants scores them. Each
 generator yields units: a list of the windows drawn together (one, or a variant's REF and ALT)."""
 
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from genotools.io.bed import read_regions
-from genotools.io.fasta import read_sequences
+from genotools.io.fasta import Reference, read_sequences
 from genotools.io.vcf import contig_names, open_vcf
 from genotools.sequence.datasets import check_contigs
 from genotools.sequence.encoding import centred_window, resize
@@ -26,7 +29,7 @@ class Window:
     highlight: range = range(0)  # offsets drawn highlighted in the logo: a variant's allele
 
 
-def fasta_windows(path, length):
+def fasta_windows(path: Path | str, length: int) -> Iterator[list[Window]]:
     """Each record is its own contig: positions count from its first base, as in a genome browser given the FASTA."""
     for name, sequence in read_sequences(path):
         start, _ = centred_window(0, len(sequence), length)
@@ -34,7 +37,7 @@ def fasta_windows(path, length):
                       resize(sequence, length).upper())]
 
 
-def region_windows(reference, path, length):
+def region_windows(reference: Reference, path: Path | str, length: int) -> Iterator[list[Window]]:
     """A window of `length` bases centred on each region of the BED file `path`, from the Reference `reference`."""
     regions = read_regions(path)
     check_contigs(path, regions.chroms, reference.lengths)
@@ -45,7 +48,8 @@ def region_windows(reference, path, length):
                       reference.fetch(chrom, start, start + length))]
 
 
-def variant_windows(reference, path, length, skipped):
+def variant_windows(reference: Reference, path: Path | str, length: int,
+                    skipped: Counter[str]) -> Iterator[list[Window]]:
     """A REF and an ALT window per scorable ALT allele; counts the alleles left out by reason in `skipped`."""
     with open_vcf(path) as variants:
         contigs = contig_names(variants.header.contigs, reference.lengths)
@@ -64,6 +68,6 @@ def variant_windows(reference, path, length, skipped):
                        for allele_name, allele in (("ref", record.ref), ("alt", alt))]
 
 
-def on_contig(positions, contig_length):
+def on_contig(positions: np.ndarray, contig_length: int) -> np.ndarray:
     """`positions` with those off a contig of `contig_length` bases set to -1."""
     return np.where((positions >= 0) & (positions < contig_length), positions, -1)

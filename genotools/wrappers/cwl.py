@@ -12,7 +12,7 @@ import re
 
 import yaml
 
-from .model import CPU_IMAGE, EDAM_FORMATS, GPU_IMAGE
+from .model import CPU_IMAGE, EDAM_FORMATS, GPU_IMAGE, Option, Tool
 from .yaml_style import IndentedDumper
 
 EDAM = "http://edamontology.org/"
@@ -52,7 +52,7 @@ def _edam(term):
     return f"edam:{term}"
 
 
-def file_name(option):
+def file_name(option: Option) -> str:
     """The fixed name a tool writes an output file or folder under."""
     return option.name if option.format == "directory" else f"{option.name}{option.suffix}.{EXTENSIONS[option.format]}"
 
@@ -114,7 +114,7 @@ def _file_output(label, doc, file_format, glob):
     return described
 
 
-def outputs(tool):
+def outputs(tool: Tool) -> dict[str, tuple[str, str, str, str]]:
     """{output id: (label, doc, Galaxy format or "directory", path written)} for every output file, folders'
     contents included; a folder of files the tool names (a collection) is one Directory."""
     result = {}
@@ -188,7 +188,7 @@ def _tool(tool, gpu):
     return "#!/usr/bin/env cwl-runner\n" + "\n".join(_yaml(section) for section in sections if section)
 
 
-def job_name(tool, test):
+def job_name(tool: Tool, test: dict) -> str:
     return f"{tool.name}-{test['name']}"
 
 
@@ -220,7 +220,7 @@ def _tests(tools):
     return "\n".join(_yaml([test]) for test in tests)
 
 
-def render(tools):
+def render(tools: list[Tool]) -> dict[str, str]:
     files = {"cwl/tests.yml": _tests(tools)}
     for tool in tools:
         files[f"cwl/{tool.name}.cwl"] = _tool(tool, gpu=False)

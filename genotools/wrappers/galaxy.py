@@ -8,7 +8,7 @@ conditional for each set of alternative inputs, tests on ../test-data and RST he
 import re
 from xml.sax.saxutils import escape
 
-from genotools.wrappers.model import CPU_IMAGE, GPU_IMAGE
+from genotools.wrappers.model import CPU_IMAGE, GPU_IMAGE, Tool
 
 PROFILE = "24.2"
 # Inputs the tools index beside the file (a FASTA gets its .fai): linked into the job's working directory, so
@@ -388,7 +388,7 @@ suite:
 """
 
 
-def render(tools):
+def render(tools: list[Tool]) -> dict[str, str]:
     """{path relative to the repository root: text} of every Galaxy file."""
     files = {f"galaxy/{tool.name}.xml": _tool_xml(tool) for tool in tools}
     files["galaxy/macros.xml"] = _macros(tools)

@@ -9,12 +9,17 @@ descriptor cannot silently drift from its CLI.
 import inspect
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from genotools import __version__
+
+if TYPE_CHECKING:
+    import click  # only for hints: the renderers need no command-line library
 
 # The containers every descriptor refers to, built by containers/Dockerfile and containers/Dockerfile.cuda.
 CPU_IMAGE = f"quay.io/genotools/genotools:{__version__}"
@@ -81,18 +86,18 @@ class Tool:
     fixed: dict = field(default_factory=dict)  # {long option: value} the platforms always pass, e.g. an output type
 
     @property
-    def inputs(self):
+    def inputs(self) -> list[Option]:
         return [o for o in self.options if o.role == "input"]
 
     @property
-    def outputs(self):
+    def outputs(self) -> list[Option]:
         return [o for o in self.options if o.role == "output"]
 
     @property
-    def parameters(self):
+    def parameters(self) -> list[Option]:
         return [o for o in self.options if o.role == "parameter"]
 
-    def option(self, name):
+    def option(self, name: str) -> Option:
         return next(o for o in self.options if o.name == name)
 
 
@@ -106,13 +111,13 @@ def _python_type(annotation):
     return annotation
 
 
-def command_flag(command, name):
+def command_flag(command: "click.Command", name: str) -> str:
     """The long option of parameter `name` of a Typer command."""
     param = next(p for p in command.params if p.name == name)
     return next(o for o in param.opts if o.startswith("--"))
 
 
-def describe(command, function, spec_path, command_line):
+def describe(command: "click.Command", function: Callable, spec_path: Path | str, command_line: str) -> Tool:
     """A Tool from a Typer `command` (typer.main.get_command), the Python `function` behind it, its spec, and
     the `command_line` that runs it."""
     spec = yaml.safe_load(Path(spec_path).read_text())

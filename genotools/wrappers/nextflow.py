@@ -13,7 +13,7 @@ import textwrap
 
 import yaml
 
-from .model import CPU_IMAGE, EDAM_FORMATS, GPU_IMAGE
+from .model import CPU_IMAGE, EDAM_FORMATS, GPU_IMAGE, Option, Tool
 from .yaml_style import IndentedDumper
 
 ROOT = "nextflow/modules/genotools"
@@ -41,26 +41,26 @@ VERSIONS = {"versions.yml": {"type": "file", "description": "File containing sof
                              "ontologies": [{"edam": "http://edamontology.org/format_3750"}]}}
 
 
-def module_name(tool):
+def module_name(tool: Tool) -> str:
     """nf-core module names are lower case letters and digits: score-variants becomes scorevariants."""
     return tool.name.replace("-", "")
 
 
-def process_name(tool):
+def process_name(tool: Tool) -> str:
     return f"GENOTOOLS_{module_name(tool).upper()}"
 
 
-def tuple_inputs(tool):
+def tuple_inputs(tool: Tool) -> list[Option]:
     """The files that make up one sample: the required inputs and every input of the input groups."""
     grouped = {name for group in tool.input_groups for case in group["cases"].values() for name in case["options"]}
     return [o for o in tool.inputs if o.required or o.name in grouped]
 
 
-def path_inputs(tool):
+def path_inputs(tool: Tool) -> list[Option]:
     return [o for o in tool.inputs if o not in tuple_inputs(tool)]
 
 
-def value_inputs(tool):
+def value_inputs(tool: Tool) -> list[Option]:
     return [o for o in tool.parameters if o.required]
 
 
@@ -78,7 +78,7 @@ def _output_name(tool, option):
     return f"{name}.{extension}" if extension else name
 
 
-def outputs(tool):
+def outputs(tool: Tool) -> list[tuple[str, str, str, str, Option]]:
     """(emit, path in the process, description, format, option) of every output file. The main output is
     emitted by its extension, as nf-core emits `bam` or `vcf`, the others by their option's name; a folder
     with fixed contents file by file, a collection folder whole."""
@@ -145,7 +145,7 @@ def _input_arg(option):
     return f"def {option.name}_arg = {option.name} ? \"{option.flag} ${{{option.name}}}\" : ''"
 
 
-def main_nf(tool):
+def main_nf(tool: Tool) -> str:
     labels = ["process_medium", "process_gpu"] if tool.gpu else ["process_single"]
     files = "".join(f", path({o.name})" for o in tuple_inputs(tool))
     inputs = [f"tuple val(meta){files}" if files else "val(meta)"]
@@ -200,7 +200,7 @@ def _input_description(tool, option):
     return text if option.required else f"{text} (optional: pass [] when not used)"
 
 
-def meta_yml(tool):
+def meta_yml(tool: Tool) -> str:
     tuple_entry = [{"meta": META}] + [{o.name: _file_entry(_input_description(tool, o), o.format)}
                                       for o in tuple_inputs(tool)]
     inputs = [tuple_entry] + [{o.name: _file_entry(_input_description(tool, o), o.format)} for o in path_inputs(tool)]
@@ -220,7 +220,7 @@ def meta_yml(tool):
     return header + yaml.dump(document, Dumper=IndentedDumper, sort_keys=False, width=110)
 
 
-def environment_yml(tool):
+def environment_yml(tool: Tool) -> str:
     return ("---\n# yaml-language-server: $schema=https://raw.githubusercontent.com/nf-core/modules/master/"
             "modules/environment-schema.json\n"
             "channels:\n  - conda-forge\n  - bioconda\n"
@@ -228,7 +228,7 @@ def environment_yml(tool):
             f"  - pip:\n      - genotools=={tool.version}\n")
 
 
-def module_args(tool, test):
+def module_args(tool: Tool, test: dict) -> str:
     """The task.ext.args a spec test needs: its parameter options on the command line."""
     words = []
     for name, value in test["options"].items():
@@ -303,7 +303,7 @@ def _nf_test_case(tool, test, stub=False):
     return "\n".join(lines)
 
 
-def main_nf_test(tool):
+def main_nf_test(tool: Tool) -> str:
     cases = [_nf_test_case(tool, test) for test in tool.tests] + [_nf_test_case(tool, tool.tests[0], stub=True)]
     lines = ["nextflow_process {", "", f'    name "Test Process {process_name(tool)}"', '    script "../main.nf"',
              f'    process "{process_name(tool)}"', '    config "./nextflow.config"', "",
@@ -312,11 +312,11 @@ def main_nf_test(tool):
     return "\n".join(lines)
 
 
-def nf_test_config(tool):
+def nf_test_config(tool: Tool) -> str:
     return f"process {{\n    withName: '{process_name(tool)}' {{\n        ext.args = params.module_args\n    }}\n}}\n"
 
 
-def render(tools):
+def render(tools: list[Tool]) -> dict[str, str]:
     files = {}
     for tool in tools:
         folder = f"{ROOT}/{module_name(tool)}"
