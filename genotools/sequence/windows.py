@@ -33,7 +33,7 @@ def fasta_windows(path: Path | str, length: int) -> Iterator[list[Window]]:
     """Each record is its own contig: positions count from its first base, as in a genome browser given the FASTA."""
     for name, sequence in read_sequences(path):
         start, _ = centred_window(0, len(sequence), length)
-        yield [Window(name, ".", name, on_contig(start + np.arange(length), len(sequence)),
+        yield [Window(name, ".", name, _on_contig(start + np.arange(length), len(sequence)),
                       resize(sequence, length).upper())]
 
 
@@ -44,7 +44,7 @@ def region_windows(reference: Reference, path: Path | str, length: int) -> Itera
     starts, _ = centred_window(regions.starts, regions.ends, length)
     for chrom, start, name in zip(regions.chroms, starts.tolist(), regions.names):
         positions = start + np.arange(length)
-        yield [Window(name, ".", chrom, on_contig(positions, reference.lengths[chrom]),
+        yield [Window(name, ".", chrom, _on_contig(positions, reference.lengths[chrom]),
                       reference.fetch(chrom, start, start + length))]
 
 
@@ -61,13 +61,13 @@ def variant_windows(reference: Reference, path: Path | str, length: int,
                     continue
                 chrom, name = contigs[record.chrom], f"{record.chrom}:{record.pos}:{record.ref}>{alt}"
                 yield [Window(name, allele_name, chrom,
-                              on_contig(allele_positions(record.start, len(record.ref), len(allele), length),
+                              _on_contig(allele_positions(record.start, len(record.ref), len(allele), length),
                                          reference.lengths[chrom]),
                               allele_window(site, allele, length),
                               range(length // 2, min(length // 2 + len(allele), length)))
                        for allele_name, allele in (("ref", record.ref), ("alt", alt))]
 
 
-def on_contig(positions: np.ndarray, contig_length: int) -> np.ndarray:
+def _on_contig(positions: np.ndarray, contig_length: int) -> np.ndarray:
     """`positions` with those off a contig of `contig_length` bases set to -1."""
     return np.where((positions >= 0) & (positions < contig_length), positions, -1)
