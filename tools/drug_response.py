@@ -54,6 +54,8 @@ from .common import (
     training_bar,
 )
 
+DEFAULTS = DrugTrainConfig()
+
 Orientation = Annotated[str, typer.Option(
     help="Whether the cell lines of each --omics matrix are its rows or its columns; auto takes the side whose "
     "names match more of the cell lines.")]
@@ -72,11 +74,11 @@ def train(
                                          dir_okay=False)],
     split: Annotated[str, typer.Option(
         help="Cross-validation split: random (pairs), cell-blind (new cell lines) or drug-blind (new drugs).")]
-    = "cell-blind",
-    folds: Annotated[int, typer.Option(min=2, help="Cross-validation folds.")] = 5,
+    = DEFAULTS.split,
+    folds: Annotated[int, typer.Option(min=2, help="Cross-validation folds.")] = DEFAULTS.folds,
     features: Annotated[int, typer.Option(
         min=1, help="Most variable features kept from each omics matrix (variance over training cell lines).")]
-    = 2000,
+    = DEFAULTS.features,
     feature_list: Annotated[Optional[Path], existing_file(
         "Keep only these features (one name per line) before choosing the most variable.")] = None,
     log: Annotated[bool, typer.Option(help="log2(x + 1) the omics values (raw counts or TPM) before "
@@ -93,13 +95,14 @@ def train(
         "split, else both.")] = "auto",
     ensemble: Annotated[int, typer.Option(
         min=1, help="Networks per model, each trained with its own initial weights and early-stopping hold-out; "
-        "the model predicts their mean.")] = 5,
-    epochs: Annotated[int, typer.Option(min=1, help="Maximum epochs per training run.")] = 100,
+        "the model predicts their mean.")] = DEFAULTS.ensemble,
+    epochs: Annotated[int, typer.Option(min=1, help="Maximum epochs per training run.")] = DEFAULTS.epochs,
     batch_size: Annotated[int, typer.Option(
-        min=2, help="Cell lines per training step, each with all its training measurements.")] = 128,
-    lr: Annotated[float, typer.Option(min=0, help="Learning rate (AdamW).")] = 1e-3,
+        min=2, help="Cell lines per training step, each with all its training measurements.")] = DEFAULTS.batch_size,
+    lr: Annotated[float, typer.Option(min=0, help="Learning rate (AdamW).")] = DEFAULTS.lr,
     patience: Annotated[int, typer.Option(
-        min=1, help="Stop a training run after this many epochs without a better validation loss.")] = 10,
+        min=1, help="Stop a training run after this many epochs without a better validation loss.")]
+    = DEFAULTS.patience,
     resume: Resume = None,
     checkpoint: Checkpoint = None,
     metrics: Annotated[Optional[Path], typer.Option(
@@ -113,9 +116,9 @@ def train(
     plot: Annotated[Optional[Path], typer.Option(
         help="Predicted against observed, and per-drug correlations, PNG [default: OUTPUT with .cv.png].",
         dir_okay=False)] = None,
-    precision: Precision = "fp32",
+    precision: Precision = DEFAULTS.precision,
     device: Device = "auto",
-    seed: Seed = 0,
+    seed: Seed = DEFAULTS.seed,
     threads: Threads = 0,
     quiet: Quiet = False,
     debug: Debug = False,

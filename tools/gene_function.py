@@ -57,6 +57,7 @@ from .common import (
 )
 
 ASPECTS = tuple(GAF_ASPECTS.values())
+DEFAULTS = GeneTrainConfig()
 MODELS = ("auto", "mlp", "gnn")
 SPLITS = ("random", "time")
 
@@ -89,7 +90,8 @@ def train(
         help="GAF evidence codes to leave out, repeatable or comma-separated (e.g. IEA, the electronic "
         "annotations).")] = None,
     min_genes_per_term: Annotated[int, typer.Option(
-        min=1, help="Terms annotating fewer training genes are not learned (the model scores them 0).")] = 5,
+        min=1, help="Terms annotating fewer training genes are not learned (the model scores them 0).")]
+    = DEFAULTS.min_genes,
     log: Annotated[bool, typer.Option(help="log2(x + 1) the expression values (counts or TPM) first.")] = False,
     orientation: Orientation = "auto",
     model: Annotated[str, typer.Option(
@@ -102,10 +104,11 @@ def train(
         "A later release of the annotations, for --split time.")] = None,
     test_fraction: Annotated[float, typer.Option(
         min=0, max=1, help="Fraction of the annotated genes held out by a random split.")] = 0.2,
-    epochs: Annotated[int, typer.Option(min=1, help="Maximum epochs per training run.")] = 500,
-    lr: Annotated[float, typer.Option(min=0, help="Learning rate (AdamW).")] = 1e-3,
+    epochs: Annotated[int, typer.Option(min=1, help="Maximum epochs per training run.")] = DEFAULTS.epochs,
+    lr: Annotated[float, typer.Option(min=0, help="Learning rate (AdamW).")] = DEFAULTS.lr,
     patience: Annotated[int, typer.Option(
-        min=1, help="Stop a training run after this many epochs without a better validation loss.")] = 30,
+        min=1, help="Stop a training run after this many epochs without a better validation loss.")]
+    = DEFAULTS.patience,
     resume: Resume = None,
     checkpoint: Checkpoint = None,
     metrics: Annotated[Optional[Path], typer.Option(
@@ -117,9 +120,9 @@ def train(
     test_predictions: Annotated[Optional[Path], typer.Option(
         help="The held-out genes' scores (at least 0.01) and true terms, TSV [default: OUTPUT with "
         ".test_predictions.tsv].", dir_okay=False)] = None,
-    precision: Precision = "fp32",
+    precision: Precision = DEFAULTS.precision,
     device: Device = "auto",
-    seed: Seed = 0,
+    seed: Seed = DEFAULTS.seed,
     threads: Threads = 0,
     quiet: Quiet = False,
     debug: Debug = False,

@@ -92,7 +92,7 @@ class GeneTrainConfig:
     weight_decay: float = 5e-2
     patience: int = 30
     validation: float = 0.1  # the fraction of the training genes held out for early stopping
-    min_genes: int = 1  # the terms learned annotate at least this many training genes
+    min_genes: int = 5  # the terms learned annotate at least this many training genes
     precision: str = "fp32"
     seed: int = 0
 
