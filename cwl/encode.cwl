@@ -56,7 +56,9 @@ inputs:
     secondaryFiles:
       - {pattern: .fai, required: false}
     label: Sequences
-    doc: Ready-made sequences to encode instead of --reference/--regions (plain or gzipped FASTA).
+    doc: Ready-made sequences to encode instead of --reference/--regions (plain or gzipped FASTA). Records named
+      by their region, as bedtools getfasta and samtools faidx name them (chr1:100-300), keep its coordinates, so
+      that genotools-train can hold out chromosomes.
     inputBinding: {prefix: --fasta}
   labels:
     type: File?

@@ -79,6 +79,17 @@ def test_gzipped_fasta_sequences_with_labels(tmp_path):
         assert "chroms" not in store
 
 
+def test_fasta_records_named_by_region_keep_their_coordinates(tmp_path):
+    # bedtools getfasta names (0-based start, strand suffix with -s) and samtools faidx names (1-based) alike.
+    (tmp_path / "seqs.fa").write_text(">chr2:10-20(+)\nACGTACGTAC\n>chrX:101-110\nACGTACGTAC\n")
+    out = tmp_path / "seqs.h5"
+    encode("--fasta", tmp_path / "seqs.fa", "--seq-len", 6, "--output", out)
+    with h5py.File(out) as store:
+        assert [c.decode() for c in store["chroms"]] == ["chr2", "chrX"]
+        np.testing.assert_array_equal(store["starts"], [12, 102])
+        np.testing.assert_array_equal(store["ends"], [18, 108])
+
+
 @pytest.mark.parametrize("bed, message", [
     ("chr1\t10\t210\nchrUn\t5\t205\nchr22\t1\t201\n", "contigs not in the reference: chr22, chrUn"),
     ("1\t10\t210\n", "contigs not in the reference: 1 (the names differ by a 'chr' prefix"),

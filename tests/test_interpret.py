@@ -11,6 +11,7 @@ from genotools.io.fasta import read_sequences
 from genotools.sequence.encoding import one_hot
 from genotools.sequence.interpret import BASELINE, explained_output
 from genotools.sequence.model_file import load_sequence_model
+from genotools.sequence.motifs import read_motifs
 
 METHODS = ["ism", "gradient-input", "integrated-gradients"]
 AP1 = re.compile("TGA[CG]TCA")
@@ -181,3 +182,97 @@ def test_an_existing_logo_folder_with_files_is_never_overwritten(test_data, tmp_
                        "--output", tmp_path / "out.tsv", "--logos", logos, expect=2)
     assert "exists and is not an empty folder" in error_line(result)
     assert [p.name for p in tmp_path.iterdir()] == ["logos"] and (logos / "mine.png").read_text() == "keep"
+
+
+MATCH_COLUMNS = ["filter", "sites", "information_content", "match_id", "match_name", "correlation", "strand", "offset",
+                 "overlap"]
+JASPAR = TEST_DATA / "jaspar_motifs.meme"
+
+
+def test_filter_motifs_come_as_meme_a_match_table_and_logos(test_data, tmp_path):
+    out, folder, logos = tmp_path / "a.tsv", tmp_path / "filters", tmp_path / "filter_logos"
+    result = interpret(TEST_DATA / "small.safetensors", "--fasta", test_data / "sequences.fa", "--task", "activity",
+                       "--method", "gradient-input", "--output", out, "--filter-motifs", folder, "--known-motifs",
+                       JASPAR, "--filter-logos", logos, "--max-logos", 3)
+    assert "interpreted 40 sequence(s)" in result.stderr and "filter motif(s) in" in result.stderr
+    assert pd.read_csv(out, sep="\t").shape == (40 * 200, 11)  # the attributions as without filter motifs
+    assert sorted(p.name for p in folder.iterdir()) == ["matches.tsv", "motifs.meme"]
+
+    text = (folder / "motifs.meme").read_text()
+    assert text.startswith("MEME version 4\n\nALPHABET= ACGT\n\nstrands: + -\n\nBackground letter frequencies\n"
+                           "A 0.25 C 0.25 G 0.25 T 0.25\n\nMOTIF filter")
+    headers = re.findall(r"MOTIF (\S+)\nletter-probability matrix: alength= 4 w= (\d+) nsites= (\d+) E= 0\n", text)
+    motifs = read_motifs(folder / "motifs.meme")
+    assert [(m.id, str(len(m.pfm)), str(m.sites)) for m in motifs] == headers
+    assert all(len(m.pfm) == 19 and m.sites >= 10 for m in motifs)  # the bundled model's filters are 19 bp
+
+    table = pd.read_csv(folder / "matches.tsv", sep="\t")
+    assert list(table.columns) == MATCH_COLUMNS
+    assert table["filter"].tolist() == [m.id for m in motifs] and table["sites"].tolist() == [m.sites for m in motifs]
+    assert table["information_content"].to_numpy() == pytest.approx([m.information_content for m in motifs],
+                                                                     rel=1e-3)
+    assert (table["sites"] * table["information_content"]).is_monotonic_decreasing
+    known = {m.id: m.name for m in read_motifs(JASPAR)}
+    assert all(known[i] == name for i, name in zip(table["match_id"], table["match_name"]))
+    assert table["correlation"].between(-1, 1).all() and set(table["strand"]) <= {"+", "-"}
+    assert (table["overlap"] >= 5).all() and (table["offset"].abs() < 19).all()
+
+    assert sorted(p.name for p in logos.iterdir()) == [f"{rank:04d}_{name}.png" for rank, name in
+                                                        enumerate(table["filter"][:3], start=1)]
+    assert all(p.read_bytes().startswith(b"\x89PNG") for p in logos.iterdir())
+
+
+def test_filter_motifs_of_variants_come_from_their_ref_windows(test_data, tmp_path):
+    out = tmp_path / "v.tsv"
+    interpret(TEST_DATA / "small.safetensors", "--reference", test_data / "genome.fa", "--vcf",
+              test_data / "variants.vcf", "--task", "activity", "--method", "gradient-input", "--output", out,
+              "--filter-motifs", tmp_path / "from_vcf")
+    table = pd.read_csv(out, sep="\t", keep_default_na=False)
+    ref = table[table["allele"] == "ref"].groupby("name", sort=False)["base"].agg("".join)
+    fasta = tmp_path / "ref.fa"
+    fasta.write_text("".join(f">{i}\n{sequence}\n" for i, sequence in enumerate(ref)))
+    interpret(TEST_DATA / "small.safetensors", "--fasta", fasta, "--task", "activity", "--method", "gradient-input",
+              "--output", tmp_path / "f.tsv", "--filter-motifs", tmp_path / "from_fasta")
+    for name in ("motifs.meme", "matches.tsv"):
+        assert (tmp_path / "from_vcf" / name).read_text() == (tmp_path / "from_fasta" / name).read_text()
+    without_database = pd.read_csv(tmp_path / "from_vcf" / "matches.tsv", sep="\t", keep_default_na=False)
+    assert (without_database[MATCH_COLUMNS[3:]] == ".").all().all()
+
+
+def test_filters_of_a_trained_model_match_the_planted_ap1_motif(trained, test_data, tmp_path):
+    interpret(trained, "--fasta", test_data / "sequences.fa", "--task", "ap1_bound", "--method", "gradient-input",
+              "--output", tmp_path / "a.tsv", "--filter-motifs", tmp_path / "filters", "--known-motifs", JASPAR)
+    best = pd.read_csv(tmp_path / "filters" / "matches.tsv", sep="\t").groupby("match_name")["correlation"].max()
+    assert best.idxmax() == "FOS::JUN" and best["FOS::JUN"] > 0.8, best.to_dict()
+
+
+@pytest.mark.parametrize("database, filter_motifs, message", [
+    ("motif\tA\tC\tG\tT\n", True, "neither MEME minimal format (no 'MEME version' line) nor JASPAR format"),
+    ("", True, "empty; give motifs in MEME minimal or JASPAR format"),
+    ("MEME version 4\n\nALPHABET= ACGT\n", True, "holds no motifs"),
+    (JASPAR.read_text(), False, "--known-motifs and --filter-logos come with --filter-motifs"),
+])
+def test_bad_filter_motif_input_is_one_error_line_and_no_output(test_data, tmp_path, database, filter_motifs,
+                                                                message):
+    inputs, outputs = tmp_path / "inputs", tmp_path / "outputs"
+    inputs.mkdir()
+    fasta, args = test_data / "sequences.fa", []
+    if database is not None:
+        (inputs / "motifs.txt").write_text(database)
+        args += ["--known-motifs", inputs / "motifs.txt"]
+    if filter_motifs:
+        args += ["--filter-motifs", outputs / "filters", "--filter-logos", outputs / "logos"]
+    result = interpret(TEST_DATA / "small.safetensors", "--fasta", fasta, "--task", "activity", "--method",
+                       "gradient-input", "--output", outputs / "a.tsv", "--bedgraph", outputs / "a.bedgraph", *args,
+                       expect=2)
+    assert message in error_line(result)
+    assert not outputs.exists() or list(outputs.iterdir()) == []
+
+
+def test_sequences_too_few_for_filter_motifs_give_empty_motif_files_and_a_warning(tmp_path):
+    (tmp_path / "gap.fa").write_text(">gap\n" + "N" * 200 + "\n")
+    result = interpret(TEST_DATA / "small.safetensors", "--fasta", tmp_path / "gap.fa", "--task", "activity",
+                       "--output", tmp_path / "a.tsv", "--filter-motifs", tmp_path / "filters")
+    assert "no filter of the model's first convolution has 10 or more sites in the 1 sequence(s)" in result.stderr
+    assert "MOTIF" not in (tmp_path / "filters" / "motifs.meme").read_text()
+    assert (tmp_path / "filters" / "matches.tsv").read_text().split("\n")[1:] == [""]

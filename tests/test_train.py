@@ -27,6 +27,10 @@ def test_training_writes_model_metrics_and_learning_curves(encoded, trained):
     assert set(metrics["test"]["activity"]) == {"n", "pearson", "spearman"}
     assert metrics["test"]["ap1_bound"]["auroc"] > 0.8  # AP-1 sites are learnt within a few epochs
     assert len(metrics["history"]) == metrics["epochs_run"] == 4
+    baseline = metrics["baseline"]
+    assert set(baseline["penalty"]) == set(baseline["test"]) == {"ap1_bound", "gata_ebox", "activity"}
+    assert baseline["test"]["ap1_bound"]["auroc"] > 0.95  # AP-1's site TGASTCA is all in its k-mers
+    assert baseline["valid"]["activity"]["n"] == metrics["valid"]["activity"]["n"]
     png = trained.with_suffix(".learning_curves.png").read_bytes()
     assert png.startswith(b"\x89PNG")
 
@@ -37,7 +41,7 @@ def test_every_other_architecture_trains_and_saves(encoded, tmp_path, arch, devi
     params = {"basset": ["--param", "channels=[16,16,16]", "--param", "hidden=16"],
               "dilated": ["--param", "channels=16", "--param", "blocks=2"]}[arch]
     train("--data", encoded, "--output", tmp_path / "m.safetensors", "--arch", arch, "--epochs", 1,
-          "--device", device, *params)
+          "--device", device, "--no-baseline", *params)
     assert read_metadata(tmp_path / "m.safetensors")["architecture"] == arch
 
 
@@ -45,7 +49,7 @@ def test_every_other_architecture_trains_and_saves(encoded, tmp_path, arch, devi
 def test_the_same_seed_gives_the_same_model(encoded, tmp_path, device):
     for name in ("a", "b"):
         train("--data", encoded, "--output", tmp_path / f"{name}.safetensors", "--epochs", 2, "--threads", 1,
-              "--device", device, *SMALL_MODEL)
+              "--device", device, "--no-baseline", *SMALL_MODEL)
     a, b = load_file(tmp_path / "a.safetensors"), load_file(tmp_path / "b.safetensors")
     assert all(torch.equal(a[k], b[k]) for k in a)
 
@@ -53,7 +57,7 @@ def test_the_same_seed_gives_the_same_model(encoded, tmp_path, device):
 @pytest.mark.skipif("cuda" not in DEVICES, reason="needs a CUDA GPU")
 def test_bf16_training_runs_on_the_gpu(encoded, tmp_path):
     train("--data", encoded, "--output", tmp_path / "m.safetensors", "--epochs", 1, "--device", "cuda",
-          "--precision", "bf16", *SMALL_MODEL)
+          "--precision", "bf16", "--no-baseline", *SMALL_MODEL)
     assert read_metadata(tmp_path / "m.safetensors")["training"]["precision"] == "bf16"
 
 
@@ -61,7 +65,7 @@ def test_bf16_training_runs_on_the_gpu(encoded, tmp_path):
 
 def test_a_killed_run_resumes_to_the_same_model_as_an_unbroken_run(encoded, tmp_path):
     options = ["--data", encoded, "--epochs", 4, "--threads", 1, "--device", "cpu", "--patience", 10,
-               *SMALL_MODEL, "--quiet"]
+               "--no-baseline", *SMALL_MODEL, "--quiet"]
     train(*options, "--output", tmp_path / "unbroken.safetensors")
 
     killed, checkpoint = tmp_path / "killed.safetensors", tmp_path / "killed.checkpoint.safetensors"
@@ -78,7 +82,7 @@ def test_a_killed_run_resumes_to_the_same_model_as_an_unbroken_run(encoded, tmp_
 
 
 def test_resuming_with_other_options_is_refused(encoded, tmp_path):
-    train("--data", encoded, "--output", tmp_path / "m.safetensors", "--epochs", 1, *SMALL_MODEL)
+    train("--data", encoded, "--output", tmp_path / "m.safetensors", "--epochs", 1, "--no-baseline", *SMALL_MODEL)
     result = train("--data", encoded, "--output", tmp_path / "m2.safetensors", "--epochs", 1, "--lr", 0.01,
                    "--resume", tmp_path / "m.checkpoint.safetensors", *SMALL_MODEL, expect=2)
     assert "other training options" in error_line(result)

@@ -32,7 +32,9 @@ def encode(
         "BED regions (plain or gzipped). A '#chrom start end name task1 ...' header makes the columns after "
         "name into labels.")] = None,
     fasta: Annotated[Optional[Path], existing_file(
-        "Ready-made sequences to encode instead of --reference/--regions (plain or gzipped FASTA).")] = None,
+        "Ready-made sequences to encode instead of --reference/--regions (plain or gzipped FASTA). Records named "
+        "by their region, as bedtools getfasta and samtools faidx name them (chr1:100-300), keep its coordinates, "
+        "so that genotools-train can hold out chromosomes.")] = None,
     labels: Annotated[Optional[Path], existing_file(
         "With --fasta: TSV of labels, header 'name task1 task2 ...', one row per FASTA record.")] = None,
     seq_len: Annotated[Optional[int], typer.Option(

@@ -14,6 +14,7 @@ from genotools.io.hdf5 import read_dataset
 from genotools.metrics import task_metrics
 from genotools.report import plot_learning_curves
 from genotools.runtime import configure, resolve_device
+from genotools.sequence.baseline import kmer_baseline
 from genotools.sequence.inference import predict
 from genotools.sequence.model_file import sequence_model_metadata
 from genotools.sequence.models import ARCHITECTURES
@@ -79,10 +80,15 @@ def train(
                                           "validation loss.")] = DEFAULTS.patience,
     reverse_complement: Annotated[bool, typer.Option(
         help="Augment by reverse-complementing a random half of each batch.")] = DEFAULTS.reverse_complement,
+    baseline: Annotated[bool, typer.Option(
+        help="Also fit the classical baseline on the same split, to see whether the network adds anything: L2 "
+        "logistic (binary tasks) or ridge regression on reverse-complement-collapsed 6-mer frequencies, plain and "
+        "gapped, its penalty chosen on the validation chromosomes.")] = True,
     resume: Resume = None,
     checkpoint: Checkpoint = None,
     metrics: Annotated[Optional[Path], typer.Option(
-        help="Metrics JSON to write [default: OUTPUT with .metrics.json].", dir_okay=False)] = None,
+        help="Metrics JSON to write, network beside baseline [default: OUTPUT with .metrics.json].",
+        dir_okay=False)] = None,
     plot: Annotated[Optional[Path], typer.Option(
         help="Learning-curve PNG to write [default: OUTPUT with .learning_curves.png].", dir_okay=False)] = None,
     precision: Precision = DEFAULTS.precision,
@@ -96,7 +102,7 @@ def train(
     """Train a sequence-to-function model (binary and regression tasks together) with chromosome hold-out,
     early stopping on the validation loss and a checkpoint every epoch. Writes the model (safetensors with
     JSON metadata), per-task metrics on the validation and test chromosomes (AUROC and AUPRC, or Pearson and
-    Spearman) and a learning-curve plot."""
+    Spearman) beside those of a k-mer baseline fitted on the same split, and a learning-curve plot."""
     with reported_errors("genotools-train", debug):
         configure(threads, seed)
         device = resolve_device(device)
@@ -117,23 +123,34 @@ def train(
             index = result.splits[split]
             predicted = predict(result.model, metadata, dataset.onehot[index], device, precision=precision)
             report[split] = task_metrics(dataset.labels[index], predicted, dataset.task_names, result.task_types)
+        if baseline:
+            say(quiet, "fitting the k-mer baseline")
+            fitted = kmer_baseline(dataset.onehot, dataset.labels, result.task_types, result.splits, seed)
+            report["baseline"] = {
+                "name": fitted.name, "penalty": dict(zip(dataset.task_names, fitted.penalties)),
+                **{split: task_metrics(dataset.labels[result.splits[split]], fitted.predictions[split],
+                                       dataset.task_names, result.task_types) for split in ("valid", "test")}}
         save_model(output, result.model, metadata)
         with atomic_output(metrics) as tmp:
             tmp.write_text(json.dumps(report, indent=2) + "\n")
         with atomic_output(plot) as tmp:
             plot_learning_curves(result.history, result.best_epoch, tmp)
         if not quiet:
-            stderr.print(_metrics_table(report["test"]))
+            stderr.print(_metrics_table(report))
         say(quiet, f"model: {output}\nmetrics: {metrics}\nlearning curves: {plot}\ncheckpoint: {checkpoint}")
 
 
-def _metrics_table(test_metrics):
+def _metrics_table(report):
     table = Table(title="Test chromosomes")
-    for column in ("task", "n", "AUROC", "AUPRC", "Pearson", "Spearman"):
+    for column in ("task", "model", "n", "AUROC", "AUPRC", "Pearson", "Spearman"):
         table.add_column(column)
-    for task, values in test_metrics.items():
-        cells = [values.get(key) for key in ("auroc", "auprc", "pearson", "spearman")]
-        table.add_row(task, str(values["n"]), *("" if v is None else f"{v:.3f}" for v in cells))
+    for task, values in report["test"].items():
+        rows = [("network", values)] + ([("k-mer baseline", report["baseline"]["test"][task])]
+                                        if "baseline" in report else [])
+        for i, (model, metrics) in enumerate(rows):
+            cells = [metrics.get(key) for key in ("auroc", "auprc", "pearson", "spearman")]
+            table.add_row(task if i == 0 else "", model, str(metrics["n"]),
+                          *("" if v is None else f"{v:.3f}" for v in cells))
     return table
 
 

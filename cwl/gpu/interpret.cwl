@@ -8,6 +8,8 @@ doc: |
   VCF variants. Attributions explain the logit of a binary task and the prediction in training units of a
   regression task: positive where a base raises the output. ism's A, C, G, T columns hold the output change
   when that base is put at the position; the gradient methods' hold each base's share of the attribution.
+  With --filter-motifs, the filters of the model's first convolution also become motifs, compared with known
+  ones given by --known-motifs.
 
   Interpret, one of:
   - FASTA sequences: fasta
@@ -42,6 +44,8 @@ arguments:
   - {prefix: --output, valueFrom: output.tsv}
   - {prefix: --bedgraph, valueFrom: bedgraph.bedgraph}
   - {prefix: --logos, valueFrom: logos}
+  - {prefix: --filter-motifs, valueFrom: filter_motifs}
+  - {prefix: --filter-logos, valueFrom: filter_logos}
 
 inputs:
   model:
@@ -102,9 +106,17 @@ inputs:
   max_logos:
     type: int
     label: Most logos to draw
-    doc: Draw logos for the first this many only.
+    doc: Draw logos for the first this many sequences, and the top this many filters, only.
     default: 50
     inputBinding: {prefix: --max-logos}
+  known_motifs:
+    type: File?
+    format: edam:format_2330
+    label: Known motifs (MEME or JASPAR format)
+    doc: Known motifs to compare the filter motifs with, in MEME minimal format (e.g. JASPAR's JASPAR2024_CORE_non-redundant_pfms_meme.txt)
+      or JASPAR format. A filter's best match has the highest Pearson correlation of aligned columns over offsets
+      and both strands.
+    inputBinding: {prefix: --known-motifs}
   batch_size:
     type: int
     label: Batch size
@@ -147,6 +159,21 @@ outputs:
     label: Sequence logos
     doc: 'Folder for sequence-logo PNGs: one per sequence, region or variant (REF above ALT).'
     outputBinding: {glob: logos}
+  filter_motifs_meme:
+    type: File
+    format: edam:format_2330
+    label: Filter motifs (MEME)
+    outputBinding: {glob: filter_motifs/motifs.meme}
+  filter_matches:
+    type: File
+    format: edam:format_3475
+    label: Filter motifs and their best matches
+    outputBinding: {glob: filter_motifs/matches.tsv}
+  filter_logos:
+    type: Directory
+    label: Filter motif logos
+    doc: Folder for information-content logos of the top filter motifs, each above its best match.
+    outputBinding: {glob: filter_logos}
 
 $namespaces:
   edam: http://edamontology.org/

@@ -6,7 +6,7 @@ doc: |
   Train a sequence-to-function model (binary and regression tasks together) with chromosome hold-out,
   early stopping on the validation loss and a checkpoint every epoch. Writes the model (safetensors with
   JSON metadata), per-task metrics on the validation and test chromosomes (AUROC and AUPRC, or Pearson and
-  Spearman) and a learning-curve plot.
+  Spearman) beside those of a k-mer baseline fitted on the same split, and a learning-curve plot.
 
   Example:
 
@@ -110,6 +110,15 @@ inputs:
     default: true
     inputBinding:
       valueFrom: '$(self ? "--reverse-complement" : "--no-reverse-complement")'
+  baseline:
+    type: boolean
+    label: Baseline
+    doc: 'Also fit the classical baseline on the same split, to see whether the network adds anything: L2 logistic
+      (binary tasks) or ridge regression on reverse-complement-collapsed 6-mer frequencies, plain and gapped, its
+      penalty chosen on the validation chromosomes.'
+    default: true
+    inputBinding:
+      valueFrom: '$(self ? "--baseline" : "--no-baseline")'
   resume:
     type: File?
     format: edam:format_2333
@@ -148,7 +157,7 @@ outputs:
     type: File
     format: edam:format_3464
     label: Metrics
-    doc: Metrics JSON to write.
+    doc: Metrics JSON to write, network beside baseline.
     outputBinding: {glob: metrics.json}
   plot:
     type: File

@@ -1,5 +1,6 @@
 """Building encoded datasets from a reference and BED regions, or from ready-made FASTA sequences."""
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -48,16 +49,45 @@ def encode_regions(reference_path: Path | str, regions_path: Path | str, seq_len
     return data
 
 
+# A record named by its region, as bedtools getfasta ("chr1:99-200", 0-based start, "(+)" with -s) and
+# samtools faidx ("chr1:100-200", 1-based) name them.
+_REGION_NAME = re.compile(r"(.+):(\d+)-(\d+)(?:\([+-]\))?")
+
+
+def fasta_coordinates(records: list[tuple[str, str]]) -> tuple[list, np.ndarray, np.ndarray] | None:
+    """Chromosome, 0-based start and end of every record when each is named by its region and the region's length
+    is the sequence's (either naming convention); None otherwise."""
+    chroms, starts, ends = [], [], []
+    for name, sequence in records:
+        match = _REGION_NAME.fullmatch(name)
+        if not match:
+            return None
+        start, end = int(match[2]), int(match[3])
+        if end - start + 1 == len(sequence):
+            start -= 1
+        elif end - start != len(sequence):
+            return None
+        chroms.append(match[1])
+        starts.append(start)
+        ends.append(end)
+    return chroms, np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
+
+
 def encode_fasta(fasta_path: Path | str, labels_path: Path | str | None = None, seq_len: int | None = None,
                  kmer: int = 0, reverse_complement: bool = False) -> EncodedDataset:
-    """Encode every FASTA record, resized to `seq_len` when given; labels come from a TSV keyed by name."""
+    """Encode every FASTA record, resized to `seq_len` when given; labels come from a TSV keyed by name. Records
+    named by their region (chr1:100-300) keep its coordinates, so that training can hold out chromosomes."""
     records = read_sequences(fasta_path)
     names = [name for name, _ in records]
     if seq_len:
         sequences = [encoding.resize(seq, seq_len) for _, seq in records]
     else:
-        _common_length([len(seq) for _, seq in records], f"{fasta_path}: sequences")
+        seq_len = _common_length([len(seq) for _, seq in records], f"{fasta_path}: sequences")
         sequences = [seq for _, seq in records]
+    coordinates = fasta_coordinates(records)
+    if coordinates:
+        chroms, starts, ends = coordinates
+        coordinates = (chroms, *encoding.centred_window(starts, ends, seq_len))
     task_names, labels = [], None
     if labels_path:
         task_names, rows = read_label_table(labels_path)
@@ -65,7 +95,7 @@ def encode_fasta(fasta_path: Path | str, labels_path: Path | str | None = None, 
         if unlabelled:
             raise InputError(f"{labels_path}: no labels for {len(unlabelled)} FASTA record(s), e.g. {unlabelled[0]!r}")
         labels = np.array([rows[name] for name in names], dtype=np.float32)
-    data = _encode(sequences, names, task_names, labels, kmer, reverse_complement)
+    data = _encode(sequences, names, task_names, labels, kmer, reverse_complement, coordinates)
     data.attrs.update(fasta=str(fasta_path))
     return data
 

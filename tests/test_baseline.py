@@ -1,0 +1,44 @@
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from genotools.sequence.baseline import kmer_baseline, kmer_features
+from genotools.sequence.encoding import one_hot, reverse_complement
+
+
+def features(sequence, patterns):
+    return kmer_features(one_hot(sequence)[None], patterns)[0]
+
+
+def test_a_kmer_and_its_reverse_complement_share_one_column():
+    # 2-mers: 16, of which AT, CG, GC, TA are their own reverse complements: (16 + 4) / 2 columns.
+    assert features("AAAA", ((2, 0),)).shape == (10,)
+    np.testing.assert_array_equal(features("AAAA", ((2, 0),)), features("TTTT", ((2, 0),)))
+    assert features("AAAA", ((2, 0),)).max() == 1.0
+
+
+def test_gapped_kmers_skip_their_middle_and_windows_with_n_are_not_counted():
+    # ACGT read with one gap: A_G and C_T, which are each other's reverse complements.
+    gapped = features("ACGT", ((2, 1),))
+    assert gapped.max() == 1.0 and np.count_nonzero(gapped) == 1
+    # Of ANAAA's four 2-mers only AA and AA lack the N.
+    np.testing.assert_array_equal(features("ANAAA", ((2, 0),)), features("AAAA", ((2, 0),)))
+
+
+@pytest.mark.parametrize("sequence", ["ACGTTGCAAGGCTTAN", "GATTACAGATTACA"])
+def test_a_sequence_and_its_reverse_complement_have_the_same_features(sequence):
+    patterns = ((3, 0), (4, 2))
+    np.testing.assert_allclose(features(sequence, patterns), features(reverse_complement(sequence), patterns))
+
+
+def test_the_baseline_finds_a_planted_kmer_and_predicts_every_held_out_window():
+    rng = np.random.default_rng(0)
+    sequences = ["".join(rng.choice(list("ACGT"), 60)) for _ in range(1200)]
+    labels = np.array([[i % 2, np.nan if i % 7 == 0 else rng.normal()] for i in range(1200)], dtype=np.float32)
+    planted = [s[:20] + "TGACTCA" + s[27:] if i % 2 else s for i, s in enumerate(sequences)]
+    onehot = np.stack([one_hot(s) for s in planted])
+    splits = {"train": np.arange(1000), "valid": np.arange(1000, 1100), "test": np.arange(1100, 1200)}
+    fitted = kmer_baseline(onehot, labels, ["binary", "regression"], splits)
+    assert fitted.predictions["test"].shape == (100, 2) and fitted.predictions["valid"].shape == (100, 2)
+    assert roc_auc_score(labels[1100:, 0], fitted.predictions["test"][:, 0]) > 0.95
+    assert len(fitted.penalties) == 2 and "logistic and ridge" in fitted.name
