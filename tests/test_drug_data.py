@@ -223,4 +223,5 @@ def test_cross_validation_without_the_final_model_gives_the_same_out_of_fold_pre
                                 train_final=False)
     assert full.final is not None and folds_only.final is None
     assert len(folds_only.runs) == 2 and len(full.runs) == 3
-    assert np.array_equal(folds_only.predictions, full.predictions)
+    # Equal to float32 rounding: under load, PyTorch's CPU threads may sum in another order.
+    np.testing.assert_allclose(folds_only.predictions, full.predictions, rtol=1e-5)
