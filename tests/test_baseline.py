@@ -42,3 +42,12 @@ def test_the_baseline_finds_a_planted_kmer_and_predicts_every_held_out_window():
     assert fitted.predictions["test"].shape == (100, 2) and fitted.predictions["valid"].shape == (100, 2)
     assert roc_auc_score(labels[1100:, 0], fitted.predictions["test"][:, 0]) > 0.95
     assert len(fitted.penalties) == 2 and "logistic and ridge" in fitted.name
+
+
+def test_a_task_with_one_class_in_training_gets_a_constant_prediction_and_no_penalty():
+    onehot = np.stack([one_hot(s) for s in ("ACGTACGTAC", "TTGACTCAGG", "GGGCCCAAAT", "ACGTTTTGCA")])
+    labels = np.array([[1], [1], [0], [1]], dtype=np.float32)
+    fitted = kmer_baseline(onehot, labels, ["binary"], {"train": np.arange(2), "valid": np.array([2]),
+                                                        "test": np.array([2, 3])})
+    assert fitted.penalties == [None]
+    np.testing.assert_array_equal(fitted.predictions["test"], [[0], [0]])

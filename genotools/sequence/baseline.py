@@ -81,7 +81,7 @@ def kmer_baseline(onehot: np.ndarray, labels: np.ndarray, task_types: list[str],
     train_x = scaler.fit_transform(kmer_features(onehot[train], patterns))
     valid_x = scaler.transform(kmer_features(onehot[valid], patterns))
     weights = np.zeros((train_x.shape[1], len(task_types)), dtype=np.float32)
-    bias = np.full(len(task_types), np.nan, dtype=np.float32)  # NaN predictions for a task left unfitted
+    bias = np.zeros(len(task_types), dtype=np.float32)  # a task with one class in training: a constant 0
     chosen = []
     for task, kind in enumerate(task_types):
         y, y_valid = labels[train, task], labels[valid, task]
