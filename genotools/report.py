@@ -102,23 +102,20 @@ def plot_attribution_logos(rows: list[tuple[str, np.ndarray, Sequence[int]]], al
 
 
 def plot_motif_logos(rows: list[tuple[str, np.ndarray, int]], alphabet: str, title: str, path: Path | str) -> None:
-    """PNG with one information-content logo per row (label, probabilities (width, letters of `alphabet`), first
-    position), aligned by their first positions: each position as tall as its bits against a uniform background,
-    shared among the letters by their probabilities."""
+    """PNG with one information-content logo per row (label, letter heights in bits (width, letters of
+    `alphabet`), first position), aligned by their first positions, on the scale of the most bits a position holds."""
     import logomaker  # imported here: only runs that draw logos pay for it
     import pandas as pd
     from matplotlib.ticker import MaxNLocator
 
     plt = _pyplot()
-    most = np.log2(len(alphabet))
-    start, end = min(first for _, _, first in rows), max(first + len(p) for _, p, first in rows)
+    start, end = min(first for _, _, first in rows), max(first + len(h) for _, h, first in rows)
     figure, axes = plt.subplots(len(rows), 1, figsize=(max(4, (end - start) / 2.5), 1.6 * len(rows) + 0.6),
                                 sharex=True, squeeze=False)
-    for axis, (label, probabilities, first) in zip(axes[:, 0], rows):
-        bits = most + (probabilities * np.log2(np.where(probabilities > 0, probabilities, 1))).sum(axis=1)
-        logomaker.Logo(pd.DataFrame(probabilities * bits[:, None], columns=list(alphabet),
-                                    index=range(first, first + len(probabilities))), ax=axis, color_scheme="classic")
-        axis.set(xlim=(start - 0.5, end - 0.5), ylim=(0, most), ylabel=f"{label}\nbits")
+    for axis, (label, heights, first) in zip(axes[:, 0], rows):
+        logomaker.Logo(pd.DataFrame(heights, columns=list(alphabet), index=range(first, first + len(heights))),
+                       ax=axis, color_scheme="classic")
+        axis.set(xlim=(start - 0.5, end - 0.5), ylim=(0, np.log2(len(alphabet))), ylabel=f"{label}\nbits")
     axes[-1, 0].xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[-1, 0].set_xlabel("position")
     axes[0, 0].set_title(title)

@@ -5,7 +5,7 @@ from helpers import TEST_DATA
 from torch import nn
 
 from genotools.errors import InputError
-from genotools.sequence.encoding import one_hot, one_hot_many
+from genotools.sequence.encoding import one_hot, one_hot_many, reverse_complement_one_hot
 from genotools.sequence.models import ARCHITECTURES, build_model
 from genotools.sequence.motifs import (
     MIN_SITES,
@@ -14,7 +14,6 @@ from genotools.sequence.motifs import (
     filter_motifs,
     first_convolution,
     read_motifs,
-    reverse_complement_pfm,
     write_meme,
 )
 
@@ -158,7 +157,7 @@ def match(query, database, **options):
 def test_a_motif_matches_itself_its_reverse_complement_and_shifted_copies():
     query = Motif("q", "", PFM, 10)
     uniform = np.full((2, 4), 0.25)
-    database = [Motif("rc", "", reverse_complement_pfm(PFM), 1), Motif("inner", "", PFM[2:], 1),
+    database = [Motif("rc", "", reverse_complement_one_hot(PFM), 1), Motif("inner", "", PFM[2:], 1),
                 Motif("padded", "", np.vstack([uniform, PFM]), 1), Motif("self", "", PFM, 1)]
     perfect = pytest.approx(1, abs=1e-12)
     assert {row[0]: row[1:] for row in match(query, database)} == {

@@ -17,7 +17,7 @@ from genotools.io.fasta import Reference
 from genotools.report import plot_attribution_logos, plot_motif_logos
 from genotools.runtime import configure, resolve_device
 from genotools.sequence import motifs
-from genotools.sequence.encoding import ALPHABET, one_hot, one_hot_many
+from genotools.sequence.encoding import ALPHABET, one_hot, one_hot_many, reverse_complement_one_hot
 from genotools.sequence.interpret import METHODS, attribute
 from genotools.sequence.model_file import load_sequence_model
 from genotools.sequence.variants import chunks
@@ -115,12 +115,13 @@ def _filter_motifs(network, onehot, device, batch_size, known, folder, logo_fold
 
 def _draw_filter_logo(motif, match, path):
     """A filter motif's logo, above its best match's (on the filter's strand, aligned with it)."""
-    rows = [(motif.id, motif.pfm, 0)]
+    rows = [(motif.id, motifs.letter_heights(motif.pfm), 0)]
     title = f"{motif.id}: {motif.sites} sites, {motif.information_content:.1f} bits"
     if match:
         known = match.motif.pfm
-        rows.append((match.motif.id, known, match.offset) if match.strand == "+" else
-                    (match.motif.id, motifs.reverse_complement_pfm(known), len(motif.pfm) - match.offset - len(known)))
+        rows.append((match.motif.id, motifs.letter_heights(known), match.offset) if match.strand == "+" else
+                    (match.motif.id, motifs.letter_heights(reverse_complement_one_hot(known)),
+                     len(motif.pfm) - match.offset - len(known)))
         title += f"; best match {match.motif.id} {match.motif.name} (r = {match.correlation:.2f})"
     plot_motif_logos(rows, ALPHABET, title, path)
 

@@ -20,7 +20,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from torch import nn
 
 from genotools.errors import InputError
-from genotools.sequence.encoding import ALPHABET
+from genotools.sequence.encoding import ALPHABET, reverse_complement_one_hot
 
 THRESHOLD = 0.5  # a site: where a filter's activation exceeds this fraction of its maximum
 PSEUDOCOUNT = 0.1  # added to each base count of a filter's PFM
@@ -38,7 +38,7 @@ class Motif:
     @property
     def information_content(self) -> float:
         """Bits against a uniform background, summed over the positions."""
-        return float((2 + (self.pfm * np.log2(np.where(self.pfm > 0, self.pfm, 1))).sum(axis=1)).sum())
+        return float(letter_heights(self.pfm).sum())
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,11 @@ class Match:
     overlap: int  # columns the two share
 
 
-def reverse_complement_pfm(pfm: np.ndarray) -> np.ndarray:
-    return pfm[::-1, ::-1].copy()  # positions reversed; A, C, G, T reversed is their complement
+def letter_heights(pfm: np.ndarray) -> np.ndarray:
+    """(width, 4): each position's bits against a uniform background, shared among the bases by their
+    probabilities, as a sequence logo draws them."""
+    bits = 2 + (pfm * np.log2(np.where(pfm > 0, pfm, 1))).sum(axis=1)
+    return pfm * bits[:, None]
 
 
 def first_convolution(model: nn.Module) -> nn.Conv1d:
@@ -247,7 +250,7 @@ def _best_alignments(pfm, database, centred, real, database_squares, min_overlap
     present = sliding_window_view(np.pad(np.ones(len(pfm)), width - 1), width)  # (offsets, width)
     overlap = real @ present.T  # (database, offsets)
     scores = []
-    for strand in (pfm, reverse_complement_pfm(pfm)):
+    for strand in (pfm, reverse_complement_one_hot(pfm)):
         padded = np.pad(strand - 0.25, ((width - 1, width - 1), (0, 0)))
         windows = sliding_window_view(padded, (width, 4))[:, 0]  # (offsets, width, 4)
         squares = sliding_window_view((padded**2).sum(axis=1), width)  # (offsets, width)
