@@ -1,9 +1,10 @@
 """The sequence-to-function tools on real data (issue 17). For each dataset, genotools-encode and then genotools-train
-with its default options and with each architecture, run as a user runs them; beside them the k-mer baseline that
-genotools-train reports, a small two-layer CNN trained here through the shared loop (genotools.fit) on the same
-split of the same HDF5, and for the motif grammars an oracle that knows the matrices and the rules. Prints the mean
-test AUROC and AUPRC over tasks (and per task) with the windows in each split, and writes the same tables as
-Markdown (--markdown).
+with its default options, without the default's k-mer fallback, and with each architecture, run as a user runs
+them; beside them the k-mer baseline that genotools-train reports, a small two-layer CNN (`--arch cnn
+--no-kmer-fallback`)
+on the same split of the same HDF5, and for the motif grammars an oracle that knows the matrices and the rules.
+Prints the mean test AUROC and AUPRC over tasks (and per task) with the windows in each split, and writes the same
+tables as Markdown (--markdown).
 
 Datasets (benchmarks/sequence_datasets.py), built from files of registry packages fetched into
 ~/.cache/genotools/benchmarks, checked by sha256 and read from the archives without installing them:
@@ -35,70 +36,29 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 from sequence_datasets import Dataset, grammar, grammar_oracle, janggu, splice
-from torch import nn
 
-from genotools.fit import Job, Schedule
 from genotools.io.hdf5 import read_dataset
 from genotools.metrics import task_metrics
-from genotools.runtime import configure, resolve_device
-from genotools.sequence.encoding import reverse_complement_one_hot
-from genotools.sequence.inference import raw_outputs
+from genotools.runtime import resolve_device
 from genotools.sequence.models import ARCHITECTURES
-from genotools.sequence.training import TrainConfig, masked_loss, split_dataset, task_types
+from genotools.sequence.training import TrainConfig, split_dataset, task_types
 
 CACHE = Path.home() / ".cache" / "genotools" / "benchmarks"
 BIN = Path(sys.executable).parent
-DEFAULTS = TrainConfig()  # genotools-train's defaults, which the CNN shares
+DEFAULTS = TrainConfig()  # genotools-train's
+DEFAULT = f"{DEFAULTS.arch} (default)"
 QUICK_EPOCHS = 2
 
 
-class TwoLayerCNN(nn.Module):
-    """Convolution (64 filters of 15) + ReLU + max-pool 4, convolution (64 of 7) + ReLU, global max pool, linear."""
-
-    def __init__(self, n_tasks):
-        super().__init__()
-        self.layers = nn.Sequential(nn.Conv1d(4, 64, 15, padding=7), nn.ReLU(), nn.MaxPool1d(4),
-                                    nn.Conv1d(64, 64, 7, padding=3), nn.ReLU(), nn.AdaptiveMaxPool1d(1), nn.Flatten(),
-                                    nn.Linear(64, n_tasks))
-
-    def forward(self, x):  # (batch, length, 4)
-        return self.layers(x.transpose(1, 2))
-
-
-def train_cnn(data, splits, checkpoint, args, device):
-    """The two-layer CNN fitted by genotools.fit with genotools-train's schedule (AdamW, learning rate halved on a
-    plateau, early stopping on the validation loss) on the same split; returns a report like the tool's."""
-    configure(args.threads, args.seed)
-    model = TwoLayerCNN(len(data.task_names)).to(device)
-    x, y = torch.from_numpy(data.onehot).to(device), torch.from_numpy(data.labels).to(device)
-    kinds = task_types(data.labels)  # binary tasks only in these datasets: the outputs are logits
-    binary = torch.tensor([kind == "binary" for kind in kinds], device=device)
-    train = torch.from_numpy(splits["train"])
-
-    def batches():
-        return [batch.to(device) for batch in train[torch.randperm(len(train))].split(DEFAULTS.batch_size)]
-
-    def loss(batch):
-        inputs = x[batch].float()
-        if args.cnn_reverse_complement:
-            flip = (torch.rand(len(batch)) < 0.5).to(device)
-            inputs[flip] = reverse_complement_one_hot(inputs[flip])
-        return masked_loss(model(inputs), y[batch], binary)
-
-    def valid_loss():
-        outputs = raw_outputs(model, x[splits["valid"]], device, reverse_complement=False)
-        return masked_loss(torch.from_numpy(outputs).to(device), y[splits["valid"]], binary)
-
-    schedule = Schedule(epochs=QUICK_EPOCHS if args.quick else DEFAULTS.epochs, patience=DEFAULTS.patience,
-                        lr=DEFAULTS.lr, weight_decay=DEFAULTS.weight_decay, halve_lr_on_plateau=True)
-    fitted = Job(checkpoint, {}).fit("two-layer CNN", model, schedule, device, batches, loss, valid_loss, args.seed)
-    report = {"best_epoch": fitted.best_epoch, "epochs_run": len(fitted.history), "history": fitted.history}
-    for split in ("valid", "test"):
-        raw = raw_outputs(fitted.model, x[splits[split]], device, reverse_complement=args.cnn_reverse_complement)
-        report[split] = task_metrics(data.labels[splits[split]], 1 / (1 + np.exp(-raw)), data.task_names, kinds)
-    return report
+def runs(archs):
+    """{method: (file stem, genotools-train options)}: the defaults, the default network without the k-mer
+    fallback, each other architecture (with the fallback, as --arch gives it) and the plain two-layer CNN."""
+    chosen = {DEFAULT: ("default", []), f"{DEFAULTS.arch} without k-mer fallback":
+              (f"{DEFAULTS.arch}-no-kmer-fallback", ["--no-kmer-fallback"])}
+    chosen.update({arch: (arch, ["--arch", arch]) for arch in archs if arch not in (DEFAULTS.arch, "cnn")})
+    chosen["two-layer CNN"] = ("cnn", ["--arch", "cnn", "--no-kmer-fallback"])
+    return chosen
 
 
 def size_label(size):
@@ -165,24 +125,14 @@ def benchmark(name, dataset, folder, args, device):
     common = ["--data", data_path, "--valid-chroms", ",".join(dataset.valid_chroms), "--test-chroms",
               ",".join(dataset.test_chroms), "--device", args.device, "--threads", args.threads, "--seed", args.seed,
               "--quiet", *(["--epochs", QUICK_EPOCHS] if args.quick else [])]
-    runs = {f"{DEFAULTS.arch} (default)": []}
-    runs.update({arch: ["--arch", arch] for arch in args.archs if arch != DEFAULTS.arch})
     results = {}
-    for method, options in runs.items():
-        stem = folder / method.split()[0]
-        metrics = stem.with_suffix(".metrics.json")
+    for method, (stem, options) in runs(args.archs).items():
+        metrics = folder / f"{stem}.metrics.json"
         stopped = run_tool(f"genotools-train {' '.join(options) or '(default)'}",
-                           [BIN / "genotools-train", *common, *options, "--output", stem.with_suffix(".safetensors"),
+                           [BIN / "genotools-train", *common, *options, "--output", folder / f"{stem}.safetensors",
                             "--metrics", metrics], metrics, args)
         results[method] = {"stopped": stopped} if stopped else json.loads(metrics.read_text())
-    results["k-mer baseline"] = results[f"{DEFAULTS.arch} (default)"].get("baseline", {})  # n/a when absent
-    metrics = folder / "cnn.metrics.json"
-    if args.force or not metrics.exists():
-        started = time.perf_counter()
-        metrics.write_text(json.dumps(train_cnn(data, splits, folder / "cnn.checkpoint.safetensors", args, device),
-                                      indent=2) + "\n")
-        print(f"  two-layer CNN: {time.perf_counter() - started:.0f} s", flush=True)
-    results["two-layer CNN"] = json.loads(metrics.read_text())
+    results["k-mer baseline"] = results[DEFAULT].get("baseline", {})  # n/a when stopped
     if name.startswith(("grammar", "large")):
         test = splits["test"]
         scores = grammar_oracle(data.onehot[test], CACHE)
@@ -227,13 +177,13 @@ def main():
     parser.add_argument("--datasets", nargs="+", choices=["janggu", "splice", "grammar", "large"],
                         default=["janggu", "splice", "grammar"])
     parser.add_argument("--sizes", nargs="+", type=int, default=[1000, 10_000], help="windows of each grammar dataset")
-    parser.add_argument("--archs", nargs="+", choices=list(ARCHITECTURES), default=list(ARCHITECTURES))
+    parser.add_argument("--archs", nargs="+", choices=list(ARCHITECTURES), default=list(ARCHITECTURES),
+                        help="architectures beside the default run and the two-layer CNN, each with the k-mer "
+                        "fallback")
     parser.add_argument("--work-dir", type=Path, default=CACHE / "sequence_models")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda[:N] or mps, as the tools take it")
-    parser.add_argument("--threads", type=int, default=0, help="CPU threads of the tools and the CNN (0: all)")
+    parser.add_argument("--threads", type=int, default=0, help="CPU threads of the tools (0: all)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--cnn-reverse-complement", action=argparse.BooleanOptionalAction, default=True,
-                        help="augment the CNN's batches with reverse complements, as genotools-train does")
     parser.add_argument("--time-limit", type=float, help="minutes a tool run may take; one that runs longer is "
                         "stopped and reported as such (until --force)")
     parser.add_argument("--markdown", type=Path, help="write the tables here as Markdown")
@@ -253,13 +203,14 @@ def main():
         summary[name] = benchmark(name, dataset, work / name, args, device)
     baselines = {r["name"] for _, _, results in summary.values() for m, r in results.items()
                  if m == "k-mer baseline" and "name" in r}
-    legend = [f"Test windows; means over tasks. `{DEFAULTS.arch} (default)`: genotools-train's default options, "
-              f"which also stand for `--arch {DEFAULTS.arch}`; the other architectures with `--arch`. Epochs: run "
-              "(best); training time: the epochs' seconds, without start-up and evaluation.",
+    legend = [f"Test windows; means over tasks. `{DEFAULT}`: genotools-train's default options, which also stand "
+              f"for `--arch {DEFAULTS.arch}`: per task the network or the k-mer baseline, whichever validates "
+              "better; `without k-mer fallback`: `--no-kmer-fallback`, the network alone; the other architectures "
+              "with `--arch`, with the fallback. Epochs: run (best); training time: the epochs' seconds, without "
+              "start-up, the k-mer fit and evaluation.",
               f"k-mer baseline (genotools-train's, from the default run): {'; '.join(sorted(baselines)) or 'n/a'}."
-              " two-layer CNN: conv 64x15 + ReLU + max-pool 4, conv 64x7 + ReLU, global max pool, linear, trained by "
-              f"genotools.fit with genotools-train's schedule"
-              f"{'' if args.cnn_reverse_complement else ', without reverse-complement augmentation'}."
+              " two-layer CNN: `--arch cnn --no-kmer-fallback` (conv 64x15 + ReLU + max-pool 4, conv 64x7 + ReLU, "
+              "global max pool, linear), with genotools-train's schedule."
               " oracle (grammars): each motif's best log-odds match (min of the two for pair tasks, pushed down "
               "where the best matches break the rule)."]
     lines = tables(summary)

@@ -48,7 +48,7 @@ inputs:
       type: enum
       symbols: [danq, basset, dilated]
     label: Architecture
-    doc: 'Architecture: basset, danq, dilated.'
+    doc: 'Architecture: basset, danq, dilated, cnn.'
     default: danq
     inputBinding: {prefix: --arch}
   param:
@@ -83,7 +83,7 @@ inputs:
     type: int
     label: Epochs
     doc: Maximum number of epochs.
-    default: 30
+    default: 200
     inputBinding: {prefix: --epochs}
   batch_size:
     type: int
@@ -109,12 +109,22 @@ inputs:
     default: true
     inputBinding:
       valueFrom: '$(self ? "--reverse-complement" : "--no-reverse-complement")'
+  kmer_fallback:
+    type: boolean
+    label: K-mer fallback per task
+    doc: 'Also fit the k-mer baseline (see --baseline) and keep it in the model: each task is predicted by the network
+      or by the k-mer model, whichever ranks the validation windows better (AUROC, or Pearson''s r; few windows
+      often favour k-mers). The metrics JSON lists the tasks that fall back on k-mers.'
+    default: true
+    inputBinding:
+      valueFrom: '$(self ? "--kmer-fallback" : "--no-kmer-fallback")'
   baseline:
     type: boolean
-    label: Baseline
-    doc: 'Also fit the classical baseline on the same split, to see whether the network adds anything: L2 logistic
+    label: Report the k-mer baseline
+    doc: 'Report the classical baseline on the same split, to see whether the network adds anything: L2 logistic
       (binary tasks) or ridge regression on reverse-complement-collapsed 6-mer frequencies, plain and gapped, its
-      penalty chosen on the validation chromosomes.'
+      penalty chosen on the validation chromosomes. A model with the k-mer fallback always reports it; this option
+      matters only with --no-kmer-fallback.'
     default: true
     inputBinding:
       valueFrom: '$(self ? "--baseline" : "--no-baseline")'

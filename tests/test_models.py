@@ -8,15 +8,16 @@ from genotools.sequence.models import ARCHITECTURES, build_model
 
 SMALL = {"basset": {"channels": [8, 8, 8], "hidden": 16},
          "danq": {"channels": 8, "lstm_hidden": 4, "hidden": 16},
-         "dilated": {"channels": 8, "blocks": 2}}
+         "dilated": {"channels": 8, "blocks": 2},
+         "cnn": {"channels": 8}}
 
 
 def one_hot_batch(batch, length):
     return torch.nn.functional.one_hot(torch.randint(0, 4, (batch, length)), 4).float()
 
 
-def test_the_registry_names_three_architectures_each_with_defaults_and_a_summary():
-    assert list(ARCHITECTURES) == ["basset", "danq", "dilated"]
+def test_the_registry_names_four_architectures_each_with_defaults_and_a_summary():
+    assert list(ARCHITECTURES) == ["basset", "danq", "dilated", "cnn"]
     assert all(arch.defaults and arch.summary for arch in ARCHITECTURES.values())
 
 
@@ -58,7 +59,7 @@ def test_given_hyperparameters_override_the_defaults_and_come_back_merged():
 
 def test_an_unknown_architecture_is_refused_with_the_choices():
     with pytest.raises(InputError, match=re.escape("unknown architecture 'resnet'; choose one of basset, danq, "
-                                                   "dilated")):
+                                                   "dilated, cnn")):
         build_model("resnet", 100, 1)
 
 

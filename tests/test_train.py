@@ -21,6 +21,7 @@ def test_training_writes_model_metrics_and_learning_curves(encoded, trained):
     assert metadata["task_names"] == ["ap1_bound", "gata_ebox", "activity"]
     assert metadata["task_types"] == ["binary", "binary", "regression"]
     assert metadata["hyperparameters"]["channels"] == 32 and metadata["hyperparameters"]["kernel_size"] == 19
+    assert metadata["kmer_fallback"] == [[6, 0], [6, 1], [6, 2]]
     metrics = json.loads(trained.with_suffix(".metrics.json").read_text())
     assert metrics["sequences"]["valid"] > 0 and metrics["sequences"]["test"] > 0
     assert set(metrics["test"]["ap1_bound"]) == {"n", "positives", "auroc", "auprc"}
@@ -36,13 +37,25 @@ def test_training_writes_model_metrics_and_learning_curves(encoded, trained):
 
 
 @pytest.mark.parametrize("device", DEVICES)
-@pytest.mark.parametrize("arch", ["basset", "dilated"])
-def test_every_other_architecture_trains_and_saves(encoded, tmp_path, arch, device):
+@pytest.mark.parametrize("arch", ["basset", "dilated", "cnn"])
+def test_every_other_architecture_trains_and_saves_without_the_kmer_fallback(encoded, tmp_path, arch, device):
     params = {"basset": ["--param", "channels=[16,16,16]", "--param", "hidden=16"],
-              "dilated": ["--param", "channels=16", "--param", "blocks=2"]}[arch]
+              "dilated": ["--param", "channels=16", "--param", "blocks=2"], "cnn": ["--param", "channels=16"]}[arch]
     train("--data", encoded, "--output", tmp_path / "m.safetensors", "--arch", arch, "--epochs", 1,
-          "--device", device, "--no-baseline", *params)
-    assert read_metadata(tmp_path / "m.safetensors")["architecture"] == arch
+          "--device", device, "--no-kmer-fallback", "--no-baseline", *params)
+    metadata = read_metadata(tmp_path / "m.safetensors")
+    assert metadata["architecture"] == arch and metadata["kmer_fallback"] is None
+    assert not {"baseline", "kmer_fallback"} & set(json.loads((tmp_path / "m.metrics.json").read_text()))
+
+
+def test_tasks_the_network_validates_worse_on_fall_back_on_the_kmer_baseline(encoded, tmp_path):
+    # With a learning rate of 0 the network stays untrained: every task falls back on the k-mer model.
+    train("--data", encoded, "--output", tmp_path / "m.safetensors", "--epochs", 1, "--lr", 0, *SMALL_MODEL)
+    metrics = json.loads((tmp_path / "m.metrics.json").read_text())
+    assert metrics["kmer_fallback"] == ["ap1_bound", "gata_ebox", "activity"]
+    for task, values in metrics["test"].items():
+        for key in ("auroc", "auprc", "pearson", "spearman"):
+            assert values.get(key) == pytest.approx(metrics["baseline"]["test"][task].get(key), abs=1e-3)
 
 
 @pytest.mark.parametrize("device", DEVICES)
@@ -89,7 +102,7 @@ def test_resuming_with_other_options_is_refused(encoded, tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--arch", "transformer"], "unknown architecture 'transformer'; choose one of basset, danq, dilated"),
+    (["--arch", "transformer"], "unknown architecture 'transformer'; choose one of basset, danq, dilated, cnn"),
     (["--param", "depth=3"], "architecture 'danq' has no hyperparameter depth"),
     (["--param", "channels=[8,8]"], "hyperparameter channels of 'danq' takes values like 128, not [8, 8]"),
     (["--arch", "basset", "--param", "channels=[8,8]"], "takes values like [128, 128, 128], not [8, 8]"),

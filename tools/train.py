@@ -80,10 +80,16 @@ def train(
                                           "validation loss.")] = DEFAULTS.patience,
     reverse_complement: Annotated[bool, typer.Option(
         help="Augment by reverse-complementing a random half of each batch.")] = DEFAULTS.reverse_complement,
+    kmer_fallback: Annotated[bool, typer.Option(
+        help="Also fit the k-mer baseline (see --baseline) and keep it in the model: each task is predicted by the "
+        "network or by the k-mer model, whichever ranks the validation windows better (AUROC, or Pearson's r; "
+        "few windows often favour k-mers). The metrics JSON lists the tasks that fall back on k-mers.")]
+    = DEFAULTS.kmer_fallback,
     baseline: Annotated[bool, typer.Option(
-        help="Also fit the classical baseline on the same split, to see whether the network adds anything: L2 "
+        help="Report the classical baseline on the same split, to see whether the network adds anything: L2 "
         "logistic (binary tasks) or ridge regression on reverse-complement-collapsed 6-mer frequencies, plain and "
-        "gapped, its penalty chosen on the validation chromosomes.")] = True,
+        "gapped, its penalty chosen on the validation chromosomes. A model with the k-mer fallback always reports "
+        "it; this option matters only with --no-kmer-fallback.")] = True,
     resume: Resume = None,
     checkpoint: Checkpoint = None,
     metrics: Annotated[Optional[Path], typer.Option(
@@ -111,7 +117,8 @@ def train(
         plot = plot or beside(output, ".learning_curves.png")
         config = TrainConfig(arch=arch, hyperparameters=_parse_params(param), epochs=epochs, batch_size=batch_size,
                              lr=lr, patience=patience, precision=precision, reverse_complement=reverse_complement,
-                             seed=seed, valid_chroms=_chroms(valid_chroms), test_chroms=_chroms(test_chroms))
+                             kmer_fallback=kmer_fallback, seed=seed, valid_chroms=_chroms(valid_chroms),
+                             test_chroms=_chroms(test_chroms))
         dataset = read_dataset(data)
         with training_bar(quiet) as bar:
             result = fit(dataset, config, device, checkpoint, resume, TrainingProgress(bar, unit="seq"))
@@ -123,9 +130,14 @@ def train(
             index = result.splits[split]
             predicted = predict(result.model, metadata, dataset.onehot[index], device, precision=precision)
             report[split] = task_metrics(dataset.labels[index], predicted, dataset.task_names, result.task_types)
-        if baseline:
+        if result.baseline is not None:
+            uses_kmer = result.model.use_kmer.tolist()
+            report["kmer_fallback"] = [task for task, used in zip(dataset.task_names, uses_kmer) if used]
+        fitted = result.baseline
+        if baseline and fitted is None:
             say(quiet, "fitting the k-mer baseline")
             fitted = kmer_baseline(dataset.onehot, dataset.labels, result.task_types, result.splits, seed)
+        if fitted is not None:
             report["baseline"] = {
                 "name": fitted.name, "penalty": dict(zip(dataset.task_names, fitted.penalties)),
                 **{split: task_metrics(dataset.labels[result.splits[split]], fitted.predictions[split],
@@ -145,8 +157,9 @@ def _metrics_table(report):
     for column in ("task", "model", "n", "AUROC", "AUPRC", "Pearson", "Spearman"):
         table.add_column(column)
     for task, values in report["test"].items():
-        rows = [("network", values)] + ([("k-mer baseline", report["baseline"]["test"][task])]
-                                        if "baseline" in report else [])
+        chosen = "model (k-mer fallback)" if task in report.get("kmer_fallback", []) else "model (network)"
+        rows = [(chosen, values)] + ([("k-mer baseline", report["baseline"]["test"][task])]
+                                     if "baseline" in report else [])
         for i, (model, metrics) in enumerate(rows):
             cells = [metrics.get(key) for key in ("auroc", "auprc", "pearson", "spearman")]
             table.add_row(task if i == 0 else "", model, str(metrics["n"]),

@@ -9,9 +9,12 @@ windows with the penalty chosen on the validation windows (AUROC, or Pearson's r
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import roc_auc_score
 from sklearn.preprocessing import StandardScaler
+
+from genotools.sequence.models.kmer import KmerLinear, pattern_offsets
 
 # (informative bases, don't-care positions in their middle)
 PATTERNS = ((6, 0), (6, 1), (6, 2))
@@ -26,13 +29,13 @@ _CHUNK = 4096
 @dataclass
 class Baseline:
     name: str
+    patterns: tuple
     penalties: list  # the C chosen per task on the validation windows (None for a task without two classes)
     predictions: dict  # 'valid' and 'test' -> (windows, tasks) float32: logits for binary tasks, values otherwise
-
-
-def _pattern_offsets(k: int, gap: int) -> np.ndarray:
-    left = k // 2
-    return np.concatenate([np.arange(left), np.arange(left + gap, k + gap)])
+    weights: np.ndarray  # (features, tasks), on the standardised features
+    bias: np.ndarray  # (tasks,)
+    feature_mean: np.ndarray  # the standardisation of the features
+    feature_scale: np.ndarray
 
 
 def _canonical_columns(k: int) -> tuple[np.ndarray, int]:
@@ -50,7 +53,7 @@ def kmer_features(onehot: np.ndarray, patterns: tuple) -> np.ndarray:
     window's positions where the pattern covers no N."""
     blocks = []
     for k, gap in patterns:
-        offsets = _pattern_offsets(k, gap)
+        offsets = np.array(pattern_offsets(k, gap))
         columns, n_columns = _canonical_columns(k)
         out = np.zeros((len(onehot), n_columns), dtype=np.float32)
         for first in range(0, len(onehot), _CHUNK):
@@ -87,7 +90,7 @@ def kmer_baseline(onehot: np.ndarray, labels: np.ndarray, task_types: list[str],
         y, y_valid = labels[train, task], labels[valid, task]
         fit_rows, valid_rows = ~np.isnan(y), ~np.isnan(y_valid)
         fits = _penalty_path(train_x if fit_rows.all() else train_x[fit_rows], y[fit_rows], kind)
-        scores = [_score(valid_x[valid_rows] @ w + b, y_valid[valid_rows], kind) for w, b in fits]
+        scores = [score(valid_x[valid_rows] @ w + b, y_valid[valid_rows], kind) for w, b in fits]
         best = int(np.argmax(scores)) if fits else None
         if best is not None:
             weights[:, task], bias[task] = fits[best]
@@ -99,7 +102,23 @@ def kmer_baseline(onehot: np.ndarray, labels: np.ndarray, task_types: list[str],
              for first in range(0, len(splits[name]), _CHUNK)] or [np.empty((0, len(task_types)), np.float32)])
     kinds = " and ".join(sorted({"logistic" if kind == "binary" else "ridge" for kind in task_types}))
     return Baseline(f"L2 {kinds} regression on k-mer frequencies ({_describe(patterns)}; reverse complements "
-                    "together)", chosen, predictions)
+                    "together)", patterns, chosen, predictions, weights, bias, scaler.mean_, scaler.scale_)
+
+
+def kmer_layer(baseline: Baseline, target_mean: list, target_std: list) -> KmerLinear:
+    """The baseline as a network layer whose outputs are on the network's scale: logits for binary tasks,
+    (value - target_mean) / target_std for regression tasks."""
+    mean, std = np.asarray(target_mean), np.asarray(target_std)
+    weights = baseline.weights / baseline.feature_scale[:, None] / std
+    layer = KmerLinear(list(baseline.patterns), len(std))
+    first = 0
+    for i, (k, _) in enumerate(baseline.patterns):
+        columns, n_columns = _canonical_columns(k)
+        getattr(layer, f"weight{i}").copy_(torch.from_numpy(weights[first : first + n_columns][columns]))
+        first += n_columns
+    offset = baseline.bias - (baseline.feature_mean / baseline.feature_scale) @ baseline.weights
+    layer.bias.copy_(torch.from_numpy((offset - mean) / std))
+    return layer
 
 
 def _penalty_path(x, y, kind):
@@ -114,7 +133,8 @@ def _penalty_path(x, y, kind):
     return [(model.set_params(C=penalty).fit(x, y).coef_[0].copy(), model.intercept_[0]) for penalty in PENALTIES]
 
 
-def _score(output, y, kind):
+def score(output: np.ndarray, y: np.ndarray, kind: str) -> float:
+    """What the validation windows choose by: AUROC for a binary task, Pearson's r otherwise (0 where undefined)."""
     if kind == "binary":
         return roc_auc_score(y, output) if 0 < y.sum() < len(y) else 0.0
     return np.corrcoef(output, y)[0, 1] if np.ptp(output) > 0 and np.ptp(y) > 0 else 0.0

@@ -1,7 +1,7 @@
 """Sequence-model files: what genotools-train writes and every sequence tool reads back.
 
-The metadata holds the architecture, hyperparameters, input length, alphabet, task names and types, target
-scaling, reference fingerprint, training options and genotools version.
+The metadata holds the architecture, hyperparameters, the k-mer fallback's patterns (if any), input length, alphabet,
+task names and types, target scaling, reference fingerprint, training options and genotools version.
 """
 
 import dataclasses
@@ -16,6 +16,7 @@ from genotools.checkpoint import load_weights, read_metadata
 from genotools.errors import InputError
 from genotools.io.hdf5 import EncodedDataset
 from genotools.sequence.models import build_model
+from genotools.sequence.models.kmer import KmerLinear, WithKmerFallback
 
 if TYPE_CHECKING:  # only for hints: reading a model file needs none of the training code
     from genotools.sequence.training import FitResult, TrainConfig
@@ -28,6 +29,7 @@ def sequence_model_metadata(fitted: "FitResult", dataset: EncodedDataset, config
     return {
         "architecture": config.arch,
         "hyperparameters": fitted.hyperparameters,
+        "kmer_fallback": [list(pattern) for pattern in fitted.baseline.patterns] if fitted.baseline else None,
         "seq_len": dataset.seq_len,
         "alphabet": dataset.attrs["alphabet"],
         "unknown_base_encoding": dataset.attrs["unknown_base_encoding"],
@@ -50,4 +52,8 @@ def load_sequence_model(path: Path | str) -> tuple[nn.Module, dict]:
                          "with genotools-train")
     model, _ = build_model(metadata["architecture"], metadata["seq_len"], len(metadata["task_names"]),
                            metadata["hyperparameters"])
+    if metadata.get("kmer_fallback"):  # model files written before the fallback existed lack the key
+        n_tasks = len(metadata["task_names"])
+        model = WithKmerFallback(model, KmerLinear(metadata["kmer_fallback"], n_tasks),
+                                 torch.zeros(n_tasks, dtype=torch.bool))
     return load_weights(path, model, "the architecture in its metadata"), metadata

@@ -13,9 +13,11 @@ from genotools.errors import InputError
 from genotools.fit import Job, Progress, Schedule
 from genotools.io.hdf5 import EncodedDataset
 from genotools.runtime import seed_everything
+from genotools.sequence.baseline import Baseline, kmer_baseline, kmer_layer, score
 from genotools.sequence.encoding import reverse_complement_one_hot
 from genotools.sequence.inference import raw_outputs
 from genotools.sequence.models import build_model
+from genotools.sequence.models.kmer import WithKmerFallback
 
 SPLITS = ("train", "valid", "test")
 
@@ -24,13 +26,14 @@ SPLITS = ("train", "valid", "test")
 class TrainConfig:
     arch: str = "danq"
     hyperparameters: dict = field(default_factory=dict)
-    epochs: int = 30
+    epochs: int = 200  # a bound only: early stopping ends training
     batch_size: int = 64
     lr: float = 1e-3
     weight_decay: float = 1e-2
     patience: int = 5
     precision: str = "fp32"
     reverse_complement: bool = True
+    kmer_fallback: bool = True  # each task predicted by the network or the k-mer baseline, whichever validates better
     seed: int = 0
     valid_chroms: list = field(default_factory=lambda: ["chr8"])
     test_chroms: list = field(default_factory=lambda: ["chr9"])
@@ -46,6 +49,7 @@ class FitResult:
     task_types: list
     target_mean: list
     target_std: list
+    baseline: Baseline | None  # the k-mer fallback's, when the model has one
 
 
 def task_types(labels: np.ndarray) -> list[str]:
@@ -104,6 +108,13 @@ def target_scaling(labels: np.ndarray, kinds: list[str]) -> tuple[np.ndarray, np
     return mean, std
 
 
+def _kmer_validates_better(network: np.ndarray, kmer: np.ndarray, labels: np.ndarray, kind: str) -> bool:
+    """Whether the k-mer model ranks the labelled validation windows better than the network (AUROC, or Pearson's
+    r: what the baseline's penalty is chosen by); a tie keeps the network."""
+    labelled = ~np.isnan(labels)
+    return score(kmer[labelled], labels[labelled], kind) > score(network[labelled], labels[labelled], kind)
+
+
 def fit(data: EncodedDataset, config: TrainConfig, device: torch.device, checkpoint_path: Path | str,
         resume_from: Path | str | None = None, progress: Progress | None = None) -> FitResult:
     """Train on `data` (an EncodedDataset with labels); checkpoint after every epoch; return the best model."""
@@ -143,5 +154,13 @@ def fit(data: EncodedDataset, config: TrainConfig, device: torch.device, checkpo
                         weight_decay=config.weight_decay, precision=config.precision, halve_lr_on_plateau=True)
     job = Job(checkpoint_path, dataclasses.asdict(config), resume_from)
     fitted = job.fit("training", model, schedule, device, batches, loss, valid_loss, config.seed, progress)
-    return FitResult(fitted.model, hyperparameters, fitted.history, fitted.best_epoch, splits, kinds,
-                     mean.tolist(), std.tolist())
+    model, baseline = fitted.model, None
+    if config.kmer_fallback:
+        baseline = kmer_baseline(data.onehot, data.labels, kinds, splits, config.seed)
+        network = raw_outputs(model, x[splits["valid"]], device, precision=config.precision)
+        use_kmer = torch.tensor([_kmer_validates_better(network[:, task], baseline.predictions["valid"][:, task],
+                                                        data.labels[splits["valid"], task], kind)
+                                 for task, kind in enumerate(kinds)])
+        model = WithKmerFallback(model, kmer_layer(baseline, mean, std), use_kmer).to(device).eval()
+    return FitResult(model, hyperparameters, fitted.history, fitted.best_epoch, splits, kinds,
+                     mean.tolist(), std.tolist(), baseline)

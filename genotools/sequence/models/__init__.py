@@ -11,6 +11,7 @@ from torch import nn
 
 from genotools.errors import InputError
 from genotools.sequence.models.basset import Basset
+from genotools.sequence.models.cnn import TwoLayerCNN
 from genotools.sequence.models.danq import DanQ
 from genotools.sequence.models.dilated import DilatedResNet
 
@@ -40,6 +41,12 @@ ARCHITECTURES = {
         dict(channels=96, stem_kernel=15, blocks=5, dropout=0.2),
         "Basenji-style dilated residual CNN: stacked dilated convolutions with exponentially growing receptive "
         "field (Kelley et al. 2018, Genome Research)",
+    ),
+    "cnn": Architecture(
+        TwoLayerCNN,
+        dict(channels=64, kernel_size=15, pool_size=4),
+        "small two-layer CNN: a motif convolution, max-pool, a second convolution, global max pool; fast, and the "
+        "bar a deeper model must clear on few windows",
     ),
 }
 
