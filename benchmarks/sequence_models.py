@@ -40,7 +40,6 @@ from sequence_datasets import Dataset, grammar, grammar_oracle, janggu, splice
 
 from genotools.io.hdf5 import read_dataset
 from genotools.metrics import task_metrics
-from genotools.runtime import resolve_device
 from genotools.sequence.models import ARCHITECTURES
 from genotools.sequence.training import TrainConfig, split_dataset, task_types
 
@@ -109,7 +108,7 @@ def run_tool(label, command, done, args):
     return None
 
 
-def benchmark(name, dataset, folder, args, device):
+def benchmark(name, dataset, folder, args):
     """The windows per split, the task names and {method: result} for one dataset: a result holds the test
     metrics (and for trained networks their history), or why it was stopped."""
     data_path = folder / "data.h5"
@@ -191,7 +190,6 @@ def main():
                         "windows (2,000 for large)")
     parser.add_argument("--force", action="store_true", help="redo every step, even those done before")
     args = parser.parse_args()
-    device = resolve_device(args.device)
     work = args.work_dir / f"{'quick-' if args.quick else ''}seed{args.seed}"
     command = shlex.join([".venv/bin/python", "benchmarks/sequence_models.py", *sys.argv[1:]])
     print(f"{command}\nwork dir {work}; default architecture {DEFAULTS.arch}", flush=True)
@@ -200,7 +198,7 @@ def main():
         dataset = prepare(build, work / name, args.force)
         notes += [f"{name}: {note}" for note in dataset.notes]
         print("\n".join(notes[-len(dataset.notes):]), flush=True)
-        summary[name] = benchmark(name, dataset, work / name, args, device)
+        summary[name] = benchmark(name, dataset, work / name, args)
     baselines = {r["name"] for _, _, results in summary.values() for m, r in results.items()
                  if m == "k-mer baseline" and "name" in r}
     legend = [f"Test windows; means over tasks. `{DEFAULT}`: genotools-train's default options, which also stand "
