@@ -3,6 +3,7 @@
 import gzip
 import itertools
 import json
+import subprocess
 from collections import Counter
 
 import numpy as np
@@ -16,7 +17,7 @@ from safetensors.torch import load_file
 from scipy import stats
 from scipy.optimize import minimize
 
-from genotools.association.genotypes import read_genotypes
+from genotools.association.genotypes import read_genotypes, vcf_samples
 from genotools.association.phenotypes import parse_covariate_list, read_phenotypes
 from genotools.association.qc import hwe_exact
 from genotools.association.regression import association_tests, design_matrix
@@ -279,6 +280,57 @@ def test_errors_name_the_problem_and_leave_no_output(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def _phenotypes():
+    """The bundled phenotype table, every value as its text."""
+    return pd.read_csv(PHENOTYPES, sep="\t", dtype=str, keep_default_na=False)
+
+
+@pytest.mark.parametrize("status, found", [("case", "only one value (case)"), ("1", "only one value (1)"),
+                                           ("NA", "no value (all are missing)")])
+def test_a_status_without_both_classes_stops_naming_the_phenotype_table(tmp_path, status, found):
+    table = tmp_path / "one_class.tsv"
+    _phenotypes().assign(status=status).to_csv(table, sep="\t", index=False)
+    result = scan(tmp_path / "out", phenotypes=table, expect=2)
+    assert error_line(result) == (f"genotools-associate scan: error: {table}: status has {found}; a case/control "
+                                  "study needs both cases and controls")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_constant_quantitative_trait_stops_naming_the_phenotype_table(tmp_path):
+    phenotypes = _phenotypes()
+    constant = tmp_path / "constant.tsv"
+    phenotypes.assign(biomarker="5.0").to_csv(constant, sep="\t", index=False)
+    result = scan(tmp_path / "out", phenotypes=constant, phenotype="biomarker", expect=2)
+    assert error_line(result) == (f"genotools-associate scan: error: {constant}: biomarker has only one value (5); "
+                                  "a quantitative trait needs values that differ between samples")
+    assert not (tmp_path / "out").exists()
+    # the one other value is a sample's that is not in the VCF: the trait is constant among the samples kept
+    absent = sorted(set(phenotypes["sample"]) - set(vcf_samples(VCF)))[0]
+    kept_constant = tmp_path / "kept_constant.tsv"
+    phenotypes.assign(biomarker=np.where(phenotypes["sample"] == absent, "7", "5.0")).to_csv(
+        kept_constant, sep="\t", index=False)
+    result = scan(tmp_path / "out", "--quiet", phenotypes=kept_constant, phenotype="biomarker", expect=2)
+    assert error_line(result).startswith(f"genotools-associate scan: error: {kept_constant}: biomarker has only "
+                                         "one value (5) among the ")
+    assert error_line(result).endswith("samples that pass QC; a quantitative trait needs values that differ "
+                                       "between samples")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_plink_status_reads_minus_nine_as_missing_and_leaves_those_samples_out(tmp_path):
+    phenotypes = _phenotypes()
+    phenotypes["status"] = phenotypes.status.map({"case": "2", "control": "1", "NA": "NA"})
+    phenotypes.loc[1:3, "status"] = "-9"  # S0002..S0004; S0008 is NA
+    plink = tmp_path / "plink.tsv"
+    phenotypes.to_csv(plink, sep="\t", index=False)
+    result = scan(tmp_path / "out", "--folds", 2, "--epochs", 1, phenotypes=plink)
+    assert "samples left out, missing phenotype: 4 (e.g. S0002, S0003, S0004)" in result.stderr
+    qc = pd.read_csv(tmp_path / "out" / "qc.tsv", sep="\t")
+    assert qc.query("reason == 'missing phenotype'").id.tolist() == ["S0002", "S0003", "S0004", "S0008"]
+    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert metrics["trait"] == "binary" and metrics["cases"] + metrics["controls"] == metrics["samples"]
+
+
 def test_phenotype_codings_and_covariate_ranges(tmp_path):
     table = tmp_path / "plink.csv"
     table.write_text("IID,disease,sex\na,1,M\nb,2,F\nc,NA,F\nd,2,M\n")
@@ -286,6 +338,9 @@ def test_phenotype_codings_and_covariate_ranges(tmp_path):
     assert parsed.binary and np.array_equal(parsed.trait[[0, 1, 3]], [0, 1, 1]) and np.isnan(parsed.trait[2])
     assert parsed.covariates[:, 0].tolist() == [1, 0, 0, 1] and parsed.covariate_levels == {"sex": ["F", "M"]}
     assert parse_covariate_list("age, sex,PC1..PC3") == ["age", "sex", "PC1", "PC2", "PC3"]
+    table.write_text("IID,level\na,1\nb,-9\nc,2\nd,0.5\n")  # -9 is a value when others are not 1/2 coding
+    parsed = read_phenotypes(table, "level")
+    assert not parsed.binary and parsed.trait.tolist() == [1, -9, 2, 0.5]
 
 
 def _hwe_by_enumeration(hom_ref, het, hom_alt):
@@ -320,6 +375,23 @@ def test_dosages_are_read_from_ds_to_the_nearest_fiftieth(tmp_path):
     assert cohort.variants.ids == ["v1"] and cohort.skipped == {"multiallelic": ["v2"]}
     assert cohort.blocks[0].tolist() == [[-1, 46]]
     assert read_genotypes(vcf, ["b"], "GT").blocks[0].tolist() == [[100]]
+
+
+def test_a_vcf_of_multiallelic_records_only_stops_with_the_advice_to_split_them(tmp_path):
+    multiallelic = tmp_path / "multiallelic.vcf"
+    with gzip.open(VCF, "rt") as source, open(multiallelic, "w") as out:
+        for line in source:
+            fields = line.split("\t")
+            if not line.startswith("#") and "," not in fields[4]:
+                fields[4] += "," + next(base for base in "ACGT" if base not in (fields[3], fields[4]))
+            out.write("\t".join(fields))
+    assert subprocess.run(["bcftools", "view", "-H", "-m", "3", multiallelic], capture_output=True, text=True,
+                          check=True).stdout.count("\n") == 1000  # a valid VCF whose 1,000 records are multiallelic
+    result = scan(tmp_path / "out", "--quiet", vcf=multiallelic, expect=2)
+    assert error_line(result) == (f"genotools-associate scan: error: {multiallelic}: all 1000 records with an ALT "
+                                  "allele are multiallelic, and multiallelic records are skipped; split them first: "
+                                  f"bcftools norm -m - {multiallelic} -Oz -o split.vcf.gz")
+    assert not (tmp_path / "out").exists()
 
 
 def test_the_bundled_cohort_is_what_the_simulator_writes(tmp_path):

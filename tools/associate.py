@@ -166,7 +166,7 @@ def scan(
         variants = cohort.variants.subset(kept_variants)
         genotypes = kept_matrix(cohort, kept_samples, kept_variants)
         data = StudyData(genotypes, table.covariates[rows][kept_samples], trait_values[kept_samples], table.binary)
-        _check_cohort(data, folds, vcf)
+        _check_cohort(data, folds, vcf, phenotypes, phenotype)
         say(quiet, _cohort_line(data, removals))
 
         with progress_bar(quiet) as bar, threadpool_limits(threads or None):
@@ -259,7 +259,7 @@ def predict(
         say(quiet, f"{len(names)} samples scored: {output}")
 
 
-def _check_cohort(data, folds, vcf):
+def _check_cohort(data, folds, vcf, phenotypes, phenotype):
     n_samples, n_variants = data.genotypes.shape
     if n_variants == 0:
         raise InputError(f"{vcf}: no variant passes QC; see the QC thresholds (--min-maf, --min-variant-call-rate, "
@@ -267,6 +267,9 @@ def _check_cohort(data, folds, vcf):
     if n_samples < 2 * folds:
         raise InputError(f"{vcf}: {n_samples} samples pass QC, too few for {folds} folds; see "
                          "--min-sample-call-rate")
+    if not data.binary and np.ptp(data.trait) == 0:
+        raise InputError(f"{phenotypes}: {phenotype} has only one value ({data.trait[0]:g}) among the {n_samples} "
+                         "samples that pass QC; a quantitative trait needs values that differ between samples")
     if data.binary and min(data.trait.sum(), (1 - data.trait).sum()) < folds:
         raise InputError(f"{vcf}: {int(data.trait.sum())} cases and {int((1 - data.trait).sum())} controls pass "
                          f"QC; each of the {folds} folds needs at least one of each")

@@ -86,12 +86,13 @@ def read_genotypes(path: Path | str, samples: Sequence[str], genotype_field: str
                    keys: Collection[str] | None = None,
                    on_record: Callable[[int], object] | None = None) -> GenotypeBlocks:
     """The genotypes of `samples` (names in the VCF, in the order wanted) at every biallelic record, or only at
-    the records whose variant_key is in `keys`. `on_record` is called with each record's position in the file."""
+    the records whose variant_key is in `keys`. `on_record` is called with each record's position in the file.
+    A file whose records are all multiallelic stops with the advice to split them."""
     with open_vcf(path) as vcf:
         header_samples = list(vcf.header.samples)
         column = {name: i for i, name in enumerate(header_samples)}
         columns = np.array([column[name] for name in samples], dtype=np.int64)
-        variants, blocks, skipped = Variants([], [], [], [], []), [], {}
+        variants, blocks, skipped, biallelic = Variants([], [], [], [], []), [], {}, 0
         block, filled = np.empty((block_size, len(samples)), dtype=np.int8), 0
         records, number = iter(vcf), 0
         while True:
@@ -110,6 +111,7 @@ def read_genotypes(path: Path | str, samples: Sequence[str], genotype_field: str
             if len(alts) != 1:
                 skipped.setdefault("multiallelic" if alts else "no ALT allele", []).append(name)
                 continue
+            biallelic += 1
             if keys is not None and key not in keys:
                 continue
             block[filled] = _dosages(record, genotype_field, columns, path, number)
@@ -122,6 +124,10 @@ def read_genotypes(path: Path | str, samples: Sequence[str], genotype_field: str
                 block, filled = np.empty((block_size, len(samples)), dtype=np.int8), 0
         if filled:
             blocks.append(block[:filled].copy())
+    if not biallelic and "multiallelic" in skipped:
+        raise InputError(f"{path}: all {len(skipped['multiallelic'])} records with an ALT allele are multiallelic, "
+                         "and multiallelic records are skipped; split them first: bcftools norm -m - "
+                         f"{path} -Oz -o split.vcf.gz")
     return GenotypeBlocks(variants, blocks, skipped)
 
 

@@ -1,8 +1,9 @@
 """The phenotype table: one row per sample, its id in the first column, then the trait and covariates by name.
 
-A trait is binary (case/control) when its values are 0/1, 1/2 (PLINK's control/case), or the words
-control/case; any other numbers make it quantitative. A covariate is numeric, or a column of exactly two
-labels (such as F/M), which becomes 0 for the first label in sorted order and 1 for the other.
+A trait is binary (case/control) when its values are 0/1, 1/2 (PLINK's control/case; -9 is then missing, as in
+PLINK), or the words control/case; any other numbers make it quantitative. A trait needs two distinct values.
+A covariate is numeric, or a column of exactly two labels (such as F/M), which becomes 0 for the first label in
+sorted order and 1 for the other.
 """
 
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from genotools.io.text import MISSING, is_number, parse_value
 
 TRAITS = ("auto", "binary", "quantitative")
 _CASE_WORDS = {"control": 0.0, "case": 1.0}
+PLINK_MISSING = -9.0  # PLINK's missing value, read as missing in a 1/2 (control/case) column only
 
 
 @dataclass
@@ -37,25 +39,33 @@ def _column_index(path, header, name, role):
 
 
 def _trait(path, rows, column, name, trait):
-    """(values, binary) of the trait column; an unparseable value stops with its line."""
+    """(values, binary) of the trait column; an unparseable value stops with its line, a trait without two
+    distinct values stops too."""
     texts = [(n, fields[column].strip()) for n, fields in rows]
     if trait != "quantitative" and any(text.lower() in _CASE_WORDS for _, text in texts):
         for n, text in texts:
             if text not in MISSING and text.lower() not in _CASE_WORDS:
                 raise InputError(f"{path}: line {n}: {name} value {text!r} is neither control nor case")
-        return np.array([_CASE_WORDS[t.lower()] if t not in MISSING else np.nan for _, t in texts]), True
-    values = np.array([parse_value(text, path, n, name) for n, text in texts])
-    levels = set(np.unique(values[~np.isnan(values)]).tolist())
-    binary = (levels <= {0.0, 1.0} or levels <= {1.0, 2.0}) if trait == "auto" else trait == "binary"
-    if binary:
-        if not (levels <= {0.0, 1.0} or levels <= {1.0, 2.0}):
+        values = np.array([_CASE_WORDS[t.lower()] if t not in MISSING else np.nan for _, t in texts])
+        levels, binary = {t.lower() for _, t in texts if t not in MISSING}, True
+    else:
+        values = np.array([parse_value(text, path, n, name) for n, text in texts])
+        levels = set(np.unique(values[~np.isnan(values)]).tolist())
+        if PLINK_MISSING in levels and levels & {1.0, 2.0} and levels <= {PLINK_MISSING, 1.0, 2.0}:
+            values[values == PLINK_MISSING] = np.nan
+            levels.remove(PLINK_MISSING)
+        binary = (levels <= {0.0, 1.0} or levels <= {1.0, 2.0}) if trait == "auto" else trait == "binary"
+        if binary and not (levels <= {0.0, 1.0} or levels <= {1.0, 2.0}):
             raise InputError(f"{path}: {name} has values {', '.join(f'{v:g}' for v in sorted(levels)[:5])}; a "
                              "binary trait is 0/1, 1/2 (control/case) or control/case")
-        if levels == {2.0} or levels == {1.0, 2.0}:
+        if binary and (levels == {2.0} or levels == {1.0, 2.0}):
             values = values - 1
-        if len(levels) < 2:
-            raise InputError(f"{path}: {name} has only one value ({levels.pop():g}); a case/control study needs "
-                             "both cases and controls")
+    if len(levels) < 2:
+        shown = [value if isinstance(value, str) else f"{value:g}" for value in levels]
+        found = f"only one value ({shown[0]})" if shown else "no value (all are missing)"
+        need = ("a case/control study needs both cases and controls" if binary
+                else "a quantitative trait needs values that differ between samples")
+        raise InputError(f"{path}: {name} has {found}; {need}")
     return values, binary
 
 
