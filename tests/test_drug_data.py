@@ -138,13 +138,21 @@ def test_fingerprints_and_similarity(bundled):
 
 @pytest.mark.parametrize("rows, message", [
     ([("drug", "smiles"), ("5-FU", "C1=C(C(=O)NC(=O)N1)F"), ("5-fu", "CCO")],
-     "line 3: drug '5-fu' is already on line 2"),
+     "line 3: drug '5-fu' matches '5-FU' of line 2 .* but has another SMILES"),
     ([("drug", "smiles"), ("Olaparib", "NA")], "line 2: a drug needs a name and a SMILES"),
 ])
 def test_a_bad_drug_table_gets_one_line_naming_the_file_and_line(tmp_path, rows, message):
     path = write(tmp_path / "drugs.tsv", rows)
     with pytest.raises(InputError, match=f"^{re.escape(str(path))}: {message}"):
         read_drugs(path)
+
+
+def test_a_drug_listed_again_with_the_same_smiles_is_merged_into_its_first_row(tmp_path):
+    path = write(tmp_path / "drugs.tsv", [("drug", "smiles"), ("Torin 2", "CCO"), ("Olaparib", "CCN"),
+                                          ("torin2", "CCO")])
+    drugs = read_drugs(path)
+    assert (drugs.names, drugs.smiles) == (["Torin 2", "Olaparib"], ["CCO", "CCN"])
+    assert summarise(drugs.merged) == [f"1 drugs of {path} listed again with the same SMILES (e.g. torin2 -> Torin 2)"]
 
 
 def test_invalid_smiles_are_reported_by_drug_name():

@@ -205,6 +205,16 @@ def _outputs(tmp_path):
     ("response", "cell_line\tdrug\tln_ic50\nNOBODY\tAnilinib-1\t1.0\n",
      r"expression.tsv: none of the response table's cell lines among its row names and its column names"),
     ("response", "cell_line\tdrug\tln_ic50\nNCI-H309\tAnilinib-1\thigh\n", r"line 2: .*'high'"),
+    ("response", "cell_line\tdrug\tln_ic50\n",
+     r"/response.tsv: response file has a header but no rows; add its rows below the header"),
+    ("response", "cell_line\tdrug\tln_ic50\nNCI-H309\tAnilinib-1\tNA\n",
+     r"/response.tsv: no measurements: all 1 rows lack a value; add rows"),
+    ("omics", "gene\tNCIH309\tMDAMB116\n",
+     r"/omics.tsv: omics file has a header but no rows; add its rows below the header"),
+    ("drugs", "drug\tsmiles\n", r"/drugs.tsv: drugs file has a header but no rows; add its rows below the header"),
+    ("drugs", "drug\tsmiles\nTorin 2\tCCO\ntorin2\tCCN\n",
+     r"/drugs.tsv: line 3: drug 'torin2' matches 'Torin 2' of line 2 \(case, punctuation and spaces ignored\) "
+     r"but has another SMILES; keep the right row of the two, or rename one if they are different drugs"),
 ])
 def test_bad_tables_get_one_line_and_leave_no_output(tmp_path, table, content, message):
     path = tmp_path / f"{table}.tsv"
@@ -212,6 +222,16 @@ def test_bad_tables_get_one_line_and_leave_no_output(tmp_path, table, content, m
     result = train(tmp_path, **{table: path}, expect=2)
     assert re.search(message, error_line(result)), error_line(result)
     assert _outputs(tmp_path) == []
+
+
+def test_a_drug_listed_again_with_the_same_smiles_is_merged_and_reported(tmp_path):
+    drugs = pd.read_csv(DRUGS, sep="\t")
+    again = drugs[drugs["drug"] == "Anilinib-1"].assign(drug="anilinib 1")  # as GDSC1 lists "Torin 2", "torin2"
+    pd.concat([drugs, again]).to_csv(tmp_path / "drugs.tsv", sep="\t", index=False)
+    result = train(tmp_path, "--epochs", 1, "--ensemble", 1, drugs=tmp_path / "drugs.tsv")
+    assert (f"merged: 1 drugs of {tmp_path / 'drugs.tsv'} listed again with the same SMILES "
+            "(e.g. anilinib 1 -> Anilinib-1)") in result.stderr
+    assert json.loads((tmp_path / "model.metrics.json").read_text())["drugs"] == 24
 
 
 @pytest.mark.parametrize("args, message", [

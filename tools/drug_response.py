@@ -143,11 +143,17 @@ def train(
         plot = plot or beside(output, ".cv.png")
 
         measured = read_response(response, cell_column, drug_column, value_column, duplicates)
-        kept = set(read_lines(feature_list, "feature list")) if feature_list else None
+        kept = {line.strip() for line in read_lines(feature_list, "feature list") if line.strip()} if feature_list \
+            else None
+        if kept == set():
+            raise InputError(f"{feature_list}: feature list names no feature; give one feature name per line")
         matrices = [chosen_features(read_omics(path, measured.cells, orientation), kept, log) for path in omics]
-        dataset = match(measured, matrices, read_drugs(drugs))
+        table = read_drugs(drugs)
+        dataset = match(measured, matrices, table)
         mols = molecules(dataset.drugs, dataset.smiles, drugs)
         fold_of = assign_folds(dataset, split, folds, seed)
+        for line in summarise(table.merged):
+            say(quiet, f"merged: {line}")
         for line in summarise(dataset.unmatched):
             say(quiet, f"not matched: {line}")
         say(quiet, f"{len(dataset.values)} measurements: {len(dataset.cells)} cell lines x {len(dataset.drugs)} drugs"
@@ -227,6 +233,8 @@ def predict(
                                          lambda message: say(quiet, message))
         table = read_drugs(drugs)
         mols = molecules(table.names, table.smiles, drugs)
+        for line in summarise(table.merged):
+            say(quiet, f"merged: {line}")
         if wanted:
             cell_at = _positions(cells, wanted[0], pairs, "cell lines", "--omics")
             drug_at = _positions(table.names, wanted[1], pairs, "drugs", str(drugs))

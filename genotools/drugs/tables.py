@@ -40,6 +40,7 @@ class Drugs:
     path: str
     names: list
     smiles: list
+    merged: dict = field(default_factory=dict)  # {what: ["spelling -> first spelling"]}, for `summarise`
 
 
 @dataclass
@@ -87,6 +88,9 @@ def read_response(path: Path | str, cell_column: str | None = None, drug_column:
                              f"{measured[key][3]}; merge duplicates with a rule (mean, median, first)")
         else:
             measured[key][2].append(value)
+    if not measured:
+        raise InputError(f"{path}: no measurements: all {missing} rows lack a value; add rows of cell line, drug "
+                         "and value")
     merge = {"mean": np.mean, "median": np.median, "first": lambda values: values[0], "error": None}[duplicates]
     entries = list(measured.values())
     return Response(path=str(path), cells=[e[0] for e in entries], drugs=[e[1] for e in entries],
@@ -113,23 +117,33 @@ def read_pairs(path: Path | str, cell_column: str | None = None,
 
 
 def read_drugs(path: Path | str, name_column: str | None = None, smiles_column: str | None = None) -> Drugs:
-    """A drug table: name and SMILES columns, found by name (e.g. drug, smiles) unless named."""
+    """A drug table: name and SMILES columns, found by name (e.g. drug, smiles) unless named. A drug listed again
+    under a name that normalises alike (GDSC1 has "Torin 2" and "torin2") is merged into its first row if the
+    SMILES are the same, and refused if they differ."""
     header, rows = read_rows(path, "drugs")
     name_at = find_column(path, header, name_column, DRUG_COLUMNS, "drug name")
     smiles_at = find_column(path, header, smiles_column, SMILES_COLUMNS, "SMILES")
-    names, smiles, lines = [], [], {}
+    names, smiles, first, merged = [], [], {}, []  # first: {name key: (line, index) of its first row}
     for line_number, fields in rows:
         if len(fields) != len(header):
             raise InputError(f"{path}: line {line_number}: {len(fields)} columns but the header names {len(header)}")
         name, text = fields[name_at].strip(), fields[smiles_at].strip()
         if not name or text in MISSING:
             raise InputError(f"{path}: line {line_number}: a drug needs a name and a SMILES")
-        if normalise(name) in lines:
-            raise InputError(f"{path}: line {line_number}: drug {name!r} is already on line {lines[normalise(name)]}")
-        lines[normalise(name)] = line_number
+        key = normalise(name)
+        if key in first:
+            first_line, i = first[key]
+            if smiles[i] != text:
+                raise InputError(f"{path}: line {line_number}: drug {name!r} matches {names[i]!r} of line {first_line} "
+                                 f"(case, punctuation and spaces ignored) but has another SMILES; keep the right "
+                                 f"row of the two, or rename one if they are different drugs")
+            merged.append(f"{name} -> {names[i]}")
+            continue
+        first[key] = (line_number, len(names))
         names.append(name)
         smiles.append(text)
-    return Drugs(path=str(path), names=names, smiles=smiles)
+    what = f"drugs of {path} listed again with the same SMILES"
+    return Drugs(path=str(path), names=names, smiles=smiles, merged={what: merged} if merged else {})
 
 
 def match(response: Response, omics: list[Omics], drugs: Drugs) -> Dataset:

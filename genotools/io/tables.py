@@ -21,11 +21,14 @@ def normalise(identifier: str) -> str:
 
 
 def read_rows(path: Path | str, what: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """(header, [(line number, fields)]) of a TSV or CSV file; the delimiter is the header's (tab, else comma)."""
+    """(header, [(line number, fields)]) of a TSV or CSV file; the delimiter is the header's (tab, else comma).
+    An empty file, or a header without rows, is refused."""
     lines = read_lines(path, what)
     numbered = [(n, line) for n, line in enumerate(lines, start=1) if line.strip()]
     if not numbered:
         raise InputError(f"{path}: {what} file is empty")
+    if len(numbered) == 1:
+        raise InputError(f"{path}: {what} file has a header but no rows; add its rows below the header")
     delimiter = "\t" if "\t" in numbered[0][1] else ","
     parsed = csv.reader((line for _, line in numbered), delimiter=delimiter)
     rows = [(n, fields) for (n, _), fields in zip(numbered, parsed)]
@@ -68,8 +71,6 @@ def read_omics(path: Path | str, cells: Sequence[str] = (), orientation: str = "
     if orientation not in ORIENTATIONS:
         raise ValueError(f"orientation must be one of {ORIENTATIONS}, not {orientation!r}")
     header, rows = read_rows(path, "omics")
-    if not rows:
-        raise InputError(f"{path}: a header but no rows of values")
     if len(header) == len(rows[0][1]) - 1:
         header = ["", *header]  # R's write.table leaves out the row names' column name
     if len(header) < 2:
