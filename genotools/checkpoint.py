@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, safe_open, save_file
+from safetensors.torch import load_file, safe_open, save
 from torch import nn
 
 from genotools.errors import InputError
@@ -22,8 +22,14 @@ _KEY = "genotools"
 
 
 def save_model(path: Path | str, model: nn.Module, metadata: dict) -> None:
+    _write(path, model.state_dict(), metadata)
+
+
+def _write(path, tensors, metadata):
+    """A safetensors file of `tensors` with `metadata` as JSON. Serialised in memory and written by Python, so a
+    full disk raises OSError (ENOSPC) as for any other output."""
     with atomic_output(path) as tmp:
-        save_file(_contiguous(model.state_dict()), tmp, metadata={_KEY: json.dumps(metadata)})
+        tmp.write_bytes(save(_contiguous(tensors), metadata={_KEY: json.dumps(metadata)}))
 
 
 def read_metadata(path: Path | str) -> dict:
@@ -38,7 +44,15 @@ def read_metadata(path: Path | str) -> dict:
                          "models") from None
     if _KEY not in metadata:
         raise InputError(f"{path}: safetensors file without genotools metadata; train models with genotools-train")
-    return json.loads(metadata[_KEY])
+    try:
+        described = json.loads(metadata[_KEY])
+    except ValueError as error:
+        raise InputError(f"{path}: its genotools metadata is not valid JSON ({error}); the file is damaged: "
+                         "train or download it again") from None
+    if not isinstance(described, dict):
+        raise InputError(f"{path}: its genotools metadata is not a JSON object; the file is damaged: train or "
+                         "download it again")
+    return described
 
 
 def load_weights(path: Path | str, model: nn.Module, described: str = "the network in its metadata") -> nn.Module:
@@ -61,9 +75,7 @@ def save_training_state(path: Path | str, model: nn.Module, best_state: dict[str
     optim = optimizer.state_dict()
     for index, state in optim["state"].items():
         tensors.update({f"optim.{index}.{k}": v for k, v in state.items()})
-    progress = {**progress, "param_groups": optim["param_groups"]}
-    with atomic_output(path) as tmp:
-        save_file(_contiguous(tensors), tmp, metadata={_KEY: json.dumps(progress)})
+    _write(path, tensors, {**progress, "param_groups": optim["param_groups"]})
 
 
 @dataclass

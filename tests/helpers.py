@@ -42,7 +42,8 @@ def error_line(result):
 
 def kill_when_checkpointed(command, checkpoint, key, value, timeout=600):
     """Start `command` (a console script and its arguments), SIGKILL it once its training checkpoint's `key`
-    reaches `value`, and return the progress it was killed at; fails if it ends first."""
+    reaches `value`, and return the progress it was killed at; fails if it ends first, or if the run leaves a
+    temporary file or folder beside its checkpoint (the outputs' folder)."""
     process = subprocess.Popen([str(part) for part in command], stderr=subprocess.PIPE)
     deadline = time.time() + timeout  # only to catch a hang
     while checkpoint_progress(checkpoint, key) < value and process.poll() is None and time.time() < deadline:
@@ -50,7 +51,17 @@ def kill_when_checkpointed(command, checkpoint, key, value, timeout=600):
     assert process.poll() is None, "training ended before it could be killed: " + process.stderr.read().decode()
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
+    assert temporary_files(Path(checkpoint).parent) == []
     return checkpoint_progress(checkpoint, key)
+
+
+def temporary_files(folder, timeout=120):
+    """The temporary outputs (.NAME.XXXXXXXX.tmp) in `folder` once a killed run's janitor has removed them; the
+    wait only catches a janitor that never does."""
+    deadline = time.time() + timeout
+    while (left := sorted(path.name for path in Path(folder).glob(".*.tmp"))) and time.time() < deadline:
+        time.sleep(0.05)
+    return left
 
 
 def checkpoint_progress(path, key):

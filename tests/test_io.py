@@ -164,7 +164,8 @@ def test_a_reference_that_is_missing_or_plain_gzip_is_refused(tmp_path):
         Reference(tmp_path / "none.fa")
     with gzip.open(tmp_path / "genome.fa.gz", "wt") as handle:
         handle.write(">chr1\nACGT\n")
-    with raises("gzip-compressed reference cannot be indexed; recompress it with bgzip"):
+    with raises(f"reference FASTA compressed with plain gzip, which htslib cannot index or seek; recompress it with "
+                f"bgzip: gunzip {tmp_path}/genome.fa.gz && bgzip {tmp_path}/genome.fa"):
         Reference(tmp_path / "genome.fa.gz")
 
 
@@ -270,7 +271,7 @@ def test_omics_in_r_layout_without_a_name_for_the_row_names_column(tmp_path):
     ("gene\tTP53\tTP53\nA549\t1\t2\n", "feature 'TP53' appears twice (as 'TP53' and 'TP53'); keep one"),
     ("gene\tTP53\tKRAS\nA549\t1\t2\nMCF7\t1\n", "line 3: 2 columns but the header names 3"),
     ("gene\tTP53\tKRAS\nA549\t1\thigh\n", "line 2: KRAS value 'high' is not a number"),
-    ("gene\tTP53\tKRAS\n", "a header but no rows of values"),
+    ("gene\tTP53\tKRAS\n", "omics file has a header but no rows; add its rows below the header"),
 ])
 def test_malformed_omics_are_refused_with_what_to_fix(tmp_path, text, message):
     path = omics_file(tmp_path, text=text)

@@ -181,7 +181,7 @@ def run_block(module, block, case, tmp_path):
     (work / ".command.sh").write_text(script)
     environment = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     result = subprocess.run(["bash", "-eu", ".command.sh"], cwd=work, env=environment, capture_output=True,
-                            text=True, timeout=300)
+                            text=True, timeout=1800)  # only a hang guard
     assert result.returncode == 0, f"{module} {block} failed:\n{script}\n{result.stderr}"
     return parsed, variables, work
 

@@ -1,12 +1,15 @@
 """What every tool shares: the standard options, error reporting, progress bars and messages on stderr."""
 
 import contextlib
+import errno
 import inspect
+import os
 import re
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
+import pysam
 import typer
 from rich.console import Console
 from rich.progress import (
@@ -91,9 +94,18 @@ def group_app(help_text, subcommands):
     return app
 
 
+_SPACE_HINT = "free some space, or write the outputs elsewhere"
+_PERMISSION_HINT = "check the permissions of the file and its folder, or write the outputs elsewhere"
+_ENVIRONMENT_ERRORS = {errno.ENOSPC: _SPACE_HINT, errno.EDQUOT: _SPACE_HINT, errno.EFBIG: _SPACE_HINT,
+                       errno.EACCES: _PERMISSION_HINT, errno.EPERM: _PERMISSION_HINT, errno.EROFS: _PERMISSION_HINT}
+_PERMISSION_ERRORS = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
 @contextlib.contextmanager
 def reported_errors(tool, debug):
-    """Turn an error into one line on stderr and an exit code: 2 for bad input, 1 for a bug, 130 for Ctrl-C."""
+    """Turn an error into one line on stderr and an exit code: 2 for bad input (or a full disk, or a permission
+    the run lacks), 1 for a bug, 130 for Ctrl-C."""
+    pysam.set_verbosity(0)  # htslib's own messages ([E::...], [W::...]) would come before or beside ours
     try:
         yield
     except (typer.Exit, typer.Abort):
@@ -109,6 +121,11 @@ def reported_errors(tool, debug):
     except Exception as error:
         if debug:
             raise
+        if isinstance(error, OSError) and error.errno in _ENVIRONMENT_ERRORS:  # the disk is full, or not ours
+            where = f"{error.filename}: " if error.errno in _PERMISSION_ERRORS and error.filename else ""
+            typer.echo(f"{tool}: error: {where}{os.strerror(error.errno)}; {_ENVIRONMENT_ERRORS[error.errno]} "
+                       "(no partial output is left)", err=True)
+            raise typer.Exit(2) from None
         typer.echo(f"{tool}: internal error: {type(error).__name__}: {_one_line(error)} (rerun with --debug for "
                    "details)", err=True)
         raise typer.Exit(1) from None

@@ -15,6 +15,7 @@ class Regions:
     starts: np.ndarray
     ends: np.ndarray
     names: list
+    lines: list  # the line of the file each region is on
     task_names: list
     labels: np.ndarray | None  # (regions, tasks) float32 with NaN for missing values, or None without a header
 
@@ -22,7 +23,7 @@ class Regions:
 def read_regions(path: Path | str) -> Regions:
     """Read a BED file. Label columns are those after `name` in a `#chrom start end name ...` header line."""
     header = None
-    chroms, starts, ends, names, rows = [], [], [], [], []
+    chroms, starts, ends, names, lines, rows = [], [], [], [], [], []
     for line_number, line in enumerate(read_lines(path, "BED"), start=1):
         if not line.strip() or line.startswith(("track", "browser")):
             continue
@@ -48,6 +49,7 @@ def read_regions(path: Path | str) -> Regions:
         chroms.append(chrom)
         starts.append(start)
         ends.append(end)
+        lines.append(line_number)
         names.append(fields[3] if len(fields) > 3 and fields[3] not in ("", ".") else f"{chrom}:{start}-{end}")
         if header is not None:
             if len(fields) != len(header):
@@ -58,4 +60,5 @@ def read_regions(path: Path | str) -> Regions:
         raise InputError(f"{path}: contains no regions")
     task_names = header[4:] if header else []
     labels = np.array(rows, dtype=np.float32).reshape(len(chroms), len(task_names)) if task_names else None
-    return Regions(chroms, np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64), names, task_names, labels)
+    return Regions(chroms, np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64), names, lines, task_names,
+                   labels)

@@ -7,15 +7,7 @@ from pathlib import Path
 import pysam
 
 from genotools.errors import InputError
-
-_GZIP_MAGIC = b"\x1f\x8b"
-
-
-def _is_plain_gzip(path):
-    """True for gzip files that are not BGZF (BGZF carries the 'BC' extra field that faidx needs)."""
-    with open(path, "rb") as handle:
-        header = handle.read(14)
-    return header[:2] == _GZIP_MAGIC and not (header[3] & 4 and header[12:14] == b"BC")
+from genotools.io.compressed import is_gzip, is_plain_gzip, plain_gzip_error
 
 
 def clip_window(start: int, end: int, available: int) -> tuple[int, int, int, int]:
@@ -35,12 +27,10 @@ class Reference:
         self.path = Path(path)
         if not self.path.is_file():
             raise InputError(f"{path}: reference FASTA not found")
-        if _is_plain_gzip(self.path):
-            raise InputError(
-                f"{path}: gzip-compressed reference cannot be indexed; recompress it with bgzip "
-                "(zcat ref.fa.gz | bgzip > ref.fa.bgz) or decompress it"
-            )
+        if is_plain_gzip(self.path):
+            raise InputError(plain_gzip_error(path, "reference FASTA"))
         try:
+            _check_starts_as_fasta(self.path)
             self._fasta = pysam.FastaFile(str(self.path))
         except (OSError, ValueError) as error:
             raise InputError(f"{path}: cannot open as an indexed FASTA ({error}); check it is FASTA and its "
@@ -73,25 +63,32 @@ class Reference:
         self.close()
 
 
-def read_sequences(path: Path | str) -> list[tuple[str, str]]:
-    """(name, sequence) for each record of a FASTA file, plain or gzipped. Raises InputError on bad input."""
+def _check_starts_as_fasta(path):
+    """Refuse an empty file, or one whose first character is not '>' (a binary file, or another format)."""
+    opener = gzip.open if is_gzip(path) else open
+    with opener(path, "rb") as handle:
+        first = handle.read(1)
+    if not first:
+        raise InputError(f"{path}: contains no sequences")
+    if first != b">":
+        raise InputError(f"{path}: not a FASTA file (the first character must be '>')")
+
+
+def read_sequences(path: Path | str, unique_names: bool = False) -> list[tuple[str, str]]:
+    """(name, sequence) for each record of a FASTA file, plain or gzipped. Raises InputError on bad input, and
+    with `unique_names` on a name that repeats (what is keyed by name would be ambiguous)."""
     if not Path(path).is_file():
         raise InputError(f"{path}: FASTA file not found")
-    opener = gzip.open if is_gzip(path) else open
     try:
-        with opener(path, "rt") as handle:
-            first = handle.read(1)
-        if not first:
-            raise InputError(f"{path}: contains no sequences")
-        if first != ">":
-            raise InputError(f"{path}: not a FASTA file (the first character must be '>')")
+        _check_starts_as_fasta(path)
         with pysam.FastxFile(str(path)) as fasta:
-            return [(record.name, record.sequence) for record in fasta]
+            records = [(record.name, record.sequence) for record in fasta]
     except (OSError, UnicodeDecodeError, EOFError) as error:
         raise InputError(f"{path}: cannot read FASTA ({error})") from None
-
-
-def is_gzip(path: Path | str) -> bool:
-    """True for gzip (including BGZF) files."""
-    with open(path, "rb") as handle:
-        return handle.read(2) == _GZIP_MAGIC
+    if unique_names:
+        first = {}
+        for number, (name, _) in enumerate(records, start=1):
+            if first.setdefault(name, number) != number:
+                raise InputError(f"{path}: records {first[name]} and {number} are both named {name!r}; give each "
+                                 "sequence its own name (the first word of its '>' line)")
+    return records

@@ -1,5 +1,6 @@
 """Encoded datasets in HDF5: one-hot sequences (uint8), labels, names, coordinates, task names and provenance."""
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +33,9 @@ class EncodedDataset:
 
 def write_dataset(path: Path | str, data: EncodedDataset) -> None:
     """Write `data` to `path` (a fresh HDF5 file)."""
-    with h5py.File(path, "w") as out:
+    # No chunk cache: each chunk is written as it is made, so a full disk fails that write; with a cache, the
+    # failure comes when HDF5 flushes it on closing, and h5py 3.16 then crashes (segmentation fault).
+    with h5py.File(path, "w", rdcc_nbytes=0) as out:
         rows = max(1, min(len(data.onehot), (1 << 20) // max(1, data.seq_len * 4)))
         # gzip level 1: as fast as LZF here, files half the size, and readable by every HDF5 library.
         out.create_dataset("onehot", data=data.onehot, chunks=(rows, data.seq_len, 4), compression="gzip",
@@ -51,12 +54,39 @@ def write_dataset(path: Path | str, data: EncodedDataset) -> None:
         out.attrs.update(seq_len=data.seq_len, genotools_version=__version__, **data.attrs)
 
 
+_PER_SEQUENCE = ("names", "strands", "labels", "chroms", "starts", "ends", "kmers")
+
+
+def _check_layout(path, store):
+    """Refuse a store that is not a dataset, or whose arrays disagree or would not fit in memory, from their
+    shapes alone (before reading anything)."""
+    missing = [name for name in ("onehot", "names", "task_names") if name not in store]
+    missing += ["the alphabet attribute"] if "alphabet" not in store.attrs else []
+    if missing:
+        raise InputError(f"{path}: not a genotools dataset (no {', '.join(missing)}); make one with genotools-encode")
+    onehot = store["onehot"]
+    if onehot.ndim != 3 or onehot.shape[2] != 4 or onehot.dtype != np.uint8:
+        raise InputError(f"{path}: onehot is {onehot.dtype} of shape {onehot.shape}, not uint8 (sequences, length, "
+                         "4); make the dataset with genotools-encode")
+    for name in _PER_SEQUENCE:
+        if name in store and store[name].shape[:1] != onehot.shape[:1]:
+            raise InputError(f"{path}: {name} has {store[name].shape[0]:,} rows for {onehot.shape[0]:,} sequences; "
+                             "the file is damaged: encode it again")
+    if "labels" in store and store["labels"].shape[1:] != store["task_names"].shape:
+        raise InputError(f"{path}: labels has {store['labels'].shape[1:]} columns for "
+                         f"{store['task_names'].shape[0]} task names; the file is damaged: encode it again")
+    memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    if onehot.nbytes > memory:
+        raise InputError(f"{path}: its {onehot.shape[0]:,} sequences of {onehot.shape[1]:,} bp take "
+                         f"{onehot.nbytes / 2**30:,.1f} GiB, more than this machine's memory "
+                         f"({memory / 2**30:,.1f} GiB)")
+
+
 def read_dataset(path: Path | str) -> EncodedDataset:
     """Read a dataset written by `write_dataset`; raises InputError for files that are not one."""
     try:
         with h5py.File(path, "r") as store:
-            if "onehot" not in store or store.attrs.get("alphabet") is None:
-                raise InputError(f"{path}: not a genotools dataset (no 'onehot' array); make one with genotools-encode")
+            _check_layout(path, store)
 
             def strings(name):
                 return [s.decode() for s in store[name][()]] if name in store else None

@@ -4,7 +4,7 @@ import gzip
 from pathlib import Path
 
 from genotools.errors import InputError
-from genotools.io.fasta import is_gzip
+from genotools.io.compressed import is_gzip
 
 MISSING = ("", ".", "NA", "NaN", "nan")  # how tables spell a missing value
 

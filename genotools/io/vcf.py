@@ -6,10 +6,13 @@ from pathlib import Path
 import pysam
 
 from genotools.errors import InputError
+from genotools.io.compressed import is_plain_gzip, plain_gzip_error
 
 
 def open_vcf(path: Path | str) -> pysam.VariantFile:
     """A pysam VariantFile for a VCF or BCF (plain or bgzipped; '-' is standard input)."""
+    if str(path) != "-" and Path(path).is_file() and is_plain_gzip(path):
+        raise InputError(plain_gzip_error(path, "VCF"))
     try:
         return pysam.VariantFile(str(path))
     except (OSError, ValueError) as error:

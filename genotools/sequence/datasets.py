@@ -1,45 +1,57 @@
 """Building encoded datasets from a reference and BED regions, or from ready-made FASTA sequences."""
 
 import re
-from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
 from genotools.errors import InputError
-from genotools.io.bed import read_regions
+from genotools.io.bed import Regions, read_regions
 from genotools.io.fasta import Reference, read_sequences
 from genotools.io.hdf5 import EncodedDataset
 from genotools.io.text import read_label_table
 from genotools.sequence import encoding
 
+MAX_WINDOW = 2**20  # bases; the longest inputs of published sequence models are about half of this
 
-def _common_length(lengths, what):
+
+def _window_length(seq_len, lengths, what):
+    """`seq_len`, or else the common length of the sequences; refused beyond MAX_WINDOW."""
     lengths = np.asarray(lengths)
-    if lengths.min() != lengths.max():
+    if not seq_len and lengths.min() != lengths.max():
         raise InputError(f"{what} have different lengths ({lengths.min()} to {lengths.max()} bp); "
                          "set --seq-len to resize them around their centres")
-    return int(lengths[0])
+    seq_len = seq_len or int(lengths[0])
+    if seq_len > MAX_WINDOW:
+        raise InputError(f"{what}: windows of {seq_len:,} bp are longer than the {MAX_WINDOW:,} bp genotools "
+                         "encodes; set a shorter --seq-len, or cut the sequences into windows (bedtools "
+                         "makewindows) and encode those with --reference and --regions")
+    return seq_len
 
 
-def check_contigs(path: Path | str, chroms: Iterable[str], available: Iterable[str]) -> None:
-    """Refuse regions of `path` on contigs the reference lacks, with a hint when only a 'chr' prefix differs."""
-    missing = set(chroms) - set(available)
-    if not missing:
-        return
-    listed = ", ".join(sorted(missing)[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-    renamed = {c[3:] if c.startswith("chr") else "chr" + c for c in missing}
-    hint = " (the names differ by a 'chr' prefix: rename them in the BED)" if renamed & set(available) else ""
-    raise InputError(f"{path}: contigs not in the reference: {listed}{hint}")
+def check_on_reference(path: Path | str, regions: Regions, lengths: dict[str, int]) -> None:
+    """Refuse regions of `path` on contigs the reference lacks (with a hint when only a 'chr' prefix differs), or
+    starting past their contig's end. A window running off a contig's end is padded with N; one wholly past it
+    is a mistake in the BED (another assembly, or a swapped column)."""
+    missing = set(regions.chroms) - set(lengths)
+    if missing:
+        listed = ", ".join(sorted(missing)[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        renamed = {c[3:] if c.startswith("chr") else "chr" + c for c in missing}
+        hint = " (the names differ by a 'chr' prefix: rename them in the BED)" if renamed & set(lengths) else ""
+        raise InputError(f"{path}: contigs not in the reference: {listed}{hint}")
+    for chrom, start, line in zip(regions.chroms, regions.starts.tolist(), regions.lines):
+        if start >= lengths[chrom]:
+            raise InputError(f"{path}: line {line}: the region starts at {start:,}, past the end of {chrom} "
+                             f"({lengths[chrom]:,} bp in the reference); is the BED for another assembly?")
 
 
 def encode_regions(reference_path: Path | str, regions_path: Path | str, seq_len: int | None = None, kmer: int = 0,
                    reverse_complement: bool = False) -> EncodedDataset:
     """Encode windows of `seq_len` (default: the regions' common length) centred on each BED region."""
     regions = read_regions(regions_path)
-    seq_len = seq_len or _common_length(regions.ends - regions.starts, f"{regions_path}: regions")
+    seq_len = _window_length(seq_len, regions.ends - regions.starts, f"{regions_path}: regions")
     with Reference(reference_path) as reference:
-        check_contigs(regions_path, regions.chroms, reference.lengths)
+        check_on_reference(regions_path, regions, reference.lengths)
         starts, ends = encoding.centred_window(regions.starts, regions.ends, seq_len)
         sequences = [reference.fetch(c, s, e) for c, s, e in zip(regions.chroms, starts.tolist(), ends.tolist())]
         fingerprint = reference.fingerprint
@@ -77,13 +89,10 @@ def encode_fasta(fasta_path: Path | str, labels_path: Path | str | None = None, 
                  kmer: int = 0, reverse_complement: bool = False) -> EncodedDataset:
     """Encode every FASTA record, resized to `seq_len` when given; labels come from a TSV keyed by name. Records
     named by their region (chr1:100-300) keep its coordinates, so that training can hold out chromosomes."""
-    records = read_sequences(fasta_path)
+    records = read_sequences(fasta_path, unique_names=True)
     names = [name for name, _ in records]
-    if seq_len:
-        sequences = [encoding.resize(seq, seq_len) for _, seq in records]
-    else:
-        seq_len = _common_length([len(seq) for _, seq in records], f"{fasta_path}: sequences")
-        sequences = [seq for _, seq in records]
+    seq_len = _window_length(seq_len, [len(seq) for _, seq in records], f"{fasta_path}: sequences")
+    sequences = [encoding.resize(seq, seq_len) for _, seq in records]
     coordinates = fasta_coordinates(records)
     if coordinates:
         chroms, starts, ends = coordinates

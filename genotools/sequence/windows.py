@@ -12,7 +12,7 @@ import numpy as np
 from genotools.io.bed import read_regions
 from genotools.io.fasta import Reference, read_sequences
 from genotools.io.vcf import contig_names, open_vcf
-from genotools.sequence.datasets import check_contigs
+from genotools.sequence.datasets import check_on_reference
 from genotools.sequence.encoding import centred_window, resize
 from genotools.sequence.variants import SCORED, allele_outcomes, allele_positions, allele_window
 
@@ -31,7 +31,7 @@ class Window:
 
 def fasta_windows(path: Path | str, length: int) -> Iterator[list[Window]]:
     """Each record is its own contig: positions count from its first base, as in a genome browser given the FASTA."""
-    for name, sequence in read_sequences(path):
+    for name, sequence in read_sequences(path, unique_names=True):
         start, _ = centred_window(0, len(sequence), length)
         yield [Window(name, ".", name, _on_contig(start + np.arange(length), len(sequence)),
                       resize(sequence, length).upper())]
@@ -40,7 +40,7 @@ def fasta_windows(path: Path | str, length: int) -> Iterator[list[Window]]:
 def region_windows(reference: Reference, path: Path | str, length: int) -> Iterator[list[Window]]:
     """A window of `length` bases centred on each region of the BED file `path`, from the Reference `reference`."""
     regions = read_regions(path)
-    check_contigs(path, regions.chroms, reference.lengths)
+    check_on_reference(path, regions, reference.lengths)
     starts, _ = centred_window(regions.starts, regions.ends, length)
     for chrom, start, name in zip(regions.chroms, starts.tolist(), regions.names):
         positions = start + np.arange(length)

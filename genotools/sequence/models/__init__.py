@@ -67,6 +67,12 @@ def _same_kind(value, default):
     return isinstance(value, int) or isinstance(default, float)
 
 
+def _in_range(key, value):
+    """A dropout is a probability below 1; every other hyperparameter counts something (channels, bases, blocks)."""
+    values = value if isinstance(value, list) else [value]
+    return all(0 <= v < 1 if key == "dropout" else v >= 1 for v in values)
+
+
 def build_model(name: str, seq_len: int, n_tasks: int, hyperparameters: dict | None = None) -> tuple[nn.Module, dict]:
     """Build architecture `name` for sequences of `seq_len` and `n_tasks` outputs; unknown hyperparameters fail."""
     arch = architecture(name)
@@ -78,5 +84,8 @@ def build_model(name: str, seq_len: int, n_tasks: int, hyperparameters: dict | N
         if not _same_kind(value, arch.defaults[key]):
             raise InputError(f"hyperparameter {key} of {name!r} takes values like {json.dumps(arch.defaults[key])}, "
                              f"not {json.dumps(value)}")
+        if not _in_range(key, value):
+            bounds = "at least 0 and below 1" if key == "dropout" else "at least 1"
+            raise InputError(f"hyperparameter {key} of {name!r} must be {bounds}, not {json.dumps(value)}")
     params = {**arch.defaults, **(hyperparameters or {})}
     return arch.builder(seq_len=seq_len, n_tasks=n_tasks, **params), params

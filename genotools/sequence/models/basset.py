@@ -18,8 +18,10 @@ class Basset(nn.Module):
             ]
             in_channels = out_channels
         self.features = nn.Sequential(*layers)
-        with torch.no_grad():
+        self.features.eval()  # the trial pass measures the flattened size; in training mode it would move the
+        with torch.no_grad():  # batch norms' running statistics, and fail on one value per channel
             flat = self.features(torch.zeros(1, 4, seq_len)).numel()
+        self.features.train()
         self.head = nn.Sequential(
             nn.Flatten(),
             nn.Linear(flat, hidden),
