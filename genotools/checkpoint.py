@@ -109,6 +109,9 @@ class TrainingState:
 
 def load_training_state(path: Path | str) -> TrainingState:
     progress = read_metadata(path)
+    if "param_groups" not in progress:
+        raise InputError(f"{path}: not a training checkpoint (a model file?); --resume takes the .checkpoint."
+                         "safetensors file that training writes")
     return TrainingState(str(path), progress, load_file(str(path)), progress.pop("param_groups"))
 
 

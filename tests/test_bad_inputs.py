@@ -237,3 +237,77 @@ def test_two_runs_writing_one_output_leave_one_whole_output(tmp_path):
     data = read_dataset(output)
     assert data.seq_len in (150, 250) and len(data.names) == len(data.onehot) == 8091
     assert outputs(tmp_path) == ["data.h5"] and temporary_files(tmp_path) == []
+
+
+# Outputs that would overwrite an input, or cannot be written at all
+
+
+@pytest.mark.parametrize("tool, arguments, message", [
+    ("encode", ["--reference", "{data}/genome.fa", "--regions", "{data}/regions.bed", "--output", "{data}/regions.bed"],
+     "{data}/regions.bed: given as --output and as --regions"),
+    ("predict", ["--model", "{data}/small.safetensors", "--data", "{data}/small.h5", "--output",
+                 "{data}/small.safetensors"], "{data}/small.safetensors: given as --model and as --output"),
+    ("score-variants", ["--model", "{data}/small.safetensors", "--reference", "{data}/genome.fa", "--vcf",
+                        "{data}/variants.vcf", "--output", "{data}/scored.vcf", "--tsv", "{data}/scored.vcf"],
+     "{data}/scored.vcf: given as --output and as --tsv"),
+])
+def test_an_output_that_is_an_input_or_another_output_is_refused_before_anything_runs(tool, arguments, message,
+                                                                                       test_data):
+    before = {path.name: path.read_bytes() for path in test_data.iterdir()}
+    result = run_tool(tool, *filled(arguments, data=test_data), expect=2)
+    assert error_line(result) == (f"genotools-{tool}: error: {message.format(data=test_data)}; a run would "
+                                  "overwrite it: choose another output path")
+    assert {path.name: path.read_bytes() for path in test_data.iterdir()} == before
+
+
+def test_an_output_where_a_file_stands_for_its_folder_is_refused(tmp_path):
+    (tmp_path / "results").write_text("a file, not a folder")
+    result = run_tool("encode", "--reference", TEST_DATA / "genome.fa", "--regions", TEST_DATA / "regions_small.bed",
+                      "--output", tmp_path / "results" / "data.h5", expect=2)
+    assert error_line(result) == (f"genotools-encode: error: {tmp_path}/results/data.h5: cannot be written there "
+                                  "(a file stands where a folder of its path should be); choose another output path")
+
+
+def test_resuming_from_a_model_file_instead_of_a_checkpoint_is_refused(tmp_path):
+    result = run_tool("train", "--data", TEST_DATA / "small.h5", "--resume", TEST_DATA / "small.safetensors",
+                      "--output", tmp_path / "model.safetensors", expect=2)
+    assert error_line(result) == (f"genotools-train: error: {TEST_DATA}/small.safetensors: not a training checkpoint "
+                                  "(a model file?); --resume takes the .checkpoint.safetensors file that training "
+                                  "writes")
+    assert outputs(tmp_path) == []
+
+
+def test_a_task_chosen_for_a_table_that_holds_every_task_is_refused(tmp_path):
+    result = run_tool("predict", "--model", TEST_DATA / "small.safetensors", "--data", TEST_DATA / "small.h5",
+                      "--task", "activity", "--output", tmp_path / "predictions.tsv", expect=2)
+    assert "--task chooses the task of bedGraph output" in error_line(result)
+
+
+@pytest.mark.parametrize("text, message", [
+    (">GF0\nMKVLAAGIVGLLLA\n", "record 'GF0' holds 'I', 'L', not nucleotides (A, C, G, T, N or an IUPAC code); is "
+                               "it a protein FASTA or an alignment with gaps?"),
+    (">a\nACGT--ACGT\n", "record 'a' holds '-', not nucleotides (A, C, G, T, N or an IUPAC code); is it a protein "
+                         "FASTA or an alignment with gaps?"),
+    (">a\nACGT\n>b\n\n>c\nACGT\n", "record 'b' has no sequence; remove it or add its bases"),
+    (">a\nACGT\n>\nACGT\n", "record 2 has no name; give it one after its '>'"),
+])
+def test_fasta_records_that_are_not_named_dna_are_refused(text, message, tmp_path):
+    fasta = tmp_path / "seqs.fa"
+    fasta.write_text(text)
+    result = run_tool("predict", "--model", TEST_DATA / "small.safetensors", "--fasta", fasta, "--output",
+                      tmp_path / "predictions.tsv", expect=2)
+    assert error_line(result) == f"genotools-predict: error: {fasta}: {message}"
+    assert outputs(tmp_path) == ["seqs.fa"]
+
+
+def test_a_fasta_index_of_another_file_is_refused(tmp_path):
+    shutil.copy(TEST_DATA / "genome.fa", tmp_path / "genome.fa")
+    (tmp_path / "genome.fa.fai").write_text("chr1\t99999\t6\t60\t61\n")  # a longer chr1 than the file holds
+    result = run_tool("encode", "--reference", tmp_path / "genome.fa", "--regions", TEST_DATA / "regions_small.bed",
+                      "--output", tmp_path / "data.h5", expect=2)
+    assert error_line(result) == (f"genotools-encode: error: {tmp_path}/genome.fa.fai: does not describe "
+                                  f"{tmp_path}/genome.fa (chr1 does not end where the index says); delete it, or "
+                                  f"rebuild it with samtools faidx {tmp_path}/genome.fa")
+    (tmp_path / "genome.fa.fai").unlink()  # rebuilt, it is right
+    run_tool("encode", "--reference", tmp_path / "genome.fa", "--regions", TEST_DATA / "regions_small.bed",
+             "--output", tmp_path / "data.h5")

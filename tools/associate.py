@@ -138,6 +138,8 @@ def scan(
         device = resolve_device(device)
         check_choices((("--trait", trait, TRAITS), ("--genotype-field", genotype_field, FIELDS)))
         covariate_names = parse_covariate_list(covariates)
+        if phenotype in covariate_names:
+            raise InputError(f"--covariates: {phenotype!r} is the phenotype")
         thresholds = Thresholds(min_sample_call_rate, min_variant_call_rate, min_maf, min_hwe_p)
         config = AssociationConfig(folds=folds, epochs=epochs, batch_size=batch_size, lr=lr,
                                    sparsity=sparsity, patience=patience,

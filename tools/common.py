@@ -2,10 +2,13 @@
 
 import contextlib
 import errno
+import functools
 import inspect
+import itertools
 import os
 import re
 import sys
+import typing
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -66,7 +69,45 @@ Checkpoint = Annotated[Optional[Path], typer.Option(
 
 def _with_example(command, example):
     command.__doc__ = f"{inspect.cleandoc(command.__doc__)}\n\n\b\nExample:\n  {example}"
-    return command
+    tool = " ".join(itertools.takewhile(lambda word: not word.startswith("-"), example.split()))
+    return _refusing_clashing_paths(command, tool)
+
+
+def _path_options(command):
+    """{parameter: True for an input file, False for an output} of the path options of `command`."""
+    kinds = {}
+    for name, parameter in inspect.signature(command).parameters.items():
+        hint = parameter.annotation
+        metadata = typing.get_args(hint)[1:] if typing.get_origin(hint) is Annotated else ()
+        if "Path" in str(hint) and name != "version":
+            kinds[name] = any(getattr(option, "exists", False) for option in metadata)
+    return kinds
+
+
+def _refusing_clashing_paths(command, tool):
+    """`command`, refusing a run whose output would overwrite one of its inputs or another of its outputs. A
+    checkpoint may be the one resumed from: the run goes on writing it."""
+    kinds = _path_options(command)
+
+    @functools.wraps(command)
+    def checked(**options):
+        named = {}
+        for name, is_input in kinds.items():
+            given = options.get(name)
+            for path in given if isinstance(given, list) else [given]:
+                if path is None or str(path) == "-":
+                    continue
+                key = os.path.realpath(path)
+                if key in named and not (is_input and kinds[named[key]]) and \
+                        {name, named[key]} != {"resume", "checkpoint"}:
+                    typer.echo(f"{tool}: error: {path}: given as --{named[key].replace('_', '-')} and as "
+                               f"--{name.replace('_', '-')}; a run would overwrite it: choose another output "
+                               "path", err=True)
+                    raise typer.Exit(2)
+                named.setdefault(key, name)
+        return command(**options)
+
+    return checked
 
 
 def _typer(**settings):

@@ -166,8 +166,13 @@ def train(
         _report_annotations(known, quiet)
         for line in summarise(data.unmatched):
             say(quiet, f"not matched: {line}")
-        held_out = (hold_out_genes(data, test_fraction, seed) if split == "random" else
-                    time_split(data, read_annotations(newer_annotations, go, aspect, dropped_codes)))
+        if split == "random":
+            try:
+                held_out = hold_out_genes(data, test_fraction, seed)
+            except InputError as error:  # the genes are too few: those the annotations name
+                raise InputError(f"{annotations}: {error}") from None
+        else:
+            held_out = time_split(data, read_annotations(newer_annotations, go, aspect, dropped_codes))
         annotated = np.flatnonzero(data.annotated)
         say(quiet, f"{len(annotated)} annotated genes of {len(data.genes)}, {len(data.terms)} {aspect} terms; "
             f"{len(held_out.test)} genes held out ({split} split)")

@@ -67,6 +67,9 @@ def predict_command(
             output_format = "bedgraph" if output.suffix.lower() in (".bedgraph", ".bg") else "tsv"
         if output_format not in FORMATS:
             raise InputError(f"--format {output_format!r}: choose tsv or bedgraph")
+        if task is not None and output_format == "tsv":
+            raise InputError("--task chooses the task of bedGraph output; a TSV holds every task (leave out --task, "
+                             "or write bedGraph)")
         if sum(x is not None for x in (data, fasta, regions or reference)) != 1 or bool(reference) != bool(regions):
             raise InputError("give exactly one input: --data, --fasta, or --reference with --regions")
         network, metadata = load_sequence_model(model)

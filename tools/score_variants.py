@@ -17,7 +17,7 @@ from genotools import __version__
 from genotools.errors import InputError
 from genotools.io.atomic import atomic_output
 from genotools.io.fasta import Reference
-from genotools.io.vcf import contig_names, open_vcf
+from genotools.io.vcf import contig_names, open_vcf, read_records
 from genotools.report import GenomeMaxima, plot_genome_scores
 from genotools.runtime import configure, resolve_device
 from genotools.sequence.model_file import load_sequence_model
@@ -137,17 +137,24 @@ def score_variants(
         if str(vcf) != "-" and not vcf.is_file():
             raise InputError(f"{vcf}: VCF file not found")
         variants = open_vcf(vcf)
+        indexed = kind != "v" and str(output) != "-"
         with Reference(reference) as genome, variants, contextlib.ExitStack() as outputs:
             contigs = contig_names(variants.header.contigs, genome.lengths)
             renamed = {k: v for k, v in contigs.items() if k != v}
-            scored = score_records(variants, genome, contigs, network, metadata, device, scores=wanted_scores,
-                                   ref_mismatch=ref_mismatch, batch_size=batch_size, precision=precision,
-                                   reverse_complement=reverse_complement)
+            # Records whose names the header lacks are refused, as htslib cannot write them into the output; and, for
+            # an indexed output, records out of order or off their contig, which the index cannot hold.
+            scored = score_records(read_records(variants, vcf, indexable=indexed), genome, contigs, network, metadata,
+                                   device, scores=wanted_scores, ref_mismatch=ref_mismatch, batch_size=batch_size,
+                                   precision=precision, reverse_complement=reverse_complement, vcf_path=vcf)
             header = _header(variants, chosen, wanted_scores)
+            # The side outputs are entered first, so they leave last: each is renamed into place only once the VCF is
+            # complete and indexed, and an error anywhere (the index included) leaves none of them.
+            tsv_path, summary_path, plot_path = (outputs.enter_context(atomic_output(path)) if path else None
+                                                 for path in (tsv, summary, plot))
             destination = outputs.enter_context(_destination(output, kind))
             out = outputs.enter_context(pysam.VariantFile(destination, OUTPUT_TYPES[kind], header=header))
-            table = csv.writer(outputs.enter_context(open(outputs.enter_context(atomic_output(tsv)), "w", newline="")),
-                               delimiter="\t", lineterminator="\n") if tsv else None
+            table = csv.writer(outputs.enter_context(open(tsv_path, "w", newline="")), delimiter="\t",
+                               lineterminator="\n") if tsv else None
             if table:
                 table.writerow(["chrom", "pos", "id", "ref", "alt", "status",
                                 *(f"{task}_{score}" for task in chosen for score in wanted_scores)])
@@ -171,13 +178,11 @@ def score_variants(
                     for alt, (outcome, _), values in zip(record.alts or (".",), alleles, cells):
                         table.writerow([record.chrom, record.pos, record.id or ".", record.ref, alt, outcome,
                                         *("" if value is None else f"{value:.6g}" for value in values)])
-        report = {"outcomes": {outcome: counts[outcome] for outcome in OUTCOMES}, "renamed_contigs": renamed}
-        if summary:
-            with atomic_output(summary) as tmp:
-                tmp.write_text(json.dumps(report, indent=2) + "\n")
-        if plot:
-            with atomic_output(plot) as tmp:
-                plot_genome_scores(maxima, chosen, wanted_scores[plotted].upper(), tmp)
+            report = {"outcomes": {outcome: counts[outcome] for outcome in OUTCOMES}, "renamed_contigs": renamed}
+            if summary:
+                summary_path.write_text(json.dumps(report, indent=2) + "\n")
+            if plot:
+                plot_genome_scores(maxima, chosen, wanted_scores[plotted].upper(), plot_path)
         say(quiet, "alleles: " + ", ".join(f"{n} {outcome}" for outcome, n in report["outcomes"].items() if n)
             + (f"; contigs renamed: {', '.join(f'{k}->{v}' for k, v in renamed.items())}" if renamed else ""))
 

@@ -13,7 +13,7 @@ from .common import Debug, Device, Quiet, Seed, Threads, Version, reported_error
 def simulate_command(
     output_dir: Annotated[Path, typer.Option("--output-dir", "-o", help="Folder to write into.", file_okay=False)],
     chroms: Annotated[int, typer.Option(min=3, help="Number of chromosomes (chr1 ...).")] = 9,
-    chrom_len: Annotated[int, typer.Option(min=1000, help="Length of each chromosome.")] = 90_000,
+    chrom_len: Annotated[int, typer.Option(min=3000, help="Length of each chromosome.")] = 90_000,
     device: Device = "cpu",
     seed: Seed = 1,
     threads: Threads = 0,

@@ -121,7 +121,7 @@ def train(
                              test_chroms=_chroms(test_chroms))
         dataset = read_dataset(data)
         with training_bar(quiet) as bar:
-            result = fit(dataset, config, device, checkpoint, resume, TrainingProgress(bar, unit="seq"))
+            result = fit(dataset, config, device, checkpoint, resume, TrainingProgress(bar, unit="seq"), source=data)
 
         metadata = sequence_model_metadata(result, dataset, config, data)
         report = {"best_epoch": result.best_epoch, "epochs_run": len(result.history), "history": result.history,

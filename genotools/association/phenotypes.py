@@ -14,7 +14,7 @@ import numpy as np
 
 from genotools.errors import InputError
 from genotools.io.tables import read_rows
-from genotools.io.text import MISSING, is_number, parse_value
+from genotools.io.text import MISSING, check_unique_names, is_number, parse_value
 
 TRAITS = ("auto", "binary", "quantitative")
 _CASE_WORDS = {"control": 0.0, "case": 1.0}
@@ -89,6 +89,7 @@ def read_phenotypes(path: Path | str, phenotype: str | None = None, covariates: 
     `levels` fixes the labels of two-label covariates ({name: [label for 0, label for 1]}, e.g. a model's)."""
     header, rows = read_rows(path, "phenotype")
     header = [name.strip().lstrip("#") for name in header]
+    check_unique_names(path, 1, [name for name in header if name], "column")  # else one of them would be read
     if not rows:
         raise InputError(f"{path}: phenotype table has a header but no samples")
     for n, fields in rows:

@@ -53,11 +53,16 @@ def _dismiss_janitor() -> None:
 @contextlib.contextmanager
 def _temporary(path: Path, make) -> Iterator[Path]:
     """A new hidden path beside `path`, made by `make`, known to the janitor while it exists."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
     _tell_janitor("+", tmp)
     try:
-        make(tmp)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            make(tmp)
+        except OSError as error:
+            reason = ("a file stands where a folder of its path should be"
+                      if isinstance(error, (FileExistsError, NotADirectoryError)) else error.strerror)
+            raise InputError(f"{path}: cannot be written there ({reason}); choose another output path") from None
         yield tmp
     finally:
         if tmp.is_dir():

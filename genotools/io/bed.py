@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from genotools.errors import InputError
-from genotools.io.text import parse_value, read_lines
+from genotools.io.text import check_unique_names, parse_value, read_lines
 
 
 @dataclass
@@ -33,6 +33,7 @@ def read_regions(path: Path | str) -> Regions:
                 if chroms:
                     raise InputError(f"{path}: line {line_number}: the '#chrom start end ...' header must come "
                                      "before the regions")
+                check_unique_names(path, line_number, fields[4:], "task")
                 header = fields
             continue
         fields = line.split("\t")
@@ -55,7 +56,7 @@ def read_regions(path: Path | str) -> Regions:
             if len(fields) != len(header):
                 raise InputError(f"{path}: line {line_number}: {len(fields)} columns but the header names "
                                  f"{len(header)}")
-            rows.append([parse_value(v, path, line_number, c) for v, c in zip(fields[4:], header[4:])])
+            rows.append([parse_value(v, path, line_number, c, single=True) for v, c in zip(fields[4:], header[4:])])
     if not chroms:
         raise InputError(f"{path}: contains no regions")
     task_names = header[4:] if header else []

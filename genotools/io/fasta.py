@@ -36,6 +36,8 @@ class Reference:
             raise InputError(f"{path}: cannot open as an indexed FASTA ({error}); check it is FASTA and its "
                              "directory is writable so the .fai index can be built") from None
         self.lengths = dict(zip(self._fasta.references, self._fasta.lengths))
+        if not is_gzip(self.path):
+            _check_index(self.path)
 
     @property
     def fingerprint(self) -> str:
@@ -61,6 +63,19 @@ class Reference:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _check_index(path):
+    """Refuse a .fai whose contigs do not end where the (uncompressed) FASTA's records do: it describes another
+    file (an older version, or another assembly), and reads through it would return other contigs' bases."""
+    with open(f"{path}.fai") as index, open(path, "rb") as fasta:
+        for line in index:
+            name, length, offset, bases, width = line.split("\t")[:5]
+            full_lines, rest = divmod(int(length), max(int(bases), 1))
+            fasta.seek(int(offset) + full_lines * int(width) + rest)
+            if fasta.read(1) not in (b"\n", b"\r", b">", b""):
+                raise InputError(f"{path}.fai: does not describe {path} ({name} does not end where the index says); "
+                                 f"delete it, or rebuild it with samtools faidx {path}")
 
 
 def _check_starts_as_fasta(path):

@@ -11,9 +11,10 @@ from pathlib import Path
 import numpy as np
 
 from genotools.errors import InputError
-from genotools.io.text import MISSING, parse_value, read_lines
+from genotools.io.text import MISSING, SINGLE_MAX, parse_value, read_lines
 
 ORIENTATIONS = ("auto", "rows", "columns")
+SHORTER = "shorter"  # read_omics only: the rows are the shorter side (features usually outnumber samples)
 
 def normalise(identifier: str) -> str:
     """The matching key of an identifier: lower case, without punctuation or whitespace."""
@@ -66,13 +67,16 @@ def read_omics(path: Path | str, cells: Sequence[str] = (), orientation: str = "
     """A numeric matrix with row names in the first column and column names in the header. `orientation` says
     whether cell lines are its rows or its columns; "auto" takes the side whose names match more of `cells`
     (the response table's cell lines), or, without cells, the side whose names match fewer of `features`
-    (a model's). `row_kind` and `known_rows` name the rows, and where `cells` come from, in messages (genes,
-    for a gene-function study)."""
-    if orientation not in ORIENTATIONS:
-        raise ValueError(f"orientation must be one of {ORIENTATIONS}, not {orientation!r}")
+    (a model's); "shorter" takes the shorter side (the rows on a tie). `row_kind` and `known_rows` name the
+    rows, and where `cells` come from, in messages (genes, for a gene-function study). Values are finite (or
+    missing: NaN) and within float32's range; a name repeated among the rows (normalised) or among the features
+    is refused with where the two are."""
+    if orientation not in (*ORIENTATIONS, SHORTER):
+        raise ValueError(f"orientation must be one of {(*ORIENTATIONS, SHORTER)}, not {orientation!r}")
     header, rows = read_rows(path, "omics")
+    first_column = 2  # the header's field of the first column of values, counted from 1
     if len(header) == len(rows[0][1]) - 1:
-        header = ["", *header]  # R's write.table leaves out the row names' column name
+        header, first_column = ["", *header], 1  # R's write.table leaves out the row names' column name
     if len(header) < 2:
         raise InputError(f"{path}: line 1: expected row names and at least one column of values")
     row_names, column_names = [fields[0].strip() for _, fields in rows], [name.strip() for name in header[1:]]
@@ -80,11 +84,7 @@ def read_omics(path: Path | str, cells: Sequence[str] = (), orientation: str = "
     for i, (line_number, fields) in enumerate(rows):
         if len(fields) != len(header):
             raise InputError(f"{path}: line {line_number}: {len(fields)} columns but the header names {len(header)}")
-        try:
-            matrix[i] = np.array([field if field not in MISSING else "nan" for field in fields[1:]], dtype=np.float64)
-        except ValueError:  # find the culprit for the message
-            for text, column in zip(fields[1:], column_names):
-                parse_value(text, path, line_number, column)
+        matrix[i] = _numbers(path, line_number, fields[1:], column_names)
     if orientation == "auto":
         keys = {normalise(name) for name in cells or features}
         as_rows, as_columns = _overlap(row_names, keys), _overlap(column_names, keys)
@@ -97,20 +97,48 @@ def read_omics(path: Path | str, cells: Sequence[str] = (), orientation: str = "
                              f"column names (e.g. rows {', '.join(row_names[:3])}; columns "
                              f"{', '.join(column_names[:3])}); check the identifiers or set the orientation")
         orientation = "rows" if as_rows > as_columns else "columns"
+    elif orientation == SHORTER:
+        orientation = "columns" if len(row_names) > len(column_names) else "rows"
+    row_places = ("line", [n for n, _ in rows])
+    column_places = ("column", [first_column + i for i in range(len(column_names))])
     if orientation == "columns":
         row_names, column_names, matrix = column_names, row_names, np.ascontiguousarray(matrix.T)
-    check_unique(path, row_names, row_kind, normalise)
-    check_unique(path, column_names, "feature", str)
+        row_places, column_places = column_places, row_places
+    check_unique(path, row_names, row_kind, normalise, row_places)
+    check_unique(path, column_names, "feature", str, column_places)
     return Omics(path=str(path), cells=row_names, features=column_names, values=matrix)
 
 
-def check_unique(path: Path | str, names: list[str], what: str, key: Callable[[str], str]) -> None:
+def _numbers(path, line_number, texts, columns):
+    """The values of one line of a matrix, parsed in bulk; parsed one by one (to refuse the first bad one by its
+    column, or to accept what numpy does not parse but Python does) when that fails or finds a value that is
+    infinite or beyond float32."""
+    try:
+        values = np.array([text if text not in MISSING else "nan" for text in texts], dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            valid = not (np.abs(values) > SINGLE_MAX).any()  # also infinities
+    except ValueError:
+        valid = False
+    if not valid:
+        values = np.array([parse_value(text, path, line_number, column, single=True)
+                           for text, column in zip(texts, columns)], dtype=np.float64)
+    return values
+
+
+def check_unique(path: Path | str, names: list[str], what: str, key: Callable[[str], str],
+                 places: tuple[str, Sequence[int]] | None = None) -> None:
+    """Refuse two of `names` with the same `key`. `places` says where each is: ("line", line numbers) for the
+    names of rows, ("column", positions) for names in the header (line 1)."""
     seen = {}
-    for name in names:
+    for i, name in enumerate(names):
         if key(name) in seen:
-            raise InputError(f"{path}: {what} {name!r} appears twice (as {seen[key(name)]!r} and {name!r}); "
-                             f"keep one")
-        seen[key(name)] = name
+            first, where = seen[key(name)], ""
+            if places is not None:
+                kind, at = places
+                where = f" of {kind}s {at[first]} and {at[i]}" + (" of line 1" if kind == "column" else "")
+            raise InputError(f"{path}: {what} {name!r} appears twice (as {names[first]!r} and {name!r}); "
+                             f"keep one{where}")
+        seen[key(name)] = i
 
 
 def summarise(unmatched: dict[str, list[str]], examples: int = 3) -> list[str]:

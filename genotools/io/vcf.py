@@ -1,6 +1,8 @@
-"""VCF and BCF input: opening a file as htslib reads it, and matching its contig names to a reference's."""
+"""VCF and BCF input: opening a file as htslib reads it, reading its records with errors that name the file and
+the record, and matching its contig names to a reference's."""
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pysam
@@ -17,6 +19,62 @@ def open_vcf(path: Path | str) -> pysam.VariantFile:
         return pysam.VariantFile(str(path))
     except (OSError, ValueError) as error:
         raise InputError(f"{path}: cannot read as VCF or BCF ({error})") from None
+
+
+# What to add for a contig, INFO, FORMAT or FILTER that a record uses and the header does not declare.
+_DECLARE = {
+    "CONTIG": ("contig", "add ##contig lines (bcftools reheader --fai, or bcftools annotate --header-lines)"),
+    "INFO": ("INFO field", "add a ##INFO line for it (bcftools annotate --header-lines)"),
+    "FORMAT": ("FORMAT field", "add a ##FORMAT line for it (bcftools annotate --header-lines)"),
+    "FILTER": ("FILTER", "add a ##FILTER line for it (bcftools annotate --header-lines)"),
+}
+
+
+def read_records(variants: pysam.VariantFile, path: Path | str, *, declared: bool = True,
+                 indexable: bool = False) -> Iterator[pysam.VariantRecord]:
+    """The records of `variants` (opened from `path`), in order. A record htslib cannot parse is an InputError that
+    names the file and the record's number.
+
+    With `declared`, so is a record whose contig, INFO or FORMAT field or FILTER the header does not declare.
+    htslib reads such a record by declaring the name on the fly in the reader's header, but marks it, and then
+    refuses to write it elsewhere (bcf_translate ends the process); the output's header, written before the record
+    is read, would lack the name anyway. With `indexable`, so is a record that an index (.tbi, .csi) cannot hold:
+    one before its contig's first base or past the length its ##contig line gives, or out of order (a contig's
+    records must come together, by position)."""
+    header = variants.header
+    known = len(header.records)  # htslib appends a line to the header for each name it declares on the fly
+    lengths = {name: contig.length for name, contig in header.contigs.items()} if indexable else {}
+    finished, last = set(), None  # contigs whose records are all read; (chrom, pos) of the previous record
+    reader = iter(variants)
+    for number in itertools.count(1):
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except (OSError, ValueError) as error:
+            raise InputError(f"{path}: record {number}: cannot read it ({error}); check the file with bcftools "
+                             "view") from None
+        chrom, pos = record.chrom, record.pos
+        where = f"{path}: record {number} ({chrom}:{pos})"
+        if declared and len(header.records) != known:
+            line = header.records[known]
+            kind, fix = _DECLARE.get(line.type, (line.key, f"add a ##{line.key} line for it"))
+            raise InputError(f"{where}: {kind} {line.get('ID')} is not declared in the header; {fix}")
+        if indexable:
+            if pos < 1:
+                raise InputError(f"{where}: POS {pos} is before the first base of {chrom} (POS counts from 1), "
+                                 "which an index cannot hold; correct or remove the record")
+            if lengths.get(chrom) is not None and pos > lengths[chrom]:
+                raise InputError(f"{where}: POS is past the end of {chrom} ({lengths[chrom]:,} bp in its ##contig "
+                                 "line); correct the record, or the contig's length")
+            if last and (chrom == last[0] and pos < last[1] or chrom != last[0] and chrom in finished):
+                later = "" if chrom == last[0] else f", yet {chrom} came before {last[0]}"
+                raise InputError(f"{where} comes after {last[0]}:{last[1]}{later}: the records are not sorted; "
+                                 "sort them with bcftools sort")
+            if last and chrom != last[0]:
+                finished.add(last[0])
+            last = chrom, pos
+        yield record
 
 
 def contig_names(vcf_contigs: Iterable[str], reference_contigs: Iterable[str]) -> dict[str, str]:

@@ -135,11 +135,14 @@ def parse_fail_on(texts: Iterable[str], given: set[str]) -> dict[str, float]:
         name = name.strip()
         if name not in METRICS:
             raise InputError(f"--fail-on {text!r}: unknown metric {name!r}; choose among {', '.join(METRICS)}")
+        example = f"{name}={METRICS[name].warn if METRICS[name].warn is not None else 0}"
         try:
             thresholds[name] = float(number)
         except ValueError:
-            raise InputError(f"--fail-on {text!r}: write METRIC=THRESHOLD with a number, e.g. "
-                             f"{name}={METRICS[name].warn if METRICS[name].warn is not None else 0}") from None
+            raise InputError(f"--fail-on {text!r}: write METRIC=THRESHOLD with a number, e.g. {example}") from None
+        if not math.isfinite(thresholds[name]):
+            raise InputError(f"--fail-on {text!r}: the threshold {number.strip()!r} is not a finite number; give "
+                             f"one, e.g. {example}")
         missing = [f"--{option}" for option in (METRICS[name].input, *METRICS[name].needs) if option not in given]
         if missing:
             raise InputError(f"--fail-on {text!r}: {name} needs {' and '.join(missing)}, which is not given")

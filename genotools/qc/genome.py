@@ -5,10 +5,9 @@ from pathlib import Path
 
 import numpy as np
 
-from genotools.errors import InputError
 from genotools.io.bed import read_regions
 from genotools.io.fasta import Reference
-from genotools.io.vcf import contig_names, open_vcf
+from genotools.io.vcf import contig_names, open_vcf, read_records
 from genotools.qc import plots
 from genotools.qc.checks import EXAMPLES, METRICS, Check, Section, examples, listed
 
@@ -161,33 +160,29 @@ def check_variants(path: Path | str, genome: Reference | None = None) -> Section
     missing = np.zeros(len(samples), dtype=np.int64)
     per_contig, substitutions, mapping = Counter(), Counter(), {}
     mismatches, mismatched, checked, records = 0, [], 0, 0
-    with variants:
-        try:
-            for records, record in enumerate(variants, start=1):  # noqa: B007 (the count is read after the loop)
-                per_contig[record.chrom] += 1
-                ref = record.ref.upper()
-                for alt in (a.upper() for a in record.alts or ()):
-                    if len(ref) == len(alt) == 1 and ref != alt and {ref, alt} <= set("ACGT"):
-                        substitutions["ti" if {ref, alt} in TRANSITIONS else "tv"] += 1
-                if samples:
-                    missing += ([None in (call.get("GT") or (None,)) for call in record.samples.values()]
-                                if "GT" in record.format else 1)
-                if genome is None:
-                    continue
-                if record.chrom not in mapping:
-                    mapping[record.chrom] = contig_names([record.chrom], genome.lengths).get(record.chrom)
-                if mapping[record.chrom] is None:
-                    continue
-                checked += 1
-                bases = genome.fetch(mapping[record.chrom], record.start, record.start + len(ref))
-                if bases != ref:
-                    mismatches += 1
-                    if len(mismatched) < EXAMPLES:
-                        mismatched.append(f"{record.id or '.'} ({record.chrom}:{record.pos}): REF {record.ref}, "
-                                        f"reference {bases}")
-        except (OSError, ValueError) as error:
-            raise InputError(f"{path}: record {records + 1}: cannot read it ({error}); check the file with "
-                             "bcftools view") from None
+    with variants:  # names the header lacks are read as htslib reads them, with the dummy lines it adds
+        for records, record in enumerate(read_records(variants, path, declared=False), start=1):  # noqa: B007 (read after)
+            per_contig[record.chrom] += 1
+            ref = record.ref.upper()
+            for alt in (a.upper() for a in record.alts or ()):
+                if len(ref) == len(alt) == 1 and ref != alt and {ref, alt} <= set("ACGT"):
+                    substitutions["ti" if {ref, alt} in TRANSITIONS else "tv"] += 1
+            if samples:
+                missing += ([None in (call.get("GT") or (None,)) for call in record.samples.values()]
+                            if "GT" in record.format else 1)
+            if genome is None:
+                continue
+            if record.chrom not in mapping:
+                mapping[record.chrom] = contig_names([record.chrom], genome.lengths).get(record.chrom)
+            if mapping[record.chrom] is None:
+                continue
+            checked += 1
+            bases = genome.fetch(mapping[record.chrom], record.start, record.start + len(ref))
+            if bases != ref:
+                mismatches += 1
+                if len(mismatched) < EXAMPLES:
+                    mismatched.append(f"{record.id or '.'} ({record.chrom}:{record.pos}): REF {record.ref}, "
+                                    f"reference {bases}")
     ti_tv = _fraction(substitutions["ti"], substitutions["tv"])
     checks = [Check(path, "ti_tv", ti_tv, f"{substitutions['ti']:,} transitions, {substitutions['tv']:,} "
                     f"transversions among {records:,} records")]

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from genotools.errors import InputError
-from genotools.io.tables import normalise, read_omics, read_rows
+from genotools.io.tables import SHORTER, normalise, read_omics, read_rows
 from genotools.qc import plots
 from genotools.qc.checks import METRICS, Check, Section, listed
 
@@ -38,12 +38,18 @@ def read_batches(path: Path | str, column: str | None = None) -> Batches:
     if column not in header[1:]:
         raise InputError(f"{path}: line 1: no column named {column!r} after the sample names (the columns are "
                          f"{', '.join(header)})")
-    at, of, samples = header.index(column), {}, []
+    at, of, samples, lines = header.index(column), {}, [], {}
     for line_number, fields in rows:
         if len(fields) != len(header):
             raise InputError(f"{path}: line {line_number}: {len(fields)} columns but the header names {len(header)}")
-        samples.append(fields[0].strip())
-        of[normalise(fields[0])] = fields[at].strip() or "NA"
+        sample, key = fields[0].strip(), normalise(fields[0])
+        if key in lines:
+            first = lines[key]
+            raise InputError(f"{path}: line {line_number}: sample {sample!r} is listed again (as "
+                             f"{samples[first[1]]!r} on line {first[0]}); keep one row per sample")
+        lines[key] = (line_number, len(samples))
+        samples.append(sample)
+        of[key] = fields[at].strip() or "NA"
     return Batches(str(path), column, of, samples)
 
 
@@ -53,10 +59,7 @@ def _read(path, orientation, batches):
     if batches is not None:
         return read_omics(path, batches.samples, orientation, row_kind="sample",
                           known_rows=f"the samples of {batches.path}")
-    omics = read_omics(path, orientation="columns" if orientation == "columns" else "rows", row_kind="sample")
-    if orientation == "auto" and len(omics.cells) > len(omics.features):
-        omics.cells, omics.features, omics.values = omics.features, omics.cells, np.ascontiguousarray(omics.values.T)
-    return omics
+    return read_omics(path, orientation=SHORTER if orientation == "auto" else orientation, row_kind="sample")
 
 
 def _robust_z(values):

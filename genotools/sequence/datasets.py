@@ -29,6 +29,26 @@ def _window_length(seq_len, lengths, what):
     return seq_len
 
 
+_NUCLEOTIDES = frozenset("ACGTUNRYSWKMBDHVacgtunryswkmbdhv")  # the bases and IUPAC's ambiguity codes
+
+
+def read_dna(path: Path | str) -> list[tuple[str, str]]:
+    """(name, sequence) of each record of a FASTA file of DNA: every record named, uniquely, and holding
+    nucleotides (IUPAC codes included) only."""
+    records = read_sequences(path, unique_names=True)
+    for number, (name, sequence) in enumerate(records, start=1):
+        if not name:
+            raise InputError(f"{path}: record {number} has no name; give it one after its '>'")
+        if not sequence:
+            raise InputError(f"{path}: record {name!r} has no sequence; remove it or add its bases")
+        strange = set(sequence) - _NUCLEOTIDES
+        if strange:
+            raise InputError(f"{path}: record {name!r} holds {', '.join(repr(c) for c in sorted(strange)[:5])}, "
+                             "not nucleotides (A, C, G, T, N or an IUPAC code); is it a protein FASTA or an "
+                             "alignment with gaps?")
+    return records
+
+
 def check_on_reference(path: Path | str, regions: Regions, lengths: dict[str, int]) -> None:
     """Refuse regions of `path` on contigs the reference lacks (with a hint when only a 'chr' prefix differs), or
     starting past their contig's end. A window running off a contig's end is padded with N; one wholly past it
@@ -89,7 +109,7 @@ def encode_fasta(fasta_path: Path | str, labels_path: Path | str | None = None, 
                  kmer: int = 0, reverse_complement: bool = False) -> EncodedDataset:
     """Encode every FASTA record, resized to `seq_len` when given; labels come from a TSV keyed by name. Records
     named by their region (chr1:100-300) keep its coordinates, so that training can hold out chromosomes."""
-    records = read_sequences(fasta_path, unique_names=True)
+    records = read_dna(fasta_path)
     names = [name for name, _ in records]
     seq_len = _window_length(seq_len, [len(seq) for _, seq in records], f"{fasta_path}: sequences")
     sequences = [encoding.resize(seq, seq_len) for _, seq in records]

@@ -115,13 +115,30 @@ def _kmer_validates_better(network: np.ndarray, kmer: np.ndarray, labels: np.nda
     return score(kmer[labelled], labels[labelled], kind) > score(network[labelled], labels[labelled], kind)
 
 
+def check_labelled(data: EncodedDataset, splits: dict[str, np.ndarray], source: Path | str | None = None) -> None:
+    """Refuse a task without a label (all missing), in the dataset or among its training sequences: it has
+    nothing to learn from, and its target scaling would be NaN. `source` (the dataset's file) names it."""
+    where = f"{source}: " if source else ""
+    labelled = ~np.isnan(data.labels)
+    for task, anywhere, in_training in zip(data.task_names, labelled.any(0), labelled[splits["train"]].any(0)):
+        if not anywhere:
+            raise InputError(f"{where}task {task!r} has no labels (all missing); drop it or label it")
+        if not in_training:
+            raise InputError(f"{where}task {task!r} has no labels on the training sequences (only on the "
+                             "validation or test ones); label it there, or choose other validation and test "
+                             "chromosomes")
+
+
 def fit(data: EncodedDataset, config: TrainConfig, device: torch.device, checkpoint_path: Path | str,
-        resume_from: Path | str | None = None, progress: Progress | None = None) -> FitResult:
-    """Train on `data` (an EncodedDataset with labels); checkpoint after every epoch; return the best model."""
+        resume_from: Path | str | None = None, progress: Progress | None = None,
+        source: Path | str | None = None) -> FitResult:
+    """Train on `data` (an EncodedDataset with labels, read from the file `source`, which messages name);
+    checkpoint after every epoch; return the best model."""
     if data.labels is None or not data.task_names:
         raise InputError("the dataset has no labels; encode a BED with a '#chrom start end name task...' header "
                          "or pass --labels to genotools-encode")
     splits = split_dataset(data, config.valid_chroms, config.test_chroms, config.seed)
+    check_labelled(data, splits, source)
     kinds = task_types(data.labels)
     mean, std = target_scaling(data.labels[splits["train"]], kinds)
 

@@ -8,6 +8,7 @@ re-centred the same way, so REF and ALT sequences always have the model's length
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -89,17 +90,18 @@ def allele_scores(ref: np.ndarray, alt: np.ndarray, task_types: list[str], score
 def score_records(records: Iterable[pysam.VariantRecord], reference: Reference, contigs: dict[str, str],
                   model: "nn.Module", metadata: dict, device: "torch.device", *, scores: Sequence[str] = SCORES,
                   ref_mismatch: str = "skip", batch_size: int = 256, precision: str = "fp32",
-                  reverse_complement: bool = True,
-                  chunk: int = 2048) -> Iterator[tuple[pysam.VariantRecord, list[tuple[str, np.ndarray | None]]]]:
+                  reverse_complement: bool = True, chunk: int = 2048, vcf_path: Path | str = "VCF",
+                  ) -> Iterator[tuple[pysam.VariantRecord, list[tuple[str, np.ndarray | None]]]]:
     """For each VCF record, in order: (record, [(outcome, scores array or None) per ALT]).
 
     Records are taken `chunk` at a time, so memory stays flat however long the VCF is; within a chunk every
-    distinct window (the reference window shared by the ALTs of a site, say) is predicted once.
+    distinct window (the reference window shared by the ALTs of a site, say) is predicted once. `vcf_path`, the
+    file the records come from, is named in errors.
     """
     length = metadata["seq_len"]
     for block in chunks(records, chunk):
         windows = {}
-        plans = [_plan(record, reference, contigs, ref_mismatch, length, windows) for record in block]
+        plans = [_plan(record, reference, contigs, ref_mismatch, length, windows, vcf_path) for record in block]
         predicted = _predict_windows(list(windows), model, metadata, device, batch_size, precision, reverse_complement)
         pairs = np.array([rows for plan in plans for _, rows in plan if rows is not None], dtype=int).reshape(-1, 2)
         values = iter(allele_scores(predicted[pairs[:, 0]], predicted[pairs[:, 1]], metadata["task_types"], scores))
@@ -108,8 +110,9 @@ def score_records(records: Iterable[pysam.VariantRecord], reference: Reference, 
 
 
 def allele_outcomes(record: pysam.VariantRecord, reference: Reference, contigs: dict[str, str], ref_mismatch: str,
-                    length: int) -> tuple[list[str], tuple[str, str, str] | None]:
-    """(outcome of each ALT allele of `record`, the site's `flanks`, or None when no allele can be scored)."""
+                    length: int, vcf_path: Path | str = "VCF") -> tuple[list[str], tuple[str, str, str] | None]:
+    """(outcome of each ALT allele of `record`, the site's `flanks`, or None when no allele can be scored);
+    `vcf_path`, the file of `record`, is named when a REF mismatch is an error."""
     chrom = contigs.get(record.chrom)
     alts = record.alts or (None,)
     if chrom is None:
@@ -121,8 +124,8 @@ def allele_outcomes(record: pysam.VariantRecord, reference: Reference, contigs: 
     scored = SCORED
     if site[1] != record.ref.upper():
         if ref_mismatch == "error":
-            raise InputError(f"{record.chrom}:{record.pos}: REF {record.ref} differs from the reference ({site[1]}); "
-                             "check the genome build, or use --ref-mismatch skip or score")
+            raise InputError(f"{vcf_path}: {record.chrom}:{record.pos}: REF {record.ref} differs from the reference "
+                             f"({site[1]}); check the genome build, or use --ref-mismatch skip or score")
         if ref_mismatch == "skip":
             return [outcome or REF_MISMATCH for outcome in outcomes], None
         scored = SCORED_REF_MISMATCH
@@ -137,9 +140,9 @@ def allele_positions(start: int, ref_length: int, allele_length: int, length: in
     return np.where(inside, np.where(offsets < ref_length, start + offsets, -1), positions)
 
 
-def _plan(record, reference, contigs, ref_mismatch, length, windows):
+def _plan(record, reference, contigs, ref_mismatch, length, windows, vcf_path):
     """(outcome, (ref row, alt row) in `windows`, or None) for each ALT allele; adds their windows to `windows`."""
-    outcomes, site = allele_outcomes(record, reference, contigs, ref_mismatch, length)
+    outcomes, site = allele_outcomes(record, reference, contigs, ref_mismatch, length, vcf_path)
     if site is None:
         return [(outcome, None) for outcome in outcomes]
     ref_row = windows.setdefault(allele_window(site, record.ref, length), len(windows))

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 
 from genotools.io.bed import read_regions
-from genotools.io.fasta import Reference, read_sequences
-from genotools.io.vcf import contig_names, open_vcf
-from genotools.sequence.datasets import check_on_reference
+from genotools.io.fasta import Reference
+from genotools.io.vcf import contig_names, open_vcf, read_records
+from genotools.sequence.datasets import check_on_reference, read_dna
 from genotools.sequence.encoding import centred_window, resize
 from genotools.sequence.variants import SCORED, allele_outcomes, allele_positions, allele_window
 
@@ -31,7 +31,7 @@ class Window:
 
 def fasta_windows(path: Path | str, length: int) -> Iterator[list[Window]]:
     """Each record is its own contig: positions count from its first base, as in a genome browser given the FASTA."""
-    for name, sequence in read_sequences(path, unique_names=True):
+    for name, sequence in read_dna(path):
         start, _ = centred_window(0, len(sequence), length)
         yield [Window(name, ".", name, _on_contig(start + np.arange(length), len(sequence)),
                       resize(sequence, length).upper())]
@@ -50,11 +50,13 @@ def region_windows(reference: Reference, path: Path | str, length: int) -> Itera
 
 def variant_windows(reference: Reference, path: Path | str, length: int,
                     skipped: Counter[str]) -> Iterator[list[Window]]:
-    """A REF and an ALT window per scorable ALT allele; counts the alleles left out by reason in `skipped`."""
+    """A REF and an ALT window per scorable ALT allele; counts the alleles left out by reason in `skipped`. The
+    records are read as genotools-score-variants reads them: one it cannot read or whose names the header does not
+    declare is an InputError."""
     with open_vcf(path) as variants:
         contigs = contig_names(variants.header.contigs, reference.lengths)
-        for record in variants:
-            outcomes, site = allele_outcomes(record, reference, contigs, "skip", length)
+        for record in read_records(variants, path):
+            outcomes, site = allele_outcomes(record, reference, contigs, "skip", length, path)
             for outcome, alt in zip(outcomes, record.alts or (None,)):
                 if outcome != SCORED:
                     skipped[outcome] += 1
