@@ -311,3 +311,21 @@ def test_a_fasta_index_of_another_file_is_refused(tmp_path):
     (tmp_path / "genome.fa.fai").unlink()  # rebuilt, it is right
     run_tool("encode", "--reference", tmp_path / "genome.fa", "--regions", TEST_DATA / "regions_small.bed",
              "--output", tmp_path / "data.h5")
+
+
+@pytest.mark.parametrize("command, line", [
+    (["genotools-predict", "--model", "missing.safetensors", "--data", "data.h5", "--output", "p.tsv"],
+     "genotools-predict: error: Invalid value for '--model': file 'missing.safetensors' does not exist. (see "
+     "genotools-predict --help)"),
+    (["genotools", "encode", "--kmer", "20", "--fasta", "seqs.fa", "--output", "d.h5"],
+     "genotools encode: error: Invalid value for '--kmer': Input should be less than or equal to 8 (see genotools "
+     "encode --help)"),
+    (["genotools-drug-response", "train", "--epoch", "3"],
+     "genotools-drug-response train: error: No such option: --epoch (Possible options: --epochs, --plot) (see "
+     "genotools-drug-response train --help)"),
+])
+def test_usage_errors_are_one_line_too(command, line, tmp_path):
+    (tmp_path / "seqs.fa").write_text(">a\nACGT\n")
+    result = subprocess.run([script(command[0]), *command[1:]], cwd=tmp_path, capture_output=True, text=True)
+    assert (result.returncode, result.stderr) == (2, line + "\n")
+    assert outputs(tmp_path) == ["seqs.fa"]

@@ -115,10 +115,25 @@ def _typer(**settings):
                        context_settings={"help_option_names": ["-h", "--help"]}, **settings)
 
 
+class _OneLineUsageErrors(typer.core.TyperCommand):
+    """A command whose usage errors (an unknown option, a value out of range, an input file that does not exist)
+    are one line like every other error, instead of the usage text, a hint and the error."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except Exception as error:
+            if getattr(error, "exit_code", None) == 2 and hasattr(error, "format_message"):  # click's UsageError
+                tool = f"{parent.command_path} {info_name}" if parent else info_name
+                line = f"{tool}: error: {error.format_message()} (see {tool} --help)"
+                error.show = lambda file=None: typer.echo(line, err=True)
+            raise
+
+
 def single_command_app(command, example):
     """A Typer app that runs `command` directly (no subcommand), with `example` at the end of --help."""
     app = _typer()
-    app.command()(_with_example(command, example))
+    app.command(cls=_OneLineUsageErrors)(_with_example(command, example))
     return app
 
 
@@ -131,7 +146,7 @@ def group_app(help_text, subcommands):
     app = _typer(help=help_text, no_args_is_help=True)
     app.callback()(_group_options)
     for name, (command, example) in subcommands.items():
-        app.command(name)(_with_example(command, example))
+        app.command(name, cls=_OneLineUsageErrors)(_with_example(command, example))
     return app
 
 

@@ -21,7 +21,7 @@ for name, tool in APPS.items():
     if name in GROUPS:
         app.add_typer(tool, name=name)
     else:
-        app.command(name)(tool.registered_commands[0].callback)
+        app.command(name, cls=tool.registered_commands[0].cls)(tool.registered_commands[0].callback)
 
 
 @app.callback()
