@@ -9,19 +9,42 @@ doc: |
   risk (log-odds of being a case, or the predicted trait value) and, for a case/control model, the
   probability.
 
+  This descriptor runs on the CPU; gpu/associate-predict.cwl runs the same on a GPU.
+
   Example:
 
       genotools-associate predict --model results/model.safetensors --vcf new.vcf.gz --phenotypes new_phenotypes.tsv --output risk.tsv
 intent:
   - edam:operation_2423
 
+requirements:
+  InlineJavascriptRequirement:
+    expressionLib:
+      - |
+        // The outputs are named <prefix>.<extension>: the prefix input, or else the name of the first of these
+        // inputs given, less its extensions (variants.vcf.gz: variants).
+        function prefix() {
+          if (inputs.prefix) { return inputs.prefix; }
+          var named = [inputs.vcf];
+          for (var i = 0; i < named.length; i++) {
+            var file = Array.isArray(named[i]) ? named[i][0] : named[i];
+            if (file) {
+              return file.basename.replace(/\.(gz|bgz|bz2|xz|zst)$/, "").replace(/\.[^.]*$/, "");
+            }
+          }
+          return "associate-predict";
+        }
+
 hints:
   DockerRequirement:
-    dockerPull: quay.io/genotools/genotools:0.1.0
+    dockerPull: quay.io/biocontainers/genotools-dl:0.1.0--pyhdfd78af_0
   SoftwareRequirement:
     packages:
-      genotools:
+      genotools-dl:
         version: [0.1.0]
+        specs:
+          - https://anaconda.org/bioconda/genotools-dl
+          - https://pypi.org/project/genotools-dl/
   ResourceRequirement: {coresMin: 2, ramMin: 8192}
 
 baseCommand: [genotools-associate, predict]
@@ -29,7 +52,7 @@ arguments:
   - {prefix: --device, valueFrom: cpu}
   - {prefix: --threads, valueFrom: $(runtime.cores)}
   - --quiet
-  - {prefix: --output, valueFrom: output.tsv}
+  - {prefix: --output, valueFrom: $(prefix()).tsv}
 
 inputs:
   model:
@@ -40,9 +63,12 @@ inputs:
     inputBinding: {prefix: --model}
   vcf:
     type: File
-    format: edam:format_3016
+    format:
+      - edam:format_3016
+      - edam:format_3020
     secondaryFiles:
       - {pattern: .tbi, required: false}
+      - {pattern: .csi, required: false}
     label: Genotypes
     doc: Genotypes of the samples (VCF or BCF, plain or bgzipped; no index needed), streamed record by record. Multiallelic
       records are skipped (split them first with bcftools norm -m -).
@@ -62,6 +88,10 @@ inputs:
     doc: 'Numeric precision: fp32, or mixed precision bf16 or fp16 (on GPUs; bf16 also runs on CPUs).'
     default: fp32
     inputBinding: {prefix: --precision}
+  prefix:
+    type: string?
+    label: Name of the outputs
+    doc: 'Outputs: <prefix>.tsv [default: the name of vcf, less its extensions (sample.vcf.gz gives sample)].'
 
 outputs:
   output:
@@ -69,7 +99,7 @@ outputs:
     format: edam:format_3475
     label: Risk scores
     doc: Risk scores to write (TSV).
-    outputBinding: {glob: output.tsv}
+    outputBinding: {glob: $(prefix()).tsv}
 
 $namespaces:
   edam: http://edamontology.org/

@@ -19,19 +19,42 @@ doc: |
   The networks' training writes a checkpoint every epoch, by default beside the output folder (OUTPUT_DIR
   with .checkpoint.safetensors), where a killed scan leaves it: --resume continues from it.
 
+  This descriptor runs on the CPU; gpu/associate-scan.cwl runs the same on a GPU.
+
   Example:
 
       genotools-associate scan --vcf cohort.vcf.gz --phenotypes phenotypes.tsv --phenotype status --covariates age,sex,PC1..PC2 --output-dir results/
 intent:
   - edam:operation_2423
 
+requirements:
+  InlineJavascriptRequirement:
+    expressionLib:
+      - |
+        // The outputs are named <prefix>.<extension>: the prefix input, or else the name of the first of these
+        // inputs given, less its extensions (variants.vcf.gz: variants).
+        function prefix() {
+          if (inputs.prefix) { return inputs.prefix; }
+          var named = [inputs.vcf];
+          for (var i = 0; i < named.length; i++) {
+            var file = Array.isArray(named[i]) ? named[i][0] : named[i];
+            if (file) {
+              return file.basename.replace(/\.(gz|bgz|bz2|xz|zst)$/, "").replace(/\.[^.]*$/, "");
+            }
+          }
+          return "associate-scan";
+        }
+
 hints:
   DockerRequirement:
-    dockerPull: quay.io/genotools/genotools:0.1.0
+    dockerPull: quay.io/biocontainers/genotools-dl:0.1.0--pyhdfd78af_0
   SoftwareRequirement:
     packages:
-      genotools:
+      genotools-dl:
         version: [0.1.0]
+        specs:
+          - https://anaconda.org/bioconda/genotools-dl
+          - https://pypi.org/project/genotools-dl/
   ResourceRequirement: {coresMin: 2, ramMin: 8192}
 
 baseCommand: [genotools-associate, scan]
@@ -39,15 +62,18 @@ arguments:
   - {prefix: --device, valueFrom: cpu}
   - {prefix: --threads, valueFrom: $(runtime.cores)}
   - --quiet
-  - {prefix: --output-dir, valueFrom: output_dir}
-  - {prefix: --checkpoint, valueFrom: checkpoint.safetensors}
+  - {prefix: --output-dir, valueFrom: $(prefix())}
+  - {prefix: --checkpoint, valueFrom: $(prefix()).checkpoint.safetensors}
 
 inputs:
   vcf:
     type: File
-    format: edam:format_3016
+    format:
+      - edam:format_3016
+      - edam:format_3020
     secondaryFiles:
       - {pattern: .tbi, required: false}
+      - {pattern: .csi, required: false}
     label: Genotypes
     doc: Genotypes of the samples (VCF or BCF, plain or bgzipped; no index needed), streamed record by record. Multiallelic
       records are skipped (split them first with bcftools norm -m -).
@@ -174,49 +200,54 @@ inputs:
     doc: Seed for every random generator.
     default: 0
     inputBinding: {prefix: --seed}
+  prefix:
+    type: string?
+    label: Name of the outputs
+    doc: 'Outputs: <prefix>/, <prefix>.checkpoint.safetensors [default: the name of vcf, less its extensions (sample.vcf.gz
+      gives sample)].'
 
 outputs:
   variants:
     type: File
     format: edam:format_3475
     label: Per-variant statistics and neural importance
-    outputBinding: {glob: output_dir/variants.tsv}
+    outputBinding: {glob: $(prefix())/variants.tsv}
   qc:
     type: File
     format: edam:format_3475
     label: Samples and variants removed by QC
-    outputBinding: {glob: output_dir/qc.tsv}
+    outputBinding: {glob: $(prefix())/qc.tsv}
   manhattan:
     type: File
     format: edam:format_3603
     label: Manhattan plot
-    outputBinding: {glob: output_dir/manhattan.png}
+    outputBinding: {glob: $(prefix())/manhattan.png}
   qq:
     type: File
     format: edam:format_3603
     label: QQ plot
-    outputBinding: {glob: output_dir/qq.png}
+    outputBinding: {glob: $(prefix())/qq.png}
   risk_scores:
     type: File
     format: edam:format_3475
     label: Out-of-fold risk scores
-    outputBinding: {glob: output_dir/risk_scores.tsv}
+    outputBinding: {glob: $(prefix())/risk_scores.tsv}
   metrics:
     type: File
     format: edam:format_3464
     label: Cross-validation metrics
-    outputBinding: {glob: output_dir/metrics.json}
+    outputBinding: {glob: $(prefix())/metrics.json}
   model:
     type: File
     format: edam:format_2333
     label: Risk model
-    outputBinding: {glob: output_dir/model.safetensors}
+    outputBinding: {glob: $(prefix())/model.safetensors}
   checkpoint:
     type: File
     format: edam:format_2333
     label: Last checkpoint
     doc: Checkpoint to write every epoch.
-    outputBinding: {glob: checkpoint.safetensors}
+    outputBinding: {glob: $(prefix()).checkpoint.safetensors}
 
 $namespaces:
   edam: http://edamontology.org/

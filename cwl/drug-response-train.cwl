@@ -9,19 +9,42 @@ doc: |
   per drug beside baselines on the same folds; then the model is trained on all measurements and saved with
   its preprocessing.
 
+  This descriptor runs on the CPU; gpu/drug-response-train.cwl runs the same on a GPU.
+
   Example:
 
       genotools-drug-response train --response response.tsv --omics expression.tsv --drugs drugs.tsv --split cell-blind --output model.safetensors
 intent:
   - edam:operation_2423
 
+requirements:
+  InlineJavascriptRequirement:
+    expressionLib:
+      - |
+        // The outputs are named <prefix>.<extension>: the prefix input, or else the name of the first of these
+        // inputs given, less its extensions (variants.vcf.gz: variants).
+        function prefix() {
+          if (inputs.prefix) { return inputs.prefix; }
+          var named = [inputs.response];
+          for (var i = 0; i < named.length; i++) {
+            var file = Array.isArray(named[i]) ? named[i][0] : named[i];
+            if (file) {
+              return file.basename.replace(/\.(gz|bgz|bz2|xz|zst)$/, "").replace(/\.[^.]*$/, "");
+            }
+          }
+          return "drug-response-train";
+        }
+
 hints:
   DockerRequirement:
-    dockerPull: quay.io/genotools/genotools:0.1.0
+    dockerPull: quay.io/biocontainers/genotools-dl:0.1.0--pyhdfd78af_0
   SoftwareRequirement:
     packages:
-      genotools:
+      genotools-dl:
         version: [0.1.0]
+        specs:
+          - https://anaconda.org/bioconda/genotools-dl
+          - https://pypi.org/project/genotools-dl/
   ResourceRequirement: {coresMin: 2, ramMin: 8192}
 
 baseCommand: [genotools-drug-response, train]
@@ -29,12 +52,12 @@ arguments:
   - {prefix: --device, valueFrom: cpu}
   - {prefix: --threads, valueFrom: $(runtime.cores)}
   - --quiet
-  - {prefix: --output, valueFrom: output.safetensors}
-  - {prefix: --checkpoint, valueFrom: checkpoint.safetensors}
-  - {prefix: --metrics, valueFrom: metrics.json}
-  - {prefix: --fold-table, valueFrom: fold_table.tsv}
-  - {prefix: --predictions, valueFrom: predictions.tsv}
-  - {prefix: --plot, valueFrom: plot.png}
+  - {prefix: --output, valueFrom: $(prefix()).safetensors}
+  - {prefix: --checkpoint, valueFrom: $(prefix()).checkpoint.safetensors}
+  - {prefix: --metrics, valueFrom: $(prefix()).metrics.json}
+  - {prefix: --fold-table, valueFrom: $(prefix()).fold_table.tsv}
+  - {prefix: --predictions, valueFrom: $(prefix()).predictions.tsv}
+  - {prefix: --plot, valueFrom: $(prefix()).plot.png}
 
 inputs:
   response:
@@ -184,6 +207,12 @@ inputs:
     doc: Seed for every random generator.
     default: 0
     inputBinding: {prefix: --seed}
+  prefix:
+    type: string?
+    label: Name of the outputs
+    doc: 'Outputs: <prefix>.safetensors, <prefix>.checkpoint.safetensors, <prefix>.metrics.json, <prefix>.fold_table.tsv,
+      <prefix>.predictions.tsv, <prefix>.plot.png [default: the name of response, less its extensions (sample.tsv
+      gives sample)].'
 
 outputs:
   output:
@@ -191,37 +220,37 @@ outputs:
     format: edam:format_2333
     label: Trained model
     doc: Model file to write (.safetensors).
-    outputBinding: {glob: output.safetensors}
+    outputBinding: {glob: $(prefix()).safetensors}
   checkpoint:
     type: File
     format: edam:format_2333
     label: Last checkpoint
     doc: Checkpoint to write every epoch.
-    outputBinding: {glob: checkpoint.safetensors}
+    outputBinding: {glob: $(prefix()).checkpoint.safetensors}
   metrics:
     type: File
     format: edam:format_3464
     label: Cross-validation metrics
     doc: Cross-validation metrics JSON, model beside baselines.
-    outputBinding: {glob: metrics.json}
+    outputBinding: {glob: $(prefix()).metrics.json}
   fold_table:
     type: File
     format: edam:format_3475
     label: Metrics per fold
     doc: Metrics per fold and method, TSV.
-    outputBinding: {glob: fold_table.tsv}
+    outputBinding: {glob: $(prefix()).fold_table.tsv}
   predictions:
     type: File
     format: edam:format_3475
     label: Out-of-fold predictions
     doc: Out-of-fold predictions of every measurement, TSV.
-    outputBinding: {glob: predictions.tsv}
+    outputBinding: {glob: $(prefix()).predictions.tsv}
   plot:
     type: File
     format: edam:format_3603
     label: Cross-validation plots
     doc: Predicted against observed, and per-drug correlations, PNG.
-    outputBinding: {glob: plot.png}
+    outputBinding: {glob: $(prefix()).plot.png}
 
 $namespaces:
   edam: http://edamontology.org/

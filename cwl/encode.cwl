@@ -18,13 +18,34 @@ doc: |
 intent:
   - edam:operation_3434
 
+requirements:
+  InlineJavascriptRequirement:
+    expressionLib:
+      - |
+        // The outputs are named <prefix>.<extension>: the prefix input, or else the name of the first of these
+        // inputs given, less its extensions (variants.vcf.gz: variants).
+        function prefix() {
+          if (inputs.prefix) { return inputs.prefix; }
+          var named = [inputs.regions, inputs.fasta, inputs.labels, inputs.reference];
+          for (var i = 0; i < named.length; i++) {
+            var file = Array.isArray(named[i]) ? named[i][0] : named[i];
+            if (file) {
+              return file.basename.replace(/\.(gz|bgz|bz2|xz|zst)$/, "").replace(/\.[^.]*$/, "");
+            }
+          }
+          return "encode";
+        }
+
 hints:
   DockerRequirement:
-    dockerPull: quay.io/genotools/genotools:0.1.0
+    dockerPull: quay.io/biocontainers/genotools-dl:0.1.0--pyhdfd78af_0
   SoftwareRequirement:
     packages:
-      genotools:
+      genotools-dl:
         version: [0.1.0]
+        specs:
+          - https://anaconda.org/bioconda/genotools-dl
+          - https://pypi.org/project/genotools-dl/
   ResourceRequirement: {coresMin: 1, ramMin: 2048}
 
 baseCommand: genotools-encode
@@ -32,16 +53,18 @@ arguments:
   - {prefix: --device, valueFrom: cpu}
   - {prefix: --threads, valueFrom: $(runtime.cores)}
   - --quiet
-  - {prefix: --output, valueFrom: output.h5}
+  - {prefix: --output, valueFrom: $(prefix()).h5}
 
 inputs:
   reference:
     type: File?
     format: edam:format_1929
     secondaryFiles:
-      - {pattern: .fai, required: false}
+      - {pattern: .fai, required: true}
+      - {pattern: .gzi, required: false}
     label: Reference genome
-    doc: Reference genome FASTA (plain or bgzipped; the .fai index is built when missing). Needs --regions.
+    doc: 'Reference genome FASTA (plain or bgzipped). Needs --regions. Its .fai index must lie beside it (and the
+      .gzi of a bgzipped FASTA), as a container mounts it read-only: samtools faidx genome.fa makes them.'
     inputBinding: {prefix: --reference}
   regions:
     type: File?
@@ -53,8 +76,6 @@ inputs:
   fasta:
     type: File?
     format: edam:format_1929
-    secondaryFiles:
-      - {pattern: .fai, required: false}
     label: Sequences
     doc: Ready-made sequences to encode instead of --reference/--regions (plain or gzipped FASTA). Records named
       by their region, as bedtools getfasta and samtools faidx name them (chr1:100-300), keep its coordinates, so
@@ -84,6 +105,11 @@ inputs:
     doc: Append the reverse complement of every sequence (strand '-') as augmentation.
     default: false
     inputBinding: {prefix: --reverse-complement}
+  prefix:
+    type: string?
+    label: Name of the outputs
+    doc: 'Outputs: <prefix>.h5 [default: the name of the first given of regions or fasta or labels or reference,
+      less its extensions (sample.bed.gz gives sample)].'
 
 outputs:
   output:
@@ -91,7 +117,7 @@ outputs:
     format: edam:format_3590
     label: Encoded dataset
     doc: HDF5 file to write.
-    outputBinding: {glob: output.h5}
+    outputBinding: {glob: $(prefix()).h5}
 
 $namespaces:
   edam: http://edamontology.org/

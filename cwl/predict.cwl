@@ -11,6 +11,8 @@ doc: |
   - Regions on a reference genome: reference, regions
   - FASTA sequences: fasta
 
+  This descriptor runs on the CPU; gpu/predict.cwl runs the same on a GPU.
+
   Example:
 
       genotools-predict --model model.safetensors --reference genome.fa --regions peaks.bed --output predictions.tsv
@@ -18,15 +20,33 @@ intent:
   - edam:operation_2423
 
 requirements:
-  InlineJavascriptRequirement: {}
+  InlineJavascriptRequirement:
+    expressionLib:
+      - |
+        // The outputs are named <prefix>.<extension>: the prefix input, or else the name of the first of these
+        // inputs given, less its extensions (variants.vcf.gz: variants).
+        function prefix() {
+          if (inputs.prefix) { return inputs.prefix; }
+          var named = [inputs.data, inputs.regions, inputs.fasta, inputs.model];
+          for (var i = 0; i < named.length; i++) {
+            var file = Array.isArray(named[i]) ? named[i][0] : named[i];
+            if (file) {
+              return file.basename.replace(/\.(gz|bgz|bz2|xz|zst)$/, "").replace(/\.[^.]*$/, "");
+            }
+          }
+          return "predict";
+        }
 
 hints:
   DockerRequirement:
-    dockerPull: quay.io/genotools/genotools:0.1.0
+    dockerPull: quay.io/biocontainers/genotools-dl:0.1.0--pyhdfd78af_0
   SoftwareRequirement:
     packages:
-      genotools:
+      genotools-dl:
         version: [0.1.0]
+        specs:
+          - https://anaconda.org/bioconda/genotools-dl
+          - https://pypi.org/project/genotools-dl/
   ResourceRequirement: {coresMin: 2, ramMin: 8192}
 
 baseCommand: genotools-predict
@@ -34,7 +54,7 @@ arguments:
   - {prefix: --device, valueFrom: cpu}
   - {prefix: --threads, valueFrom: $(runtime.cores)}
   - --quiet
-  - {prefix: --output, valueFrom: output.tsv}
+  - {prefix: --output, valueFrom: $(prefix()).tsv}
 
 inputs:
   model:
@@ -53,9 +73,12 @@ inputs:
     type: File?
     format: edam:format_1929
     secondaryFiles:
-      - {pattern: .fai, required: false}
+      - {pattern: .fai, required: true}
+      - {pattern: .gzi, required: false}
     label: Reference genome
-    doc: Reference genome FASTA; windows of the model's length are centred on each --regions entry.
+    doc: 'Reference genome FASTA; windows of the model''s length are centred on each --regions entry. Its .fai index
+      must lie beside it (and the .gzi of a bgzipped FASTA), as a container mounts it read-only: samtools faidx
+      genome.fa makes them.'
     inputBinding: {prefix: --reference}
   regions:
     type: File?
@@ -66,8 +89,6 @@ inputs:
   fasta:
     type: File?
     format: edam:format_1929
-    secondaryFiles:
-      - {pattern: .fai, required: false}
     label: Sequences
     doc: Sequences to predict (FASTA); each is cut or N-padded around its centre to the model's length.
     inputBinding: {prefix: --fasta}
@@ -105,6 +126,11 @@ inputs:
     doc: 'Numeric precision: fp32, or mixed precision bf16 or fp16 (on GPUs; bf16 also runs on CPUs).'
     default: fp32
     inputBinding: {prefix: --precision}
+  prefix:
+    type: string?
+    label: Name of the outputs
+    doc: 'Outputs: <prefix>.tsv [default: the name of the first given of data or regions or fasta or model, less
+      its extensions (sample.h5 gives sample)].'
 
 outputs:
   output:
@@ -112,7 +138,7 @@ outputs:
     format: edam:format_3475
     label: Predictions
     doc: Predictions to write (TSV or bedGraph).
-    outputBinding: {glob: output.tsv}
+    outputBinding: {glob: $(prefix()).tsv}
 
 $namespaces:
   edam: http://edamontology.org/

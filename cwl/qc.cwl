@@ -18,13 +18,34 @@ doc: |
 intent:
   - edam:operation_3218
 
+requirements:
+  InlineJavascriptRequirement:
+    expressionLib:
+      - |
+        // The outputs are named <prefix>.<extension>: the prefix input, or else the name of the first of these
+        // inputs given, less its extensions (variants.vcf.gz: variants).
+        function prefix() {
+          if (inputs.prefix) { return inputs.prefix; }
+          var named = [inputs.regions, inputs.vcf, inputs.matrix, inputs.batches, inputs.reference];
+          for (var i = 0; i < named.length; i++) {
+            var file = Array.isArray(named[i]) ? named[i][0] : named[i];
+            if (file) {
+              return file.basename.replace(/\.(gz|bgz|bz2|xz|zst)$/, "").replace(/\.[^.]*$/, "");
+            }
+          }
+          return "qc";
+        }
+
 hints:
   DockerRequirement:
-    dockerPull: quay.io/genotools/genotools:0.1.0
+    dockerPull: quay.io/biocontainers/genotools-dl:0.1.0--pyhdfd78af_0
   SoftwareRequirement:
     packages:
-      genotools:
+      genotools-dl:
         version: [0.1.0]
+        specs:
+          - https://anaconda.org/bioconda/genotools-dl
+          - https://pypi.org/project/genotools-dl/
   ResourceRequirement: {coresMin: 1, ramMin: 2048}
 
 baseCommand: genotools-qc
@@ -32,19 +53,21 @@ arguments:
   - {prefix: --device, valueFrom: cpu}
   - {prefix: --threads, valueFrom: $(runtime.cores)}
   - --quiet
-  - {prefix: --report, valueFrom: report.html}
-  - {prefix: --summary, valueFrom: summary.json}
-  - {prefix: --multiqc, valueFrom: multiqc_mqc.json}
+  - {prefix: --report, valueFrom: $(prefix()).html}
+  - {prefix: --summary, valueFrom: $(prefix()).summary.json}
+  - {prefix: --multiqc, valueFrom: $(prefix())_mqc.json}
 
 inputs:
   reference:
     type: File?
     format: edam:format_1929
     secondaryFiles:
-      - {pattern: .fai, required: false}
+      - {pattern: .fai, required: true}
+      - {pattern: .gzi, required: false}
     label: Reference genome
     doc: 'Reference genome FASTA (plain or bgzipped): contigs, lengths, N, soft-masked and GC fractions; the regions
-      and variants are checked against it.'
+      and variants are checked against it. Its .fai index must lie beside it (and the .gzi of a bgzipped FASTA),
+      as a container mounts it read-only: samtools faidx genome.fa makes them.'
     inputBinding: {prefix: --reference}
   regions:
     type: File?
@@ -55,7 +78,12 @@ inputs:
     inputBinding: {prefix: --regions}
   vcf:
     type: File?
-    format: edam:format_3016
+    format:
+      - edam:format_3016
+      - edam:format_3020
+    secondaryFiles:
+      - {pattern: .tbi, required: false}
+      - {pattern: .csi, required: false}
     label: Variants
     doc: 'Variants, VCF or BCF: records per contig, Ti/Tv, missing genotypes per sample, and REF alleles and contig
       names that disagree with the reference.'
@@ -105,6 +133,11 @@ inputs:
       missing_fraction, sample_missing_fraction, feature_missing_fraction, constant_features, outlier_samples, batch_pc_r2.'
     default: []
     inputBinding: {}
+  prefix:
+    type: string?
+    label: Name of the outputs
+    doc: 'Outputs: <prefix>.html, <prefix>.summary.json, <prefix>_mqc.json [default: the name of the first given
+      of regions or vcf or matrix or batches or reference, less its extensions (sample.bed.gz gives sample)].'
 
 outputs:
   report:
@@ -112,20 +145,20 @@ outputs:
     format: edam:format_2331
     label: QC report
     doc: 'The report to write: one self-contained HTML page.'
-    outputBinding: {glob: report.html}
+    outputBinding: {glob: $(prefix()).html}
   summary:
     type: File
     format: edam:format_3464
     label: QC summary
     doc: Every check as JSON.
-    outputBinding: {glob: summary.json}
+    outputBinding: {glob: $(prefix()).summary.json}
   multiqc:
     type: File
     format: edam:format_3464
     label: QC metrics for MultiQC
     doc: Also write the metrics as MultiQC custom content; MultiQC finds it by the _mqc at the end of its name,
       as in qc_mqc.json.
-    outputBinding: {glob: multiqc_mqc.json}
+    outputBinding: {glob: $(prefix())_mqc.json}
 
 $namespaces:
   edam: http://edamontology.org/

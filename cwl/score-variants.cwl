@@ -9,6 +9,8 @@ doc: |
   header line is kept; symbolic, '*' and missing ALTs, unknown contigs and REF mismatches are passed through
   with their reason. Contig names are matched with or without 'chr' (and chrM/MT).
 
+  This descriptor runs on the CPU; gpu/score-variants.cwl runs the same on a GPU.
+
   Example:
 
       genotools-score-variants --model model.safetensors --reference genome.fa --vcf variants.vcf.gz --output scored.vcf.gz --tsv scores.tsv
@@ -16,15 +18,33 @@ intent:
   - edam:operation_3225
 
 requirements:
-  InlineJavascriptRequirement: {}
+  InlineJavascriptRequirement:
+    expressionLib:
+      - |
+        // The outputs are named <prefix>.<extension>: the prefix input, or else the name of the first of these
+        // inputs given, less its extensions (variants.vcf.gz: variants).
+        function prefix() {
+          if (inputs.prefix) { return inputs.prefix; }
+          var named = [inputs.vcf];
+          for (var i = 0; i < named.length; i++) {
+            var file = Array.isArray(named[i]) ? named[i][0] : named[i];
+            if (file) {
+              return file.basename.replace(/\.(gz|bgz|bz2|xz|zst)$/, "").replace(/\.[^.]*$/, "");
+            }
+          }
+          return "score-variants";
+        }
 
 hints:
   DockerRequirement:
-    dockerPull: quay.io/genotools/genotools:0.1.0
+    dockerPull: quay.io/biocontainers/genotools-dl:0.1.0--pyhdfd78af_0
   SoftwareRequirement:
     packages:
-      genotools:
+      genotools-dl:
         version: [0.1.0]
+        specs:
+          - https://anaconda.org/bioconda/genotools-dl
+          - https://pypi.org/project/genotools-dl/
   ResourceRequirement: {coresMin: 2, ramMin: 8192}
 
 baseCommand: genotools-score-variants
@@ -33,10 +53,10 @@ arguments:
   - {prefix: --threads, valueFrom: $(runtime.cores)}
   - --quiet
   - {prefix: --output-type, valueFrom: z}
-  - {prefix: --output, valueFrom: output.vcf.gz}
-  - {prefix: --tsv, valueFrom: tsv.tsv}
-  - {prefix: --summary, valueFrom: summary.json}
-  - {prefix: --plot, valueFrom: plot.png}
+  - {prefix: --output, valueFrom: $(prefix()).vcf.gz}
+  - {prefix: --tsv, valueFrom: $(prefix()).tsv}
+  - {prefix: --summary, valueFrom: $(prefix()).summary.json}
+  - {prefix: --plot, valueFrom: $(prefix()).plot.png}
 
 inputs:
   model:
@@ -49,13 +69,20 @@ inputs:
     type: File
     format: edam:format_1929
     secondaryFiles:
-      - {pattern: .fai, required: false}
+      - {pattern: .fai, required: true}
+      - {pattern: .gzi, required: false}
     label: Reference genome
-    doc: Reference genome FASTA (plain or bgzipped).
+    doc: 'Reference genome FASTA (plain or bgzipped). Its .fai index must lie beside it (and the .gzi of a bgzipped
+      FASTA), as a container mounts it read-only: samtools faidx genome.fa makes them.'
     inputBinding: {prefix: --reference}
   vcf:
     type: File
-    format: edam:format_3016
+    format:
+      - edam:format_3016
+      - edam:format_3020
+    secondaryFiles:
+      - {pattern: .tbi, required: false}
+      - {pattern: .csi, required: false}
     label: Variants
     doc: 'Variants: VCF or BCF, plain or bgzipped; ''-'' reads standard input.'
     inputBinding: {prefix: --vcf}
@@ -99,6 +126,11 @@ inputs:
     doc: 'Numeric precision: fp32, or mixed precision bf16 or fp16 (on GPUs; bf16 also runs on CPUs).'
     default: fp32
     inputBinding: {prefix: --precision}
+  prefix:
+    type: string?
+    label: Name of the outputs
+    doc: 'Outputs: <prefix>.vcf.gz, <prefix>.tsv, <prefix>.summary.json, <prefix>.plot.png [default: the name of
+      vcf, less its extensions (sample.vcf.gz gives sample)].'
 
 outputs:
   output:
@@ -108,25 +140,25 @@ outputs:
       - {pattern: .tbi, required: false}
     label: Scored variants
     doc: 'Scored variants: .vcf, .vcf.gz or .bcf (indexed when bgzipped or BCF); ''-'' writes VCF to standard output.'
-    outputBinding: {glob: output.vcf.gz}
+    outputBinding: {glob: $(prefix()).vcf.gz}
   tsv:
     type: File
     format: edam:format_3475
     label: Scores table
     doc: 'Also write a table: one row per ALT allele.'
-    outputBinding: {glob: tsv.tsv}
+    outputBinding: {glob: $(prefix()).tsv}
   summary:
     type: File
     format: edam:format_3464
     label: Summary
     doc: Counts per outcome as JSON.
-    outputBinding: {glob: summary.json}
+    outputBinding: {glob: $(prefix()).summary.json}
   plot:
     type: File
     format: edam:format_3603
     label: Scores along the genome
     doc: PNG of the scores along the genome (DIFF, or the first of --scores), Manhattan-style.
-    outputBinding: {glob: plot.png}
+    outputBinding: {glob: $(prefix()).plot.png}
 
 $namespaces:
   edam: http://edamontology.org/

@@ -16,11 +16,14 @@ intent:
 
 hints:
   DockerRequirement:
-    dockerPull: quay.io/genotools/genotools:0.1.0
+    dockerPull: quay.io/biocontainers/genotools-dl:0.1.0--pyhdfd78af_0
   SoftwareRequirement:
     packages:
-      genotools:
+      genotools-dl:
         version: [0.1.0]
+        specs:
+          - https://anaconda.org/bioconda/genotools-dl
+          - https://pypi.org/project/genotools-dl/
   ResourceRequirement: {coresMin: 1, ramMin: 2048}
 
 baseCommand: genotools-simulate
@@ -28,7 +31,7 @@ arguments:
   - {prefix: --device, valueFrom: cpu}
   - {prefix: --threads, valueFrom: $(runtime.cores)}
   - --quiet
-  - {prefix: --output-dir, valueFrom: output_dir}
+  - {prefix: --output-dir, valueFrom: $(inputs.prefix)}
 
 inputs:
   chroms:
@@ -49,37 +52,38 @@ inputs:
     doc: Seed for every random generator.
     default: 1
     inputBinding: {prefix: --seed}
+  prefix:
+    type: string
+    label: Name of the outputs
+    doc: 'Outputs: <prefix>/.'
+    default: simulate
 
 outputs:
   genome:
     type: File
     format: edam:format_1929
-    secondaryFiles:
-      - {pattern: .fai, required: false}
     label: Genome
-    outputBinding: {glob: output_dir/genome.fa}
+    outputBinding: {glob: $(inputs.prefix)/genome.fa}
   regions:
     type: File
     format: edam:format_3003
     label: Labelled regions
-    outputBinding: {glob: output_dir/regions.bed}
+    outputBinding: {glob: $(inputs.prefix)/regions.bed}
   sequences:
     type: File
     format: edam:format_1929
-    secondaryFiles:
-      - {pattern: .fai, required: false}
     label: Sequences
-    outputBinding: {glob: output_dir/sequences.fa}
+    outputBinding: {glob: $(inputs.prefix)/sequences.fa}
   sequence_labels:
     type: File
     format: edam:format_3475
     label: Labels of the sequences
-    outputBinding: {glob: output_dir/sequences_labels.tsv}
+    outputBinding: {glob: $(inputs.prefix)/sequences_labels.tsv}
   variants:
     type: File
     format: edam:format_3016
     label: Variants with their true effect
-    outputBinding: {glob: output_dir/variants.vcf}
+    outputBinding: {glob: $(inputs.prefix)/variants.vcf}
 
 $namespaces:
   edam: http://edamontology.org/

@@ -8,6 +8,8 @@ doc: |
   JSON metadata), per-task metrics on the validation and test chromosomes (AUROC and AUPRC, or Pearson and
   Spearman) beside those of a k-mer baseline fitted on the same split, and a learning-curve plot.
 
+  This descriptor runs on the CPU; gpu/train.cwl runs the same on a GPU.
+
   Example:
 
       genotools-train --data data.h5 --arch basset --valid-chroms chr8 --test-chroms chr9 --output model.safetensors
@@ -15,15 +17,33 @@ intent:
   - edam:operation_2423
 
 requirements:
-  InlineJavascriptRequirement: {}
+  InlineJavascriptRequirement:
+    expressionLib:
+      - |
+        // The outputs are named <prefix>.<extension>: the prefix input, or else the name of the first of these
+        // inputs given, less its extensions (variants.vcf.gz: variants).
+        function prefix() {
+          if (inputs.prefix) { return inputs.prefix; }
+          var named = [inputs.data];
+          for (var i = 0; i < named.length; i++) {
+            var file = Array.isArray(named[i]) ? named[i][0] : named[i];
+            if (file) {
+              return file.basename.replace(/\.(gz|bgz|bz2|xz|zst)$/, "").replace(/\.[^.]*$/, "");
+            }
+          }
+          return "train";
+        }
 
 hints:
   DockerRequirement:
-    dockerPull: quay.io/genotools/genotools:0.1.0
+    dockerPull: quay.io/biocontainers/genotools-dl:0.1.0--pyhdfd78af_0
   SoftwareRequirement:
     packages:
-      genotools:
+      genotools-dl:
         version: [0.1.0]
+        specs:
+          - https://anaconda.org/bioconda/genotools-dl
+          - https://pypi.org/project/genotools-dl/
   ResourceRequirement: {coresMin: 2, ramMin: 8192}
 
 baseCommand: genotools-train
@@ -31,10 +51,10 @@ arguments:
   - {prefix: --device, valueFrom: cpu}
   - {prefix: --threads, valueFrom: $(runtime.cores)}
   - --quiet
-  - {prefix: --output, valueFrom: output.safetensors}
-  - {prefix: --checkpoint, valueFrom: checkpoint.safetensors}
-  - {prefix: --metrics, valueFrom: metrics.json}
-  - {prefix: --plot, valueFrom: plot.png}
+  - {prefix: --output, valueFrom: $(prefix()).safetensors}
+  - {prefix: --checkpoint, valueFrom: $(prefix()).checkpoint.safetensors}
+  - {prefix: --metrics, valueFrom: $(prefix()).metrics.json}
+  - {prefix: --plot, valueFrom: $(prefix()).plot.png}
 
 inputs:
   data:
@@ -46,7 +66,7 @@ inputs:
   arch:
     type:
       type: enum
-      symbols: [danq, basset, dilated]
+      symbols: [danq, basset, dilated, cnn]
     label: Architecture
     doc: 'Architecture: basset, danq, dilated, cnn.'
     default: danq
@@ -148,6 +168,11 @@ inputs:
     doc: Seed for every random generator.
     default: 0
     inputBinding: {prefix: --seed}
+  prefix:
+    type: string?
+    label: Name of the outputs
+    doc: 'Outputs: <prefix>.safetensors, <prefix>.checkpoint.safetensors, <prefix>.metrics.json, <prefix>.plot.png
+      [default: the name of data, less its extensions (sample.h5 gives sample)].'
 
 outputs:
   output:
@@ -155,25 +180,25 @@ outputs:
     format: edam:format_2333
     label: Trained model
     doc: Model file to write (.safetensors).
-    outputBinding: {glob: output.safetensors}
+    outputBinding: {glob: $(prefix()).safetensors}
   checkpoint:
     type: File
     format: edam:format_2333
     label: Last checkpoint
     doc: Checkpoint to write every epoch.
-    outputBinding: {glob: checkpoint.safetensors}
+    outputBinding: {glob: $(prefix()).checkpoint.safetensors}
   metrics:
     type: File
     format: edam:format_3464
     label: Metrics
     doc: Metrics JSON to write, network beside baseline.
-    outputBinding: {glob: metrics.json}
+    outputBinding: {glob: $(prefix()).metrics.json}
   plot:
     type: File
     format: edam:format_3603
     label: Learning curves
     doc: Learning-curve PNG to write.
-    outputBinding: {glob: plot.png}
+    outputBinding: {glob: $(prefix()).plot.png}
 
 $namespaces:
   edam: http://edamontology.org/

@@ -1,34 +1,93 @@
 #!/usr/bin/env nextflow
 /*
- * genotools: encode labelled regions of a reference genome, train a sequence model on them, and predict every
- * region with it. One sample per BED file; its name (without extension) becomes meta.id.
+ * genotools: check each sample's inputs against the reference (QC, summarised by MultiQC), encode its labelled
+ * regions, train a sequence model on them, predict every region with it, and score the sample's variants with it.
  *
- *   nextflow run nextflow/main.nf -profile docker --reference genome.fa --regions 'peaks/*.bed'
- *   nextflow run nextflow/main.nf -profile test          (the bundled test-data, no container)
+ * The samplesheet (--input, CSV; assets/schema_input.json, validated by nf-schema) has one row per sample:
+ *   sample,regions,vcf            regions: a labelled BED file; vcf (optional): variants, VCF or BCF
+ *
+ *   nextflow run nextflow/main.nf -profile docker --input samplesheet.csv --fasta genome.fa --outdir results
+ *   nextflow run nextflow/main.nf -profile test,docker     (the bundled test-data; run from the repository root)
  */
 
-include { GENOTOOLS_ENCODE  } from './modules/genotools/encode/main'
-include { GENOTOOLS_TRAIN   } from './modules/genotools/train/main'
-include { GENOTOOLS_PREDICT } from './modules/genotools/predict/main'
+include { samplesheetToList; validateParameters; paramsSummaryLog } from 'plugin/nf-schema'
+
+include { GENOTOOLS_QC            } from './modules/genotools/genotools/qc/main'
+include { GENOTOOLS_ENCODE        } from './modules/genotools/genotools/encode/main'
+include { GENOTOOLS_TRAIN         } from './modules/genotools/genotools/train/main'
+include { GENOTOOLS_PREDICT       } from './modules/genotools/genotools/predict/main'
+include { GENOTOOLS_SCOREVARIANTS } from './modules/genotools/genotools/scorevariants/main'
+include { MULTIQC                 } from './modules/nf-core/multiqc/main'
 
 workflow {
-    if (!params.reference || !params.regions) {
-        error "Give --reference (FASTA) and --regions (labelled BED files)"
-    }
-    def reference = file(params.reference, checkIfExists: true)
-    def ch_regions = channel.fromPath(params.regions, checkIfExists: true)
-        .map { bed -> [ [ id: bed.baseName ], bed ] }
 
-    // encode: [ meta, reference, regions, fasta, labels ]
-    GENOTOOLS_ENCODE ( ch_regions.map { meta, bed -> [ meta, reference, bed, [], [] ] } )
+    main:
+    validateParameters()
+    log.info paramsSummaryLog(workflow)
+
+    // [ meta, regions, vcf ]: vcf is [] where the samplesheet leaves it empty
+    def ch_samples = channel.fromList(samplesheetToList(params.input, "${projectDir}/assets/schema_input.json"))
+    def fasta = file(params.fasta, checkIfExists: true)
+    def ch_fasta = channel.value([ [ id: fasta.baseName ], fasta ])
+    def ch_fai = channel.value(params.fai ? [ [ id: fasta.baseName ], file(params.fai, checkIfExists: true) ] : [ [], [] ])
+
+    // qc: [ meta, regions, vcf, matrix, batches ], reference, fai
+    GENOTOOLS_QC (
+        ch_samples.map { meta, regions, vcf -> [ meta, regions, vcf, [], [] ] },
+        ch_fasta,
+        ch_fai
+    )
+
+    // encode: [ meta, regions, fasta, labels ], reference, fai
+    GENOTOOLS_ENCODE (
+        ch_samples.map { meta, regions, _vcf -> [ meta, regions, [], [] ] },
+        ch_fasta,
+        ch_fai
+    )
 
     // train: [ meta, data ], resume
-    GENOTOOLS_TRAIN ( GENOTOOLS_ENCODE.out.h5, [] )
+    GENOTOOLS_TRAIN (
+        GENOTOOLS_ENCODE.out.h5,
+        []
+    )
 
-    // predict: [ meta, model, data, reference, regions, fasta ]
+    // predict: [ meta, model, data, regions, fasta ], reference, fai
     GENOTOOLS_PREDICT (
         GENOTOOLS_TRAIN.out.safetensors
-            .join(ch_regions)
-            .map { meta, model, bed -> [ meta, model, [], reference, bed, [] ] }
+            .join(ch_samples)
+            .map { meta, model, regions, _vcf -> [ meta, model, [], regions, [] ] },
+        ch_fasta,
+        ch_fai
+    )
+
+    // score-variants: [ meta, model, vcf ], reference, fai; the samples that have variants
+    GENOTOOLS_SCOREVARIANTS (
+        GENOTOOLS_TRAIN.out.safetensors
+            .join(ch_samples)
+            .filter { _meta, _model, _regions, vcf -> vcf }
+            .map { meta, model, _regions, vcf -> [ meta, model, vcf ] },
+        ch_fasta,
+        ch_fai
+    )
+
+    // Software versions: every module reports to the `versions` topic; one YAML for MultiQC, grouped by process
+    def ch_versions_yml = channel.topic('versions')
+        .map { process, tool, version -> [ process.tokenize(':')[-1], "    ${tool}: ${version}" ] }
+        .unique()
+        .groupTuple()
+        .map { process, tools -> "${process}:\n${tools.sort().join('\n')}" }
+        .collectFile(storeDir: "${params.outdir}/pipeline_info", name: 'genotools_software_mqc_versions.yml',
+                     sort: true, newLine: true)
+
+    // MultiQC: the QC metrics of every sample (custom content, *_mqc.json) and the software versions
+    def multiqc_config = params.multiqc_config
+        ? [ file("${projectDir}/assets/multiqc_config.yml", checkIfExists: true), file(params.multiqc_config, checkIfExists: true) ]
+        : file("${projectDir}/assets/multiqc_config.yml", checkIfExists: true)
+    MULTIQC (
+        GENOTOOLS_QC.out.multiqc
+            .map { _meta, json -> json }
+            .mix(ch_versions_yml)
+            .collect()
+            .map { files -> [ [ id: 'genotools' ], files, multiqc_config, [], [], [] ] }
     )
 }

@@ -3,6 +3,7 @@ workflow runs under cwltool and under Toil, on test-data, with the genotools exe
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
@@ -12,11 +13,13 @@ import h5py
 import pytest
 import yaml
 
+from genotools import __version__
 from genotools.tools.wrappers import ROOT, tools
 from genotools.wrappers import cwl
-from genotools.wrappers.model import GPU_IMAGE
+from genotools.wrappers.model import CPU_IMAGE, DISTRIBUTION, GPU_IMAGE
 
 CWL = ROOT / "cwl"
+TEST_DATA = ROOT / "test-data"
 WORKFLOW = CWL / "workflows" / "encode-train-predict.cwl"
 BIN = Path(sys.executable).parent
 ENV = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
@@ -74,22 +77,87 @@ def test_the_gpu_variants_differ_from_the_cpu_descriptors_only_in_what_the_gpu_n
     for tool in gpu_tools:
         cpu = yaml.safe_load((CWL / f"{tool.name}.cwl").read_text())
         gpu = yaml.safe_load((CWL / "gpu" / f"{tool.name}.cwl").read_text())
-        assert gpu["requirements"].pop("cwltool:CUDARequirement")["cudaDeviceCountMin"] == 1
+        # A hint, so that a runner without the extension still runs the variant (--device auto: on the CPU).
+        cuda = gpu["hints"].pop("cwltool:CUDARequirement")
+        assert GPU_IMAGE.endswith(f"-cuda{cuda['cudaVersionMin']}"), "the CUDA version the image is built for"
+        assert cuda["cudaDeviceCountMin"] == cuda["cudaDeviceCountMax"] == 1
         assert gpu["$namespaces"].pop("cwltool") == "http://commonwl.org/cwltool#"
-        assert gpu["hints"]["DockerRequirement"]["dockerPull"] == GPU_IMAGE
-        gpu["arguments"].remove({"prefix": "--device", "valueFrom": "cuda"})
+        assert gpu["hints"].pop("DockerRequirement") == {"dockerPull": GPU_IMAGE}
+        assert cpu["hints"].pop("DockerRequirement") == {"dockerPull": CPU_IMAGE}
+        gpu["arguments"].remove({"prefix": "--device", "valueFrom": "auto"})
         cpu["arguments"].remove({"prefix": "--device", "valueFrom": "cpu"})
         for descriptor in (cpu, gpu):
-            del descriptor["hints"]["DockerRequirement"], descriptor["label"]
-        cpu["requirements"] = cpu.get("requirements", {})
+            del descriptor["label"], descriptor["doc"]
         assert cpu == gpu
+
+
+def test_every_descriptor_names_the_pinned_package_on_bioconda_and_pypi():
+    for path in descriptors():
+        hints = yaml.safe_load((ROOT / path).read_text())["hints"]
+        package = hints["SoftwareRequirement"]["packages"]
+        assert package == {DISTRIBUTION: {"version": [__version__], "specs": [
+            f"https://anaconda.org/bioconda/{DISTRIBUTION}", f"https://pypi.org/project/{DISTRIBUTION}/"]}}, path
+
+
+@pytest.mark.skipif(shutil.which("nvidia-smi") is not None, reason="a GPU is present")
+def test_cwltool_holds_a_gpu_variant_to_a_gpu_which_is_why_the_cpu_descriptors_have_none():
+    """cwltool honours cwltool:CUDARequirement even as a hint: where there is no GPU it stops before running."""
+    result = run(BIN / "cwltool", "--enable-ext", "--no-container", CWL / "gpu" / "predict.cwl",
+                 CWL / "jobs" / "predict-dataset.yml")
+    assert result.returncode != 0
+    assert "Could not satisfy CUDARequirement" in result.stderr, result.stderr
+
+
+def test_a_reference_without_its_fai_is_refused_before_the_tool_runs(tmp_path):
+    """A container mounts inputs read-only, where the tool cannot build the index beside the FASTA."""
+    shutil.copy(TEST_DATA / "genome.fa", tmp_path)
+    job = {"reference": {"class": "File", "path": str(tmp_path / "genome.fa"), "format": f"{cwl.EDAM}format_1929"},
+           "regions": {"class": "File", "path": str(TEST_DATA / "regions_small.bed"),
+                       "format": f"{cwl.EDAM}format_3003"}}
+    (tmp_path / "job.yml").write_text(yaml.safe_dump(job))
+    result = run(BIN / "cwltool", "--no-container", "--outdir", tmp_path / "out", CWL / "encode.cwl",
+                 tmp_path / "job.yml", tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert "Missing required secondary file 'genome.fa.fai'" in result.stderr, result.stderr
+    assert not (tmp_path / "genome.fa.fai").exists() and not (tmp_path / "out").exists()
+
+
+def test_scattered_runs_write_outputs_named_after_their_inputs_or_the_prefix_given(tmp_path):
+    shutil.copy(TEST_DATA / "regions_small.bed", tmp_path / "second.bed")
+    bed = {"format": f"{cwl.EDAM}format_3003"}
+    workflow = {
+        "cwlVersion": "v1.2", "class": "Workflow", "requirements": {"ScatterFeatureRequirement": {}},
+        "inputs": {"reference": {"type": "File", "secondaryFiles": [".fai"]}, "regions": "File[]", "one": "File"},
+        "steps": {
+            "scattered": {"run": str(CWL / "encode.cwl"), "scatter": "regions",
+                          "in": {"reference": "reference", "regions": "regions"}, "out": ["output"]},
+            "named": {"run": str(CWL / "encode.cwl"),
+                      "in": {"reference": "reference", "regions": "one", "prefix": {"default": "chosen"}},
+                      "out": ["output"]}},
+        "outputs": {"scattered": {"type": "File[]", "outputSource": "scattered/output"},
+                    "named": {"type": "File", "outputSource": "named/output"}}}
+    job = {"reference": {"class": "File", "path": str(TEST_DATA / "genome.fa"), "format": f"{cwl.EDAM}format_1929"},
+           "regions": [{"class": "File", "path": str(TEST_DATA / "regions_small.bed"), **bed},
+                       {"class": "File", "path": str(tmp_path / "second.bed"), **bed}],
+           "one": {"class": "File", "path": str(tmp_path / "second.bed"), **bed}}
+    (tmp_path / "scatter.cwl").write_text(yaml.safe_dump(workflow))
+    (tmp_path / "job.yml").write_text(yaml.safe_dump(job))
+    result = run(BIN / "cwltool", "--no-container", "--outdir", tmp_path / "out", tmp_path / "scatter.cwl",
+                 tmp_path / "job.yml", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr[-5000:]
+    outputs = json.loads(result.stdout)
+    assert [output["basename"] for output in outputs["scattered"]] == ["regions_small.h5", "second.h5"]
+    assert outputs["named"]["basename"] == "chosen.h5"
+    for output in [*outputs["scattered"], outputs["named"]]:
+        check(output["path"], {"h5_keys": ["onehot"]})
 
 
 def test_a_repeated_file_input_gives_each_file_after_its_option_in_order(tmp_path):
     """--omics of drug-response-predict through cwltool, with a stand-in command that writes its arguments."""
     stand_in = tmp_path / "bin" / "genotools-drug-response"
     stand_in.parent.mkdir()
-    stand_in.write_text("#!/bin/sh\nprintf '%s\\n' \"$@\" > output.tsv\n")
+    stand_in.write_text("#!/bin/sh\nprintf '%s\\n' \"$@\" > arguments.txt\n"
+                        "while [ $# -gt 0 ]; do [ \"$1\" = --output ] && cp arguments.txt \"$2\"; shift; done\n")
     stand_in.chmod(0o755)
     for name in ("model.safetensors", "mutations.tsv", "expression.tsv", "drugs.tsv"):
         (tmp_path / name).write_text("")
@@ -104,7 +172,9 @@ def test_a_repeated_file_input_gives_each_file_after_its_option_in_order(tmp_pat
                              CWL / "drug-response-predict.cwl", tmp_path / "job.yml"], cwd=tmp_path,
                             env=environment, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    arguments = Path(json.loads(result.stdout)["output"]["path"]).read_text().split("\n")
+    output = json.loads(result.stdout)["output"]
+    assert output["basename"] == "mutations.tsv", "named after the first --omics"
+    arguments = Path(output["path"]).read_text().split("\n")
     assert arguments[0] == "predict"
     given = [Path(arguments[i + 1]).name for i, word in enumerate(arguments) if word == "--omics"]
     assert given == ["mutations.tsv", "expression.tsv"]

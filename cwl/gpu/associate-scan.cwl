@@ -19,6 +19,9 @@ doc: |
   The networks' training writes a checkpoint every epoch, by default beside the output folder (OUTPUT_DIR
   with .checkpoint.safetensors), where a killed scan leaves it: --resume continues from it.
 
+  This variant asks for one GPU and runs in the CUDA image (cwltool and Toil: --enable-ext); a runner that gives
+  none runs it on the CPU. ../associate-scan.cwl is the CPU one.
+
   Example:
 
       genotools-associate scan --vcf cohort.vcf.gz --phenotypes phenotypes.tsv --phenotype status --covariates age,sex,PC1..PC2 --output-dir results/
@@ -26,31 +29,53 @@ intent:
   - edam:operation_2423
 
 requirements:
-  cwltool:CUDARequirement: {cudaVersionMin: '12.6', cudaComputeCapability: '7.5', cudaDeviceCountMin: 1}
+  InlineJavascriptRequirement:
+    expressionLib:
+      - |
+        // The outputs are named <prefix>.<extension>: the prefix input, or else the name of the first of these
+        // inputs given, less its extensions (variants.vcf.gz: variants).
+        function prefix() {
+          if (inputs.prefix) { return inputs.prefix; }
+          var named = [inputs.vcf];
+          for (var i = 0; i < named.length; i++) {
+            var file = Array.isArray(named[i]) ? named[i][0] : named[i];
+            if (file) {
+              return file.basename.replace(/\.(gz|bgz|bz2|xz|zst)$/, "").replace(/\.[^.]*$/, "");
+            }
+          }
+          return "associate-scan";
+        }
 
 hints:
   DockerRequirement:
-    dockerPull: quay.io/genotools/genotools:0.1.0-cuda
+    dockerPull: ghcr.io/genotools/genotools-dl:0.1.0-cuda12.6
   SoftwareRequirement:
     packages:
-      genotools:
+      genotools-dl:
         version: [0.1.0]
+        specs:
+          - https://anaconda.org/bioconda/genotools-dl
+          - https://pypi.org/project/genotools-dl/
   ResourceRequirement: {coresMin: 2, ramMin: 8192}
+  cwltool:CUDARequirement: {cudaVersionMin: '12.6', cudaComputeCapability: '7.5', cudaDeviceCountMin: 1, cudaDeviceCountMax: 1}
 
 baseCommand: [genotools-associate, scan]
 arguments:
-  - {prefix: --device, valueFrom: cuda}
+  - {prefix: --device, valueFrom: auto}
   - {prefix: --threads, valueFrom: $(runtime.cores)}
   - --quiet
-  - {prefix: --output-dir, valueFrom: output_dir}
-  - {prefix: --checkpoint, valueFrom: checkpoint.safetensors}
+  - {prefix: --output-dir, valueFrom: $(prefix())}
+  - {prefix: --checkpoint, valueFrom: $(prefix()).checkpoint.safetensors}
 
 inputs:
   vcf:
     type: File
-    format: edam:format_3016
+    format:
+      - edam:format_3016
+      - edam:format_3020
     secondaryFiles:
       - {pattern: .tbi, required: false}
+      - {pattern: .csi, required: false}
     label: Genotypes
     doc: Genotypes of the samples (VCF or BCF, plain or bgzipped; no index needed), streamed record by record. Multiallelic
       records are skipped (split them first with bcftools norm -m -).
@@ -177,49 +202,54 @@ inputs:
     doc: Seed for every random generator.
     default: 0
     inputBinding: {prefix: --seed}
+  prefix:
+    type: string?
+    label: Name of the outputs
+    doc: 'Outputs: <prefix>/, <prefix>.checkpoint.safetensors [default: the name of vcf, less its extensions (sample.vcf.gz
+      gives sample)].'
 
 outputs:
   variants:
     type: File
     format: edam:format_3475
     label: Per-variant statistics and neural importance
-    outputBinding: {glob: output_dir/variants.tsv}
+    outputBinding: {glob: $(prefix())/variants.tsv}
   qc:
     type: File
     format: edam:format_3475
     label: Samples and variants removed by QC
-    outputBinding: {glob: output_dir/qc.tsv}
+    outputBinding: {glob: $(prefix())/qc.tsv}
   manhattan:
     type: File
     format: edam:format_3603
     label: Manhattan plot
-    outputBinding: {glob: output_dir/manhattan.png}
+    outputBinding: {glob: $(prefix())/manhattan.png}
   qq:
     type: File
     format: edam:format_3603
     label: QQ plot
-    outputBinding: {glob: output_dir/qq.png}
+    outputBinding: {glob: $(prefix())/qq.png}
   risk_scores:
     type: File
     format: edam:format_3475
     label: Out-of-fold risk scores
-    outputBinding: {glob: output_dir/risk_scores.tsv}
+    outputBinding: {glob: $(prefix())/risk_scores.tsv}
   metrics:
     type: File
     format: edam:format_3464
     label: Cross-validation metrics
-    outputBinding: {glob: output_dir/metrics.json}
+    outputBinding: {glob: $(prefix())/metrics.json}
   model:
     type: File
     format: edam:format_2333
     label: Risk model
-    outputBinding: {glob: output_dir/model.safetensors}
+    outputBinding: {glob: $(prefix())/model.safetensors}
   checkpoint:
     type: File
     format: edam:format_2333
     label: Last checkpoint
     doc: Checkpoint to write every epoch.
-    outputBinding: {glob: checkpoint.safetensors}
+    outputBinding: {glob: $(prefix()).checkpoint.safetensors}
 
 $namespaces:
   edam: http://edamontology.org/

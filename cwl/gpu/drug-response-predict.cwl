@@ -7,6 +7,9 @@ doc: |
   omics go through the preprocessing saved in the model. A model trained on a drug-blind split predicts new
   drugs; one trained on a random or cell-blind split, the drugs it was trained on.
 
+  This variant asks for one GPU and runs in the CUDA image (cwltool and Toil: --enable-ext); a runner that gives
+  none runs it on the CPU. ../drug-response-predict.cwl is the CPU one.
+
   Example:
 
       genotools-drug-response predict --model model.safetensors --omics expression.tsv --drugs drugs.tsv --output predictions.tsv
@@ -14,23 +17,42 @@ intent:
   - edam:operation_2423
 
 requirements:
-  cwltool:CUDARequirement: {cudaVersionMin: '12.6', cudaComputeCapability: '7.5', cudaDeviceCountMin: 1}
+  InlineJavascriptRequirement:
+    expressionLib:
+      - |
+        // The outputs are named <prefix>.<extension>: the prefix input, or else the name of the first of these
+        // inputs given, less its extensions (variants.vcf.gz: variants).
+        function prefix() {
+          if (inputs.prefix) { return inputs.prefix; }
+          var named = [inputs.omics];
+          for (var i = 0; i < named.length; i++) {
+            var file = Array.isArray(named[i]) ? named[i][0] : named[i];
+            if (file) {
+              return file.basename.replace(/\.(gz|bgz|bz2|xz|zst)$/, "").replace(/\.[^.]*$/, "");
+            }
+          }
+          return "drug-response-predict";
+        }
 
 hints:
   DockerRequirement:
-    dockerPull: quay.io/genotools/genotools:0.1.0-cuda
+    dockerPull: ghcr.io/genotools/genotools-dl:0.1.0-cuda12.6
   SoftwareRequirement:
     packages:
-      genotools:
+      genotools-dl:
         version: [0.1.0]
+        specs:
+          - https://anaconda.org/bioconda/genotools-dl
+          - https://pypi.org/project/genotools-dl/
   ResourceRequirement: {coresMin: 2, ramMin: 8192}
+  cwltool:CUDARequirement: {cudaVersionMin: '12.6', cudaComputeCapability: '7.5', cudaDeviceCountMin: 1, cudaDeviceCountMax: 1}
 
 baseCommand: [genotools-drug-response, predict]
 arguments:
-  - {prefix: --device, valueFrom: cuda}
+  - {prefix: --device, valueFrom: auto}
   - {prefix: --threads, valueFrom: $(runtime.cores)}
   - --quiet
-  - {prefix: --output, valueFrom: output.tsv}
+  - {prefix: --output, valueFrom: $(prefix()).tsv}
 
 inputs:
   model:
@@ -83,6 +105,11 @@ inputs:
     doc: 'Numeric precision: fp32, or mixed precision bf16 or fp16 (on GPUs; bf16 also runs on CPUs).'
     default: fp32
     inputBinding: {prefix: --precision}
+  prefix:
+    type: string?
+    label: Name of the outputs
+    doc: 'Outputs: <prefix>.tsv [default: the name of the first of omics, less its extensions (sample.tsv gives
+      sample)].'
 
 outputs:
   output:
@@ -90,7 +117,7 @@ outputs:
     format: edam:format_3475
     label: Predicted responses
     doc: Predictions to write (TSV).
-    outputBinding: {glob: output.tsv}
+    outputBinding: {glob: $(prefix()).tsv}
 
 $namespaces:
   edam: http://edamontology.org/

@@ -9,6 +9,9 @@ doc: |
   are consistent with the ontology (a term scores at least as high as each of its descendants), so the terms
   written for a gene include their ancestors; the aspect's root, which every gene has, is left out.
 
+  This variant asks for one GPU and runs in the CUDA image (cwltool and Toil: --enable-ext); a runner that gives
+  none runs it on the CPU. ../gene-function-predict.cwl is the CPU one.
+
   Example:
 
       genotools-gene-function predict --model model.safetensors --expression expression.tsv --sequences proteins.fa --network network.tsv --output predictions.tsv
@@ -16,23 +19,42 @@ intent:
   - edam:operation_1777
 
 requirements:
-  cwltool:CUDARequirement: {cudaVersionMin: '12.6', cudaComputeCapability: '7.5', cudaDeviceCountMin: 1}
+  InlineJavascriptRequirement:
+    expressionLib:
+      - |
+        // The outputs are named <prefix>.<extension>: the prefix input, or else the name of the first of these
+        // inputs given, less its extensions (variants.vcf.gz: variants).
+        function prefix() {
+          if (inputs.prefix) { return inputs.prefix; }
+          var named = [inputs.expression, inputs.sequences, inputs.network, inputs.genes, inputs.model];
+          for (var i = 0; i < named.length; i++) {
+            var file = Array.isArray(named[i]) ? named[i][0] : named[i];
+            if (file) {
+              return file.basename.replace(/\.(gz|bgz|bz2|xz|zst)$/, "").replace(/\.[^.]*$/, "");
+            }
+          }
+          return "gene-function-predict";
+        }
 
 hints:
   DockerRequirement:
-    dockerPull: quay.io/genotools/genotools:0.1.0-cuda
+    dockerPull: ghcr.io/genotools/genotools-dl:0.1.0-cuda12.6
   SoftwareRequirement:
     packages:
-      genotools:
+      genotools-dl:
         version: [0.1.0]
+        specs:
+          - https://anaconda.org/bioconda/genotools-dl
+          - https://pypi.org/project/genotools-dl/
   ResourceRequirement: {coresMin: 2, ramMin: 8192}
+  cwltool:CUDARequirement: {cudaVersionMin: '12.6', cudaComputeCapability: '7.5', cudaDeviceCountMin: 1, cudaDeviceCountMax: 1}
 
 baseCommand: [genotools-gene-function, predict]
 arguments:
-  - {prefix: --device, valueFrom: cuda}
+  - {prefix: --device, valueFrom: auto}
   - {prefix: --threads, valueFrom: $(runtime.cores)}
   - --quiet
-  - {prefix: --output, valueFrom: output.tsv}
+  - {prefix: --output, valueFrom: $(prefix()).tsv}
 
 inputs:
   model:
@@ -50,8 +72,6 @@ inputs:
   sequences:
     type: File?
     format: edam:format_1929
-    secondaryFiles:
-      - {pattern: .fai, required: false}
     label: Protein sequences
     doc: Protein (or DNA) sequences named by gene, FASTA; a gene's longest sequence is described by its k-mer composition.
     inputBinding: {prefix: --sequences}
@@ -97,6 +117,11 @@ inputs:
     doc: 'Numeric precision: fp32, or mixed precision bf16 or fp16 (on GPUs; bf16 also runs on CPUs).'
     default: fp32
     inputBinding: {prefix: --precision}
+  prefix:
+    type: string?
+    label: Name of the outputs
+    doc: 'Outputs: <prefix>.tsv [default: the name of the first given of expression or sequences or network or genes
+      or model, less its extensions (sample.tsv gives sample)].'
 
 outputs:
   output:
@@ -104,7 +129,7 @@ outputs:
     format: edam:format_3475
     label: Predicted terms
     doc: Predicted terms to write (TSV).
-    outputBinding: {glob: output.tsv}
+    outputBinding: {glob: $(prefix()).tsv}
 
 $namespaces:
   edam: http://edamontology.org/

@@ -11,6 +11,9 @@ doc: |
   needs to rebuild the features from the same kinds of files. A checkpoint written every epoch lets --resume
   finish a killed run as it would have ended.
 
+  This variant asks for one GPU and runs in the CUDA image (cwltool and Toil: --enable-ext); a runner that gives
+  none runs it on the CPU. ../gene-function-train.cwl is the CPU one.
+
   Example:
 
       genotools-gene-function train --annotations annotations.gaf --ontology go.obo --expression expression.tsv --sequences proteins.fa --network network.tsv --evidence-drop IEA --output model.safetensors
@@ -18,27 +21,46 @@ intent:
   - edam:operation_1777
 
 requirements:
-  cwltool:CUDARequirement: {cudaVersionMin: '12.6', cudaComputeCapability: '7.5', cudaDeviceCountMin: 1}
+  InlineJavascriptRequirement:
+    expressionLib:
+      - |
+        // The outputs are named <prefix>.<extension>: the prefix input, or else the name of the first of these
+        // inputs given, less its extensions (variants.vcf.gz: variants).
+        function prefix() {
+          if (inputs.prefix) { return inputs.prefix; }
+          var named = [inputs.annotations];
+          for (var i = 0; i < named.length; i++) {
+            var file = Array.isArray(named[i]) ? named[i][0] : named[i];
+            if (file) {
+              return file.basename.replace(/\.(gz|bgz|bz2|xz|zst)$/, "").replace(/\.[^.]*$/, "");
+            }
+          }
+          return "gene-function-train";
+        }
 
 hints:
   DockerRequirement:
-    dockerPull: quay.io/genotools/genotools:0.1.0-cuda
+    dockerPull: ghcr.io/genotools/genotools-dl:0.1.0-cuda12.6
   SoftwareRequirement:
     packages:
-      genotools:
+      genotools-dl:
         version: [0.1.0]
+        specs:
+          - https://anaconda.org/bioconda/genotools-dl
+          - https://pypi.org/project/genotools-dl/
   ResourceRequirement: {coresMin: 2, ramMin: 8192}
+  cwltool:CUDARequirement: {cudaVersionMin: '12.6', cudaComputeCapability: '7.5', cudaDeviceCountMin: 1, cudaDeviceCountMax: 1}
 
 baseCommand: [genotools-gene-function, train]
 arguments:
-  - {prefix: --device, valueFrom: cuda}
+  - {prefix: --device, valueFrom: auto}
   - {prefix: --threads, valueFrom: $(runtime.cores)}
   - --quiet
-  - {prefix: --output, valueFrom: output.safetensors}
-  - {prefix: --checkpoint, valueFrom: checkpoint.safetensors}
-  - {prefix: --metrics, valueFrom: metrics.json}
-  - {prefix: --plot, valueFrom: plot.png}
-  - {prefix: --test-predictions, valueFrom: test_predictions.tsv}
+  - {prefix: --output, valueFrom: $(prefix()).safetensors}
+  - {prefix: --checkpoint, valueFrom: $(prefix()).checkpoint.safetensors}
+  - {prefix: --metrics, valueFrom: $(prefix()).metrics.json}
+  - {prefix: --plot, valueFrom: $(prefix()).plot.png}
+  - {prefix: --test-predictions, valueFrom: $(prefix()).test_predictions.tsv}
 
 inputs:
   annotations:
@@ -63,8 +85,6 @@ inputs:
   sequences:
     type: File?
     format: edam:format_1929
-    secondaryFiles:
-      - {pattern: .fai, required: false}
     label: Protein sequences
     doc: Protein (or DNA) sequences named by gene, FASTA; a gene's longest sequence is described by its k-mer composition.
     inputBinding: {prefix: --sequences}
@@ -181,6 +201,11 @@ inputs:
     doc: Seed for every random generator.
     default: 0
     inputBinding: {prefix: --seed}
+  prefix:
+    type: string?
+    label: Name of the outputs
+    doc: 'Outputs: <prefix>.safetensors, <prefix>.checkpoint.safetensors, <prefix>.metrics.json, <prefix>.plot.png,
+      <prefix>.test_predictions.tsv [default: the name of annotations, less its extensions (sample.tsv gives sample)].'
 
 outputs:
   output:
@@ -188,31 +213,31 @@ outputs:
     format: edam:format_2333
     label: Trained model
     doc: Model file to write (.safetensors).
-    outputBinding: {glob: output.safetensors}
+    outputBinding: {glob: $(prefix()).safetensors}
   checkpoint:
     type: File
     format: edam:format_2333
     label: Last checkpoint
     doc: Checkpoint to write every epoch.
-    outputBinding: {glob: checkpoint.safetensors}
+    outputBinding: {glob: $(prefix()).checkpoint.safetensors}
   metrics:
     type: File
     format: edam:format_3464
     label: Held-out metrics
     doc: Metrics on the held-out genes, model beside baselines, JSON.
-    outputBinding: {glob: metrics.json}
+    outputBinding: {glob: $(prefix()).metrics.json}
   plot:
     type: File
     format: edam:format_3603
     label: Precision-recall curves
     doc: Precision-recall curves on the held-out genes, PNG.
-    outputBinding: {glob: plot.png}
+    outputBinding: {glob: $(prefix()).plot.png}
   test_predictions:
     type: File
     format: edam:format_3475
     label: Held-out predictions
     doc: The held-out genes' scores (at least 0.01) and true terms, TSV.
-    outputBinding: {glob: test_predictions.tsv}
+    outputBinding: {glob: $(prefix()).test_predictions.tsv}
 
 $namespaces:
   edam: http://edamontology.org/

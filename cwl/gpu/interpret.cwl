@@ -16,6 +16,9 @@ doc: |
   - Regions on a reference genome: reference, regions
   - Variants on a reference genome: reference, vcf
 
+  This variant asks for one GPU and runs in the CUDA image (cwltool and Toil: --enable-ext); a runner that gives
+  none runs it on the CPU. ../interpret.cwl is the CPU one.
+
   Example:
 
       genotools-interpret --model model.safetensors --reference genome.fa --regions peaks.bed --task ap1_bound --output attributions.tsv --bedgraph attributions.bedgraph --logos logos/
@@ -24,28 +27,46 @@ intent:
   - edam:operation_0331
 
 requirements:
-  InlineJavascriptRequirement: {}
-  cwltool:CUDARequirement: {cudaVersionMin: '12.6', cudaComputeCapability: '7.5', cudaDeviceCountMin: 1}
+  InlineJavascriptRequirement:
+    expressionLib:
+      - |
+        // The outputs are named <prefix>.<extension>: the prefix input, or else the name of the first of these
+        // inputs given, less its extensions (variants.vcf.gz: variants).
+        function prefix() {
+          if (inputs.prefix) { return inputs.prefix; }
+          var named = [inputs.fasta, inputs.regions, inputs.vcf, inputs.known_motifs, inputs.model];
+          for (var i = 0; i < named.length; i++) {
+            var file = Array.isArray(named[i]) ? named[i][0] : named[i];
+            if (file) {
+              return file.basename.replace(/\.(gz|bgz|bz2|xz|zst)$/, "").replace(/\.[^.]*$/, "");
+            }
+          }
+          return "interpret";
+        }
 
 hints:
   DockerRequirement:
-    dockerPull: quay.io/genotools/genotools:0.1.0-cuda
+    dockerPull: ghcr.io/genotools/genotools-dl:0.1.0-cuda12.6
   SoftwareRequirement:
     packages:
-      genotools:
+      genotools-dl:
         version: [0.1.0]
+        specs:
+          - https://anaconda.org/bioconda/genotools-dl
+          - https://pypi.org/project/genotools-dl/
   ResourceRequirement: {coresMin: 2, ramMin: 8192}
+  cwltool:CUDARequirement: {cudaVersionMin: '12.6', cudaComputeCapability: '7.5', cudaDeviceCountMin: 1, cudaDeviceCountMax: 1}
 
 baseCommand: genotools-interpret
 arguments:
-  - {prefix: --device, valueFrom: cuda}
+  - {prefix: --device, valueFrom: auto}
   - {prefix: --threads, valueFrom: $(runtime.cores)}
   - --quiet
-  - {prefix: --output, valueFrom: output.tsv}
-  - {prefix: --bedgraph, valueFrom: bedgraph.bedgraph}
-  - {prefix: --logos, valueFrom: logos}
-  - {prefix: --filter-motifs, valueFrom: filter_motifs}
-  - {prefix: --filter-logos, valueFrom: filter_logos}
+  - {prefix: --output, valueFrom: $(prefix()).tsv}
+  - {prefix: --bedgraph, valueFrom: $(prefix()).bedgraph}
+  - {prefix: --logos, valueFrom: $(prefix()).logos}
+  - {prefix: --filter-motifs, valueFrom: $(prefix()).filter_motifs}
+  - {prefix: --filter-logos, valueFrom: $(prefix()).filter_logos}
 
 inputs:
   model:
@@ -57,8 +78,6 @@ inputs:
   fasta:
     type: File?
     format: edam:format_1929
-    secondaryFiles:
-      - {pattern: .fai, required: false}
     label: Sequences
     doc: Sequences to interpret (FASTA); each is cut or N-padded around its centre to the model's length.
     inputBinding: {prefix: --fasta}
@@ -66,9 +85,11 @@ inputs:
     type: File?
     format: edam:format_1929
     secondaryFiles:
-      - {pattern: .fai, required: false}
+      - {pattern: .fai, required: true}
+      - {pattern: .gzi, required: false}
     label: Reference genome
-    doc: Reference genome FASTA, with --regions or --vcf.
+    doc: 'Reference genome FASTA, with --regions or --vcf. Its .fai index must lie beside it (and the .gzi of a
+      bgzipped FASTA), as a container mounts it read-only: samtools faidx genome.fa makes them.'
     inputBinding: {prefix: --reference}
   regions:
     type: File?
@@ -78,7 +99,12 @@ inputs:
     inputBinding: {prefix: --regions}
   vcf:
     type: File?
-    format: edam:format_3016
+    format:
+      - edam:format_3016
+      - edam:format_3020
+    secondaryFiles:
+      - {pattern: .tbi, required: false}
+      - {pattern: .csi, required: false}
     label: Variants
     doc: 'Variants (VCF or BCF): the REF and ALT windows of each ALT allele, as genotools-score-variants scores
       them. Alleles it cannot score are left out and counted.'
@@ -138,6 +164,12 @@ inputs:
     doc: 'Numeric precision: fp32, or mixed precision bf16 or fp16 (on GPUs; bf16 also runs on CPUs).'
     default: fp32
     inputBinding: {prefix: --precision}
+  prefix:
+    type: string?
+    label: Name of the outputs
+    doc: 'Outputs: <prefix>.tsv, <prefix>.bedgraph, <prefix>.logos/, <prefix>.filter_motifs/, <prefix>.filter_logos/
+      [default: the name of the first given of fasta or regions or vcf or known_motifs or model, less its extensions
+      (sample.fa.gz gives sample)].'
 
 outputs:
   output:
@@ -146,34 +178,34 @@ outputs:
     label: Attributions per base
     doc: 'Per-base table (TSV): name, allele, chrom, position, offset, base, attribution and the method''s value
       for each base A, C, G, T.'
-    outputBinding: {glob: output.tsv}
+    outputBinding: {glob: $(prefix()).tsv}
   bedgraph:
     type: File
     format: edam:format_3583
     label: Attributions along the genome
     doc: 'Also write the attributions as bedGraph: along the genome (for --vcf, of the REF windows), or along each
       FASTA record; a base in several windows gets their mean.'
-    outputBinding: {glob: bedgraph.bedgraph}
+    outputBinding: {glob: $(prefix()).bedgraph}
   logos:
     type: Directory
     label: Sequence logos
     doc: 'Folder for sequence-logo PNGs: one per sequence, region or variant (REF above ALT).'
-    outputBinding: {glob: logos}
+    outputBinding: {glob: $(prefix()).logos}
   filter_motifs_meme:
     type: File
     format: edam:format_2330
     label: Filter motifs (MEME)
-    outputBinding: {glob: filter_motifs/motifs.meme}
+    outputBinding: {glob: $(prefix()).filter_motifs/motifs.meme}
   filter_matches:
     type: File
     format: edam:format_3475
     label: Filter motifs and their best matches
-    outputBinding: {glob: filter_motifs/matches.tsv}
+    outputBinding: {glob: $(prefix()).filter_motifs/matches.tsv}
   filter_logos:
     type: Directory
     label: Filter motif logos
     doc: Folder for information-content logos of the top filter motifs, each above its best match.
-    outputBinding: {glob: filter_logos}
+    outputBinding: {glob: $(prefix()).filter_logos}
 
 $namespaces:
   edam: http://edamontology.org/

@@ -11,6 +11,9 @@ doc: |
   - Regions on a reference genome: reference, regions
   - FASTA sequences: fasta
 
+  This variant asks for one GPU and runs in the CUDA image (cwltool and Toil: --enable-ext); a runner that gives
+  none runs it on the CPU. ../predict.cwl is the CPU one.
+
   Example:
 
       genotools-predict --model model.safetensors --reference genome.fa --regions peaks.bed --output predictions.tsv
@@ -18,24 +21,42 @@ intent:
   - edam:operation_2423
 
 requirements:
-  InlineJavascriptRequirement: {}
-  cwltool:CUDARequirement: {cudaVersionMin: '12.6', cudaComputeCapability: '7.5', cudaDeviceCountMin: 1}
+  InlineJavascriptRequirement:
+    expressionLib:
+      - |
+        // The outputs are named <prefix>.<extension>: the prefix input, or else the name of the first of these
+        // inputs given, less its extensions (variants.vcf.gz: variants).
+        function prefix() {
+          if (inputs.prefix) { return inputs.prefix; }
+          var named = [inputs.data, inputs.regions, inputs.fasta, inputs.model];
+          for (var i = 0; i < named.length; i++) {
+            var file = Array.isArray(named[i]) ? named[i][0] : named[i];
+            if (file) {
+              return file.basename.replace(/\.(gz|bgz|bz2|xz|zst)$/, "").replace(/\.[^.]*$/, "");
+            }
+          }
+          return "predict";
+        }
 
 hints:
   DockerRequirement:
-    dockerPull: quay.io/genotools/genotools:0.1.0-cuda
+    dockerPull: ghcr.io/genotools/genotools-dl:0.1.0-cuda12.6
   SoftwareRequirement:
     packages:
-      genotools:
+      genotools-dl:
         version: [0.1.0]
+        specs:
+          - https://anaconda.org/bioconda/genotools-dl
+          - https://pypi.org/project/genotools-dl/
   ResourceRequirement: {coresMin: 2, ramMin: 8192}
+  cwltool:CUDARequirement: {cudaVersionMin: '12.6', cudaComputeCapability: '7.5', cudaDeviceCountMin: 1, cudaDeviceCountMax: 1}
 
 baseCommand: genotools-predict
 arguments:
-  - {prefix: --device, valueFrom: cuda}
+  - {prefix: --device, valueFrom: auto}
   - {prefix: --threads, valueFrom: $(runtime.cores)}
   - --quiet
-  - {prefix: --output, valueFrom: output.tsv}
+  - {prefix: --output, valueFrom: $(prefix()).tsv}
 
 inputs:
   model:
@@ -54,9 +75,12 @@ inputs:
     type: File?
     format: edam:format_1929
     secondaryFiles:
-      - {pattern: .fai, required: false}
+      - {pattern: .fai, required: true}
+      - {pattern: .gzi, required: false}
     label: Reference genome
-    doc: Reference genome FASTA; windows of the model's length are centred on each --regions entry.
+    doc: 'Reference genome FASTA; windows of the model''s length are centred on each --regions entry. Its .fai index
+      must lie beside it (and the .gzi of a bgzipped FASTA), as a container mounts it read-only: samtools faidx
+      genome.fa makes them.'
     inputBinding: {prefix: --reference}
   regions:
     type: File?
@@ -67,8 +91,6 @@ inputs:
   fasta:
     type: File?
     format: edam:format_1929
-    secondaryFiles:
-      - {pattern: .fai, required: false}
     label: Sequences
     doc: Sequences to predict (FASTA); each is cut or N-padded around its centre to the model's length.
     inputBinding: {prefix: --fasta}
@@ -106,6 +128,11 @@ inputs:
     doc: 'Numeric precision: fp32, or mixed precision bf16 or fp16 (on GPUs; bf16 also runs on CPUs).'
     default: fp32
     inputBinding: {prefix: --precision}
+  prefix:
+    type: string?
+    label: Name of the outputs
+    doc: 'Outputs: <prefix>.tsv [default: the name of the first given of data or regions or fasta or model, less
+      its extensions (sample.h5 gives sample)].'
 
 outputs:
   output:
@@ -113,7 +140,7 @@ outputs:
     format: edam:format_3475
     label: Predictions
     doc: Predictions to write (TSV or bedGraph).
-    outputBinding: {glob: output.tsv}
+    outputBinding: {glob: $(prefix()).tsv}
 
 $namespaces:
   edam: http://edamontology.org/

@@ -5,8 +5,9 @@ label: Encode labelled regions, train a sequence model, predict for new regions
 doc: |
   genotools-encode turns labelled BED regions on a reference genome into one-hot tensors, genotools-train
   fits a sequence model on them with chromosome hold-out, and genotools-predict scores other regions of
-  the same genome with that model. The steps run the CPU descriptors; for a GPU, point the train and
-  predict steps at ../gpu/train.cwl and ../gpu/predict.cwl.
+  the same genome with that model. The outputs are named after the regions (regions.h5, regions.safetensors,
+  ...). The steps run the CPU descriptors; for a GPU, point the train and predict steps at ../gpu/train.cwl
+  and ../gpu/predict.cwl and run with --enable-ext.
 
   Example job: encode-train-predict.job.yml
 
@@ -19,8 +20,10 @@ inputs:
     type: File
     format: edam:format_1929
     secondaryFiles:
-      - {pattern: .fai, required: false}
+      - {pattern: .fai, required: true}
+      - {pattern: .gzi, required: false}
     label: Reference genome
+    doc: 'With its .fai index beside it (and the .gzi of a bgzipped FASTA): samtools faidx genome.fa makes them.'
   regions:
     type: File
     format: edam:format_3003

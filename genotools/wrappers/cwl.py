@@ -1,18 +1,31 @@
-"""CWL v1.2 CommandLineTools: cwl/<tool>.cwl runs on the CPU, cwl/gpu/<tool>.cwl (tools that use a GPU) adds
-cwltool:CUDARequirement, and cwl/tests.yml is a cwltest file with a job (cwl/jobs/<tool>-<test>.yml) for every
-test in the specs.
+"""CWL v1.2 CommandLineTools: cwl/<tool>.cwl for every tool, cwl/gpu/<tool>.cwl for the tools that can use a GPU,
+and cwl/tests.yml, a cwltest file with a job (cwl/jobs/<tool>-<test>.yml) for every test in the specs.
 
 As the CWL community writes tools: the container and the package as hints, EDAM formats on every file, inputs
-named as the options are, defaults on the inputs rather than in the command line, outputs written under fixed
-names and collected by glob. The platform sets --threads from the cores it grants, --quiet, and the device.
-Alternative input sets (input_groups) are optional inputs; the tool itself refuses a mixture.
+named as the options are, defaults on the inputs rather than in the command line, outputs collected by glob.
+The platform sets --threads from the cores it grants, --quiet, and the device. Alternative input sets
+(input_groups) are optional inputs; the tool itself refuses a mixture.
+
+Outputs are named as the Nextflow modules name them, <prefix>.<extension> for the main output and
+<prefix>.<option>.<extension> for the others, where the prefix is the `prefix` input or else the name of the tool's
+first input file given, less its extensions (variants.vcf.gz: variants): so that the runs of a scattered step
+write distinct names.
+
+One descriptor cannot serve both CPU and GPU: cwltool (3.3) and Toil (9.6) honour cwltool:CUDARequirement even
+as a hint, and stop where there is no GPU ("Could not satisfy CUDARequirement"), whatever cudaDeviceCountMin says.
+So cwl/<tool>.cwl runs on the CPU in the BioContainers image, and cwl/gpu/<tool>.cwl asks for one GPU (a hint:
+a runner that does not know the extension runs it anyway, and --device auto falls back to the CPU) in the CUDA
+image. EDAM formats are IRIs under $namespaces, without $schemas: cwltool fetches a $schemas ontology over the
+network on every load, and warns where there is none (cluster nodes often have none); the formats a tool
+accepts are listed instead (VCF and BCF), which needs no ontology.
 """
 
 import re
+import textwrap
 
 import yaml
 
-from .model import CPU_IMAGE, EDAM_FORMATS, GPU_IMAGE, Option, Tool
+from .model import CPU_IMAGE, DISTRIBUTION, EDAM_FORMATS, GPU_IMAGE, Option, Tool
 from .yaml_style import IndentedDumper
 
 EDAM = "http://edamontology.org/"
@@ -20,10 +33,29 @@ TYPES = {"integer": "int", "float": "float", "boolean": "boolean", "text": "stri
 EXTENSIONS = {"fasta": "fa", "bed": "bed", "vcf": "vcf", "vcf_bgzip": "vcf.gz", "h5": "h5",
               "safetensors": "safetensors", "tabular": "tsv", "bedgraph": "bedgraph", "png": "png", "json": "json",
               "html": "html"}
-# Indexes that the tools use (or build) beside a file: staged with it, as containers mount inputs read-only.
-INDEXES = {"fasta": ".fai", "vcf_bgzip": ".tbi"}
-# The CUDA build of PyTorch in GPU_IMAGE needs at least this driver and compute capability.
-CUDA = {"cudaVersionMin": "12.6", "cudaComputeCapability": "7.5", "cudaDeviceCountMin": 1}
+# Input formats accepted besides the spec's own: variants as VCF or BCF (EDAM format_3020), plain or bgzipped.
+ALSO_ACCEPTED = {"vcf": ["format_3020"], "vcf_bgzip": ["format_3020"]}
+# The option that every tool names its reference genome, which it opens through the faidx index: the .fai (and the
+# .gzi of a bgzipped FASTA) must be staged beside it, as a container mounts inputs read-only where the tool
+# cannot build them.
+REFERENCE = "reference"
+REFERENCE_INDEXES = [{"pattern": ".fai", "required": True}, {"pattern": ".gzi", "required": False}]
+REFERENCE_DOC = ("Its .fai index must lie beside it (and the .gzi of a bgzipped FASTA), as a container mounts it "
+                 "read-only: samtools faidx genome.fa makes them.")
+# Variants need no index; one beside the file travels with it.
+VARIANT_INDEXES = [{"pattern": ".tbi", "required": False}, {"pattern": ".csi", "required": False}]
+# Outputs written with their index (--output-type z writes a .tbi).
+OUTPUT_INDEXES = {"vcf_bgzip": ".tbi"}
+# Where bioconda and PyPI publish the distribution: SoftwareRequirement's specs.
+PACKAGE_SPECS = [f"https://anaconda.org/bioconda/{DISTRIBUTION}", f"https://pypi.org/project/{DISTRIBUTION}/"]
+# The CUDA build in GPU_IMAGE (...-cuda12.6) needs a driver for that CUDA version; the tools use one GPU.
+CUDA_VERSION = re.fullmatch(r".*-cuda(\d+\.\d+)", GPU_IMAGE).group(1)
+CUDA = {"cudaVersionMin": CUDA_VERSION, "cudaComputeCapability": "7.5", "cudaDeviceCountMin": 1,
+        "cudaDeviceCountMax": 1}
+# The name outputs take from an input file: less a compression extension, then less its own.
+COMPRESSION = r"\.(gz|bgz|bz2|xz|zst)$"
+PREFIX = "prefix"
+COMPRESSED = {"fasta", "bed", "vcf"}  # formats often gzipped, for the example in the prefix's doc
 TEST_DATA = "../../test-data"  # as seen from cwl/jobs/
 
 
@@ -52,9 +84,79 @@ def _edam(term):
     return f"edam:{term}"
 
 
-def file_name(option: Option) -> str:
-    """The fixed name a tool writes an output file or folder under."""
-    return option.name if option.format == "directory" else f"{option.name}{option.suffix}.{EXTENSIONS[option.format]}"
+def _main_output(tool):
+    return next(o for o in tool.outputs if o.required)
+
+
+def file_name(tool: Tool, option: Option, prefix: str) -> str:
+    """The name an output file or folder is written under, as the Nextflow module names it: the main output (the
+    first required one) `<prefix>.<extension>`, the others with their option's name unless it is their extension
+    (--tsv: `<prefix>.tsv`), or their suffix where they have one (`<prefix>_mqc.json`)."""
+    extension = None if option.format == "directory" else EXTENSIONS[option.format]
+    if option is _main_output(tool) or option.name == extension:
+        name = prefix
+    else:
+        name = f"{prefix}{option.suffix}" if option.suffix else f"{prefix}.{option.name}"
+    return f"{name}.{extension}" if extension else name
+
+
+def _named_after(tool):
+    """The inputs that outputs take their name from, the first given first: the tool's own inputs, then those
+    shared by many runs (models, the reference genome); the list stops at the first that is always given."""
+    shared = [o for o in tool.inputs if o.format == "safetensors" or o.name == REFERENCE]
+    named = []
+    for option in [o for o in tool.inputs if o not in shared] + shared:
+        named.append(option)
+        if option.required:
+            break
+    return named
+
+
+def stem(name: str) -> str:
+    """What `prefix()` in the descriptors makes of an input file's name: variants.vcf.gz gives variants."""
+    return re.sub(r"\.[^.]*$", "", re.sub(COMPRESSION, "", name))
+
+
+def _prefix_function(tool):
+    """The JavaScript function that gives the prefix of the output names."""
+    named = ", ".join(f"inputs.{option.name}" for option in _named_after(tool))
+    return "\n".join([
+        "// The outputs are named <prefix>.<extension>: the prefix input, or else the name of the first of these",
+        "// inputs given, less its extensions (variants.vcf.gz: variants).",
+        "function prefix() {",
+        f"  if (inputs.{PREFIX}) {{ return inputs.{PREFIX}; }}",
+        f"  var named = [{named}];",
+        "  for (var i = 0; i < named.length; i++) {",
+        "    var file = Array.isArray(named[i]) ? named[i][0] : named[i];",
+        "    if (file) {",
+        f'      return file.basename.replace(/{COMPRESSION}/, "").replace(/\\.[^.]*$/, "");',
+        "    }",
+        "  }",
+        f'  return "{tool.name}";',
+        "}",
+        "",
+    ])
+
+
+def _prefix_input(tool):
+    """The input that names the outputs, with the names it gives in its doc."""
+    names = ", ".join(file_name(tool, option, "<prefix>") + ("/" if option.format == "directory" else "")
+                      for option in tool.outputs)
+    described = {"type": "string?" if tool.inputs else "string", "label": "Name of the outputs"}
+    if tool.inputs:
+        named = _named_after(tool)
+        which = " or ".join(option.name for option in named)
+        if len(named) > 1:
+            which = f"the first given of {which}"
+        elif named[0].multiple:
+            which = f"the first of {which}"
+        extension = EXTENSIONS.get(named[0].format, "txt") + (".gz" if named[0].format in COMPRESSED else "")
+        described["doc"] = (f"Outputs: {names} [default: the name of {which}, less its extensions "
+                            f"(sample.{extension} gives sample)].")
+    else:
+        described["doc"] = f"Outputs: {names}."
+        described["default"] = tool.name
+    return described
 
 
 def _doc(option, set_here):
@@ -87,12 +189,18 @@ def _input(option):
     elif default is None and not option.required:
         cwl_type = _optional(cwl_type)
     described = {"type": cwl_type}
-    if option.format:
-        described["format"] = _edam(EDAM_FORMATS[option.format])
-        if option.format in INDEXES:
-            described["secondaryFiles"] = [{"pattern": INDEXES[option.format], "required": False}]
-    described["label"] = option.label
     doc = _doc(option, default is not None)
+    if option.format:
+        formats = [_edam(EDAM_FORMATS[option.format])] + [_edam(f) for f in ALSO_ACCEPTED.get(option.format, [])]
+        described["format"] = formats if len(formats) > 1 else formats[0]
+        if option.name == REFERENCE and option.format == "fasta":
+            described["secondaryFiles"] = REFERENCE_INDEXES
+            # What the command line says of a missing index does not hold on a read-only mount.
+            doc = re.sub(r"[;,]?\s*the \.fai index is built when missing", "", doc)
+            doc = f"{doc} {REFERENCE_DOC}"
+        elif option.format in ("vcf", "vcf_bgzip"):
+            described["secondaryFiles"] = VARIANT_INDEXES
+    described["label"] = option.label
     if doc:
         described["doc"] = doc
     if default is not None:
@@ -105,8 +213,8 @@ def _file_output(label, doc, file_format, glob):
     if file_format == "directory":
         return {"type": "Directory", "label": label, **({"doc": doc} if doc else {}), "outputBinding": {"glob": glob}}
     described = {"type": "File", "format": _edam(EDAM_FORMATS[file_format])}
-    if file_format in INDEXES:
-        described["secondaryFiles"] = [{"pattern": INDEXES[file_format], "required": False}]
+    if file_format in OUTPUT_INDEXES:
+        described["secondaryFiles"] = [{"pattern": OUTPUT_INDEXES[file_format], "required": False}]
     described["label"] = label
     if doc:
         described["doc"] = doc
@@ -114,57 +222,69 @@ def _file_output(label, doc, file_format, glob):
     return described
 
 
-def outputs(tool: Tool) -> dict[str, tuple[str, str, str, str]]:
+def outputs(tool: Tool, prefix: str) -> dict[str, tuple[str, str, str, str]]:
     """{output id: (label, doc, Galaxy format or "directory", path written)} for every output file, folders'
-    contents included; a folder of files the tool names (a collection) is one Directory."""
+    contents included, named with `prefix`; a folder of files the tool names (a collection) is one Directory."""
     result = {}
     for option in tool.outputs:
+        name = file_name(tool, option, prefix)
         if option.contents:
             for key, content in option.contents.items():
-                result[key] = (content["label"], "", content["format"], f"{option.name}/{content['path']}")
+                result[key] = (content["label"], "", content["format"], f"{name}/{content['path']}")
         else:
-            result[option.name] = (option.label, _doc(option, True), option.format, file_name(option))
+            result[option.name] = (option.label, _doc(option, True), option.format, name)
     return result
 
 
-def _doc_text(tool):
+def _doc_text(tool, gpu):
     lines = [tool.help]
     for group in tool.input_groups:
         cases = [f"- {case['label']}: {', '.join(case['options'])}" for case in group["cases"].values()]
         lines.append("\n".join([f"{group['label']}, one of:", *cases]))
+    if gpu:
+        lines.append(textwrap.fill(f"This variant asks for one GPU and runs in the CUDA image (cwltool and Toil: "
+                                   f"--enable-ext); a runner that gives none runs it on the CPU. ../{tool.name}.cwl "
+                                   "is the CPU one.", width=110))
+    elif tool.gpu:
+        lines.append(f"This descriptor runs on the CPU; gpu/{tool.name}.cwl runs the same on a GPU.")
     lines.append(f"Example:\n\n    {tool.example}\n")
     return "\n\n".join(lines)
 
 
 def _tool(tool, gpu):
-    inputs, javascript = {}, False
+    if any(option.name == PREFIX for option in tool.options):
+        raise ValueError(f"{tool.name}: an option named {PREFIX} clashes with the CWL input that names the outputs")
+    prefix = "$(prefix())" if tool.inputs else f"$(inputs.{PREFIX})"
+    inputs, javascript = {}, bool(tool.inputs)
     for option in tool.options:
         if option.role != "output":
             inputs[option.name], needs = _input(option)
             javascript |= needs
+    inputs[PREFIX] = _prefix_input(tool)
     arguments = []
     if "device" in tool.runtime:
-        arguments.append({"prefix": "--device", "valueFrom": "cuda" if gpu else "cpu"})
+        arguments.append({"prefix": "--device", "valueFrom": "auto" if gpu else "cpu"})
     if "threads" in tool.runtime:
         arguments.append({"prefix": "--threads", "valueFrom": "$(runtime.cores)"})
     if "quiet" in tool.runtime:
         arguments.append("--quiet")
     arguments += [{"prefix": flag, "valueFrom": str(value)} for flag, value in tool.fixed.items()]
     for option in tool.outputs:
-        arguments.append({"prefix": option.flag, "valueFrom": file_name(option)})
+        arguments.append({"prefix": option.flag, "valueFrom": file_name(tool, option, prefix)})
 
     requirements = {}
     if javascript:
-        requirements["InlineJavascriptRequirement"] = {}
-    if gpu:
-        requirements["cwltool:CUDARequirement"] = CUDA
+        requirements["InlineJavascriptRequirement"] = (
+            {"expressionLib": [_prefix_function(tool)]} if tool.inputs else {})
     # Deep-learning tools (those that can use a GPU) get more cores and memory; --threads follows the cores.
     resources = {"coresMin": 2, "ramMin": 8192} if tool.gpu else {"coresMin": 1, "ramMin": 2048}
     hints = {
         "DockerRequirement": {"dockerPull": GPU_IMAGE if gpu else CPU_IMAGE},
-        "SoftwareRequirement": {"packages": {"genotools": {"version": [tool.version]}}},
+        "SoftwareRequirement": {"packages": {DISTRIBUTION: {"version": [tool.version], "specs": PACKAGE_SPECS}}},
         "ResourceRequirement": resources,
     }
+    if gpu:
+        hints["cwltool:CUDARequirement"] = CUDA
     namespaces = {"edam": EDAM, "s": "https://schema.org/"}
     if gpu:
         namespaces["cwltool"] = "http://commonwl.org/cwltool#"
@@ -176,12 +296,12 @@ def _tool(tool, gpu):
     sections = [
         {"cwlVersion": "v1.2", "class": "CommandLineTool",
          "label": f"{tool.label} {tool.description}" + (" (GPU)" if gpu else ""),
-         "doc": _doc_text(tool), "intent": [_edam(operation) for operation in tool.edam_operations]},
+         "doc": _doc_text(tool, gpu), "intent": [_edam(operation) for operation in tool.edam_operations]},
         {"requirements": requirements} if requirements else {},
         {"hints": hints},
         {"baseCommand": base_command if len(base_command) > 1 else tool.command, "arguments": arguments},
         {"inputs": inputs},
-        {"outputs": {key: _file_output(*value) for key, value in outputs(tool).items()}},
+        {"outputs": {key: _file_output(*value) for key, value in outputs(tool, prefix).items()}},
         {"$namespaces": namespaces},
         metadata,
     ]
@@ -190,6 +310,15 @@ def _tool(tool, gpu):
 
 def job_name(tool: Tool, test: dict) -> str:
     return f"{tool.name}-{test['name']}"
+
+
+def test_prefix(tool: Tool, test: dict) -> str:
+    """The prefix of a spec test's output names, as the descriptor's prefix() makes it from the test's inputs."""
+    for option in _named_after(tool):
+        value = test["options"].get(option.name)
+        if value:
+            return stem(value[0] if option.multiple else value)
+    return tool.name
 
 
 def _job(tool, test):
@@ -213,7 +342,7 @@ def _tests(tools):
                         if file_format == "directory"
                         else {"class": "File", "basename": path.rsplit("/", 1)[-1],
                               "format": EDAM + EDAM_FORMATS[file_format], "location": "Any"}
-                        for key, (_, _, file_format, path) in outputs(tool).items()}
+                        for key, (_, _, file_format, path) in outputs(tool, test_prefix(tool, test)).items()}
             tests.append({"id": job_name(tool, test), "doc": f"{tool.command}, test {test['name']} of its spec",
                           "tool": f"{tool.name}.cwl", "job": f"jobs/{job_name(tool, test)}.yml",
                           "output": expected, "tags": [tool.name]})

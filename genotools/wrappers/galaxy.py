@@ -1,30 +1,89 @@
-"""Galaxy tool XML: one file per tool, a shared macros.xml and the Tool Shed's .shed.yml.
+"""Galaxy tool XML: one file per tool, a shared macros.xml, the Tool Shed's .shed.yml, and the built-in genomes'
+data table (tool_data_table_conf.xml.sample, tool-data/fasta_indexes.loc.sample; the .test pair for the tests).
 
 The files follow the IUC best practices (https://galaxy-iuc-standards.readthedocs.io): versions built from
 @TOOL_VERSION@ and @VERSION_SUFFIX@, `argument=` on every parameter, single-quoted Cheetah variables, a
-conditional for each set of alternative inputs, tests on ../test-data and RST help.
+conditional for each set of alternative inputs, a reference genome from the history or from the `fasta_indexes`
+data table, tests on galaxy/test-data and RST help.
+
+galaxy/test-data holds a symbolic link to each file of test-data/ that a Galaxy test uses (made by hand, checked by
+tests/test_galaxy.py): `planemo shed_upload` ships the folder beside the tool XMLs, and copies the file a link
+points to, while a link to a folder would ship nothing.
 """
 
+import json
 import re
+from pathlib import PurePosixPath
 from xml.sax.saxutils import escape
 
-from genotools.wrappers.model import CPU_IMAGE, GPU_IMAGE, Tool
+from genotools.wrappers.model import CPU_IMAGE, DISTRIBUTION, GPU_IMAGE, HOMEPAGE, Tool
 
-PROFILE = "24.2"
+# 25.0: the first release with the safetensors datatype, which the models are.
+PROFILE = "25.0"
 # Inputs the tools index beside the file (a FASTA gets its .fai): linked into the job's working directory, so
 # that the index is not written next to the dataset in Galaxy's file store. Format -> file name extension.
 LINKED = {"fasta": "fa"}
-# A GPU tool takes the GPU that the job's destination makes visible (CUDA_VISIBLE_DEVICES) and the CPU where there
-# is none: Galaxy routes jobs by the <resource> requirements but tells the job nothing more.
+# Galaxy sets no variable that says a job has a GPU: a GPU tool takes the GPU that the job's destination makes
+# visible (CUDA_VISIBLE_DEVICES, in the CUDA image that the destination's container override names) and the CPU
+# where there is none, with one command line.
 RUNTIME = {"device": "--device cpu", "threads": "--threads \\${GALAXY_SLOTS:-1}", "quiet": "--quiet"}
 GPU_RUNTIME = dict(RUNTIME, device="--device auto")
 PARAM_TYPES = {"integer": "integer", "float": "float", "text": "text", "boolean": "boolean", "file": "data"}
-ASSERTIONS = {
-    "has_text": lambda value: f'<has_text text="{_attr(value)}"/>',
-    "h5_keys": lambda value: f'<has_h5_keys keys="{_attr(",".join(value))}"/>',
-    "min_size": lambda value: f'<has_size min="{value}"/>',
+
+# The datatypes an input takes besides its spec's format. htslib reads VCF and BCF, plain or bgzipped, whatever
+# the file is called; the shared table reader (genotools.io.tables, and the network reader) takes TSV or CSV,
+# from the delimiter of the header: these are the inputs it reads, by option name.
+VCF_FORMATS = ("vcf", "vcf_bgzip", "bcf")
+MORE_FORMATS = {"vcf": VCF_FORMATS, "vcf_bgzip": VCF_FORMATS}
+CSV_TABLES = {"phenotypes", "response", "omics", "drugs", "pairs", "expression", "network", "matrix", "batches"}
+
+# The reference genome: from the history, or one of the server's built-in genomes (the fasta_indexes data table
+# that the IUC's data managers fill, as the IUC samtools and bcftools wrappers take it).
+REFERENCE = "reference"
+REFERENCE_SOURCE = "reference_source"
+REFERENCE_SELECTOR = "reference_source_selector"
+DATA_TABLE = "fasta_indexes"
+
+# Free text with a syntax: the characters it needs beyond Galaxy's default sanitizer (which turns [ ] { } " into
+# __ob__ and the like, and drops quotes and shell characters) and a regular expression that the form checks, by
+# option name. Every other free text is a name (a column, a task) and keeps the default sanitizer.
+_NAMES = r"[^,]+(,[^,]+)*"
+_NUMBER = r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?"
+FREE_TEXT = {
+    "param": {"add": '[]{}"', "regex": r"[A-Za-z_]\w*=\S.*",
+              "message": "Write KEY=JSON, e.g. dropout=0.2, channels=[64,64,64] or activation=\"relu\""},
+    "valid_chroms": {"regex": r"[^,\s]+(,[^,\s]+)*", "message": "Chromosome names, comma-separated, e.g. chr8,chr10"},
+    "test_chroms": {"regex": r"[^,\s]+(,[^,\s]+)*", "message": "Chromosome names, comma-separated, e.g. chr9"},
+    "tasks": {"regex": _NAMES, "message": "Task names, comma-separated, e.g. activity,ap1_bound"},
+    "covariates": {"regex": f"({_NAMES})?", "message": "Column names, comma-separated; PC1..PC10 names a range"},
+    "evidence_drop": {"regex": r"\s*[A-Za-z]{2,3}(\s*,\s*[A-Za-z]{2,3})*\s*",
+                      "message": "GAF evidence codes, comma-separated, e.g. IEA or IEA,ND"},
+    "fail_on": {"regex": rf"\s*[a-z_]+\s*=\s*{_NUMBER}\s*", "message": "Write METRIC=THRESHOLD, e.g. n_fraction=0.2"},
 }
+# Text options that take a comma-separated subset of fixed values: a multiple select, whose value Galaxy writes
+# with commas between the values chosen (genotools.sequence.variants.SCORES; tests/test_galaxy.py checks).
+SUBSETS = {"scores": ("ref", "alt", "diff", "absdiff", "logfc")}
+
+# Spec expectation -> (Galaxy assertion, the attribute a plain value sets). The first three are every platform's
+# (the spec's `outputs`); the others are Galaxy's own (a test's `galaxy: {outputs: ...}`), where a value may also be
+# a mapping of attributes, or a list of them for several assertions of one kind.
+ASSERTIONS = {
+    "has_text": ("has_text", "text"),
+    "h5_keys": ("has_h5_keys", "keys"),
+    "min_size": ("has_size", "min"),
+    "has_n_columns": ("has_n_columns", "n"),
+    "has_n_lines": ("has_n_lines", "n"),
+    "has_line": ("has_line", "line"),
+    "has_json_property_with_value": ("has_json_property_with_value", None),
+    "has_json_property_with_text": ("has_json_property_with_text", None),
+    "has_image_width": ("has_image_width", "width"),
+    "has_image_height": ("has_image_height", "height"),
+    "has_image_channels": ("has_image_channels", "channels"),
+}
+# Outputs that Galaxy keeps compressed: a test decompresses them before its assertions.
+COMPRESSED = {"vcf_bgzip"}
 SUITE = "Deep-learning tools for genomics"
+CATEGORIES = ["Machine Learning", "Sequence Analysis", "Variant Analysis"]
 
 
 def _attr(value):
@@ -58,6 +117,10 @@ def _repeat(option):
     return f"{option.name}_repeat"
 
 
+def _is_reference(option):
+    return option.kind == "file" and option.role == "input" and option.name == REFERENCE and option.format == "fasta"
+
+
 def _help_text(option, optional):
     """The CLI help. Its '[default: ...]' tells what happens when the option is left out: kept only where a form
     may leave it out, since Galaxy passes every other option."""
@@ -72,9 +135,15 @@ def _default(option):
 
 
 def _reference(tool, option):
-    """The Cheetah variable of an option, e.g. $seq_len or $source.reference."""
+    """The Cheetah variable of an option, e.g. $seq_len, $source.fasta or $source.reference_source.reference."""
     group = _groups(tool).get(option.name)
-    return f"${group[0]['name']}.{option.name}" if group else f"${option.name}"
+    prefix = f"${group[0]['name']}." if group else "$"
+    return prefix + (f"{REFERENCE_SOURCE}." if _is_reference(option) else "") + option.name
+
+
+def _reference_selector(tool, option):
+    """The variable of the select that says where the reference genome comes from."""
+    return _reference(tool, option).rsplit(".", 1)[0] + f".{REFERENCE_SELECTOR}"
 
 
 def _optional(tool, option):
@@ -86,32 +155,83 @@ def _optional(tool, option):
     return option.default is None and not option.required
 
 
+def _formats(option):
+    formats = [option.format, *MORE_FORMATS.get(option.format, ())]
+    if option.format == "tabular" and option.name in CSV_TABLES:
+        formats.append("csv")
+    return ",".join(dict.fromkeys(formats))
+
+
 # --- inputs ------------------------------------------------------------------------------------------------
+
+def _text_checks(option):
+    """The <sanitizer> and <validator> lines of a free-text parameter."""
+    rule, lines = FREE_TEXT.get(option.name), []
+    if rule and rule.get("add"):
+        lines += ["<sanitizer>", '    <valid initial="default">']
+        lines += [f'        <add value="{_attr(char)}"/>' for char in rule["add"]]
+        lines += ["    </valid>", "</sanitizer>"]
+    if rule:
+        message, regex = _attr(rule["message"]), escape(rule["regex"])
+        lines.append(f'<validator type="regex" message="{message}">^{regex}$</validator>')
+    elif option.required:
+        lines.append(f'<validator type="empty_field" message="{_attr(option.label)}: give a value"/>')
+    return lines
+
 
 def _param(option, optional):
     """The <param> of one option (for a repeated parameter, the one inside its <repeat>)."""
     # Galaxy names a parameter after its flag; name it after the option where the two differ.
     named = option.name if option.flag[2:].replace("-", "_") != option.name else None
     attributes = {"name": named, "argument": option.flag, "type": PARAM_TYPES[option.kind]}
+    choices, chosen = option.choices, [_default(option)]
+    if option.name in SUBSETS:
+        choices, chosen = SUBSETS[option.name], str(option.default).split(",")
+        attributes.update(type="select", multiple="true")
     if option.kind == "file":
-        attributes.update(format=option.format, multiple="true" if option.multiple else None)
+        attributes.update(format=_formats(option), multiple="true" if option.multiple else None)
     elif option.choices:
         attributes["type"] = "select"
     elif option.kind == "boolean":
         attributes.update(truevalue=option.flag, falsevalue=option.off_flag or "",
                           checked=_value(bool(option.default)))
-    elif option.default is not None and not option.multiple:
+    elif option.default is not None and not option.multiple and option.name not in SUBSETS:
         attributes["value"] = _value(option.default)
     if option.kind in ("integer", "float"):
         attributes.update(min=option.minimum, max=option.maximum)
-    if optional and option.kind != "boolean":
-        attributes["optional"] = "true"
-    head = f"<param{_attrs(**attributes, label=option.label, help=_help_text(option, optional) or None)}"
-    if not option.choices:
-        return [head + "/>"]
-    default = _default(option)
-    return [head + ">"] + [f"    <option{_attrs(value=choice, selected='true' if choice == default else None)}>"
-                           f"{_attr(choice)}</option>" for choice in option.choices] + ["</param>"]
+    if option.kind != "boolean" and (optional or option.name in SUBSETS):
+        attributes["optional"] = _value(optional)
+    help_text = _help_text(option, optional)
+    if option.name in SUBSETS:  # "Comma-separated scores to write: ..." is what the command line takes
+        help_text = re.sub(r"^Comma-separated (\w)", lambda match: match.group(1).upper(), help_text)
+    head = f"<param{_attrs(**attributes, label=option.label, help=help_text or None)}"
+    body = [f"    {line}" for line in _text_checks(option)] if option.kind == "text" and not choices else []
+    if choices:
+        body = [f"    <option{_attrs(value=choice, selected='true' if choice in chosen else None)}>"
+                f"{_attr(choice)}</option>" for choice in choices]
+    return [head + ">", *body, "</param>"] if body else [head + "/>"]
+
+
+def _reference_conditional(option, optional):
+    """The reference genome, from the history or from the built-in genomes."""
+    cached = [f'<param{_attrs(argument=option.flag, type="select", label=option.label)}'
+              ' help="A genome that the server\'s administrators installed (the fasta_indexes data table).">',
+              f'    <options from_data_table="{DATA_TABLE}">',
+              '        <filter type="sort_by" column="2"/>',
+              "    </options>",
+              '    <validator type="no_options" message="This server has no built-in genome: choose one from your'
+              ' history"/>',
+              "</param>"]
+    return ([f'<conditional name="{REFERENCE_SOURCE}">',
+             f'    <param name="{REFERENCE_SELECTOR}" type="select" label="{_attr(option.label)} from">',
+             '        <option value="history" selected="true">the history</option>',
+             '        <option value="cached">the built-in genomes</option>',
+             "    </param>",
+             '    <when value="history">']
+            + ["        " + line for line in _param(option, optional)]
+            + ["    </when>", '    <when value="cached">']
+            + ["        " + line for line in cached]
+            + ["    </when>", "</conditional>"])
 
 
 def _input(tool, option):
@@ -119,6 +239,8 @@ def _input(tool, option):
         default = f" (none given: {', '.join(map(str, option.default))})" if option.default else ""
         return ([f'<repeat name="{_repeat(option)}" title="{_attr(option.label + default)}">']
                 + ["    " + line for line in _param(option, False)] + ["</repeat>"])
+    if _is_reference(option):
+        return _reference_conditional(option, _optional(tool, option))
     return _param(option, _optional(tool, option))
 
 
@@ -149,6 +271,10 @@ def _inputs(tool):
 
 # --- command -----------------------------------------------------------------------------------------------
 
+def _indent(lines, by=1):
+    return ["    " * by + line for line in lines]
+
+
 def _argument(tool, option):
     """The command-line lines of one input or parameter."""
     variable = _reference(tool, option)
@@ -161,12 +287,16 @@ def _argument(tool, option):
         if not _optional(tool, option):
             return given
         # An optional multiple param left empty holds one None dataset: test it before looping.
-        return [f"#if {variable}:", *["    " + line for line in given], "#end if"]
+        return [f"#if {variable}:", *_indent(given), "#end if"]
     value = f"{option.name}.{LINKED[option.format]}" if option.format in LINKED else f"'{variable}'"
-    if not _optional(tool, option):
-        return [f"{option.flag} {value}"]
     test = variable if option.kind == "file" else f"str({variable})"
-    return [f"#if {test}:", f"    {option.flag} {value}", "#end if"]
+    given = [f"{option.flag} {value}"]
+    if _optional(tool, option):
+        given = [f"#if {test}:", *_indent(given), "#end if"]
+    if _is_reference(option):  # a built-in genome is indexed where it lies
+        return [f"#if {_reference_selector(tool, option)} == 'history':", *_indent(given), "#else:",
+                f"    {option.flag} '{variable}.fields.path'", "#end if"]
+    return given
 
 
 def _link(tool, option):
@@ -174,13 +304,15 @@ def _link(tool, option):
     variable = _reference(tool, option)
     lines = [f"ln -s '{variable}' {option.name}.{LINKED[option.format]} &&"]
     if _optional(tool, option):
-        lines = [f"#if {variable}:", *["    " + line for line in lines], "#end if"]
+        lines = [f"#if {variable}:", *_indent(lines), "#end if"]
+    if _is_reference(option):
+        lines = [f"#if {_reference_selector(tool, option)} == 'history':", *_indent(lines), "#end if"]
     group = _groups(tool).get(option.name)
     if group:
         selector = f"${group[0]['name']}.{_selector(group[0])}"
         test = (f"{selector} == '{group[1][0]}'" if len(group[1]) == 1
                 else f"{selector} in [{', '.join(repr(case) for case in group[1])}]")
-        lines = [f"#if {test}:", *["    " + line for line in lines], "#end if"]
+        lines = [f"#if {test}:", *_indent(lines), "#end if"]
     return lines
 
 
@@ -190,7 +322,7 @@ def _command(tool):
     groups, done = _groups(tool), set()
     for option in tool.inputs + tool.parameters:
         if option.name not in groups:
-            lines += ["    " + line for line in _argument(tool, option)]
+            lines += _indent(_argument(tool, option))
             continue
         group = groups[option.name][0]
         if group["name"] in done:
@@ -200,8 +332,8 @@ def _command(tool):
         for case, spec in group["cases"].items():
             keyword = "#if" if not branches else "#else if"
             branches.append(f"{keyword} ${group['name']}.{_selector(group)} == '{case}':")
-            branches += ["    " + line for name in spec["options"] for line in _argument(tool, tool.option(name))]
-        lines += ["    " + line for line in branches + ["#end if"]]
+            branches += _indent([line for name in spec["options"] for line in _argument(tool, tool.option(name))])
+        lines += _indent(branches + ["#end if"])
     lines += [f"    {flag} {value}" for flag, value in tool.fixed.items()]
     for option in tool.outputs:
         lines.append(f"    {option.flag} " + (option.name if option.format == "directory" else f"'${option.name}'"))
@@ -238,15 +370,48 @@ def _output_lines(tool):
     return lines
 
 
-def _test_param(option, value):
+def genome_name(path):
+    """The built-in genome that the test data table lists for a reference FASTA of test-data: its name less .fa."""
+    return PurePosixPath(path).stem
+
+
+def test_references(tools):
+    """The reference FASTA files that the tests give, which the test data table lists as built-in genomes."""
+    return sorted({test["options"][option.name] for tool in tools for test in tool.tests
+                   for option in tool.inputs if _is_reference(option) and option.name in test["options"]})
+
+
+def _test_param(option, value, test):
     if option.multiple and option.kind != "file":
         return [line for item in value for line in (f'<repeat name="{_repeat(option)}">',
                                                     f'    <param name="{option.name}" value="{_attr(item)}"/>',
                                                     "</repeat>")]
     if option.kind != "file":
         return [f'<param name="{option.name}" value="{_attr(_value(value))}"/>']
+    if _is_reference(option):
+        source = test.get("galaxy", {}).get(REFERENCE_SOURCE, "history")
+        param = (f'<param name="{option.name}" value="{_attr(genome_name(value))}"/>' if source == "cached"
+                 else f'<param name="{option.name}" value="{_attr(value)}" ftype="{option.format}"/>')
+        return [f'<conditional name="{REFERENCE_SOURCE}">',
+                f'    <param name="{REFERENCE_SELECTOR}" value="{source}"/>', f"    {param}", "</conditional>"]
     value = ",".join(value) if option.multiple else value  # several datasets of a multiple="true" param
     return [f'<param name="{option.name}" value="{_attr(value)}" ftype="{option.format}"/>']
+
+
+def _assertions(expectations):
+    """The assertion elements of {expectation: value} (see ASSERTIONS)."""
+    lines = []
+    for kind, value in expectations.items():
+        tag, attribute = ASSERTIONS[kind]
+        items = value if isinstance(value, list) and kind != "h5_keys" else [value]
+        for item in items:
+            attributes = dict(item) if isinstance(item, dict) else {attribute: item}
+            if kind == "h5_keys":
+                attributes = {attribute: ",".join(item)}
+            if tag == "has_json_property_with_value":  # its value is JSON
+                attributes["value"] = json.dumps(attributes["value"])
+            lines.append(f"<{tag}{_attrs(**{key: _value(v) for key, v in attributes.items()})}/>")
+    return lines
 
 
 def _test(tool, test):
@@ -257,19 +422,22 @@ def _test(tool, test):
         case, spec = max(group["cases"].items(), key=lambda item: len(set(item[1]["options"]) & set(test["options"])))
         lines += [f'    <conditional name="{group["name"]}">',
                   f'        <param name="{_selector(group)}" value="{case}"/>']
-        lines += ["        " + line for name in spec["options"] if name in test["options"]
-                  for line in _test_param(tool.option(name), test["options"][name])]
+        lines += _indent([line for name in spec["options"] if name in test["options"]
+                          for line in _test_param(tool.option(name), test["options"][name], test)], 2)
         lines.append("    </conditional>")
         grouped |= {name for spec in group["cases"].values() for name in spec["options"]}
-    lines += ["    " + line for name, value in test["options"].items() if name not in grouped
-              for line in _test_param(tool.option(name), value)]
+    lines += _indent([line for name, value in test["options"].items() if name not in grouped
+                      for line in _test_param(tool.option(name), value, test)])
     collections = {name for name, *_, collection in _outputs(tool) if collection}
-    for name, expectations in test["outputs"].items():
+    own = test.get("galaxy", {}).get("outputs", {})
+    for name in dict.fromkeys([*test["outputs"], *own]):
         if name in collections:
-            lines.append(f'    <output_collection name="{name}" type="list" count="{expectations["count"]}"/>')
+            lines.append(f'    <output_collection name="{name}" type="list" count="{test["outputs"][name]["count"]}"/>')
             continue
-        lines += [f'    <output name="{name}" ftype="{formats[name]}">', "        <assert_contents>"]
-        lines += [f"            {ASSERTIONS[kind](value)}" for kind, value in expectations.items()]
+        decompress = "true" if formats[name] in COMPRESSED else None
+        lines += [f'    <output{_attrs(name=name, ftype=formats[name], decompress=decompress)}>',
+                  "        <assert_contents>"]
+        lines += _indent(_assertions(test["outputs"].get(name, {})) + _assertions(own.get(name, {})), 3)
         lines += ["        </assert_contents>", "    </output>"]
     return lines + ["</test>"]
 
@@ -280,8 +448,8 @@ def _paragraphs(text):
 
 def _help(tool):
     helps = {option.name: _help_text(option, False) for option in tool.outputs}
-    inputs = [f"- **{option.label}** ({option.format}): {_help_text(option, _optional(tool, option))}"
-              for option in tool.inputs]
+    inputs = [f"- **{option.label}** ({_formats(option).replace(',', ', ')}): "
+              f"{_help_text(option, _optional(tool, option))}" for option in tool.inputs]
     outputs = [f"- **{label}** ({'a collection of ' if collection else ''}{fmt})"
                f"{': ' + helps[name] if helps.get(name) else ''}" for name, fmt, label, _, collection in _outputs(tool)]
     lines = [".. class:: infomark", "", "**What it does**", ""]
@@ -290,6 +458,11 @@ def _help(tool):
     for title, items in (("Inputs", inputs), ("Outputs", outputs)):
         if items:
             lines += [f"**{title}**", "", *items, ""]
+    if any(_is_reference(option) for option in tool.inputs):
+        lines += ["The reference genome comes from the history or from the genomes built into the server (the "
+                  "``fasta_indexes`` data table).", ""]
+    if tool.gpu:
+        lines += ["The tool runs on a GPU where the server gives the job one, and on the CPU otherwise.", ""]
     return lines + ["**Example**", "", "The same job on the command line::", "", "    " + tool.example]
 
 
@@ -314,13 +487,13 @@ def _tool_xml(tool):
         *_command(tool),
         "    ]]></command>",
         "    <inputs>",
-        *["        " + line for line in _inputs(tool)],
+        *_indent(_inputs(tool), 2),
         "    </inputs>",
         "    <outputs>",
-        *["        " + line for line in _output_lines(tool)],
+        *_indent(_output_lines(tool), 2),
         "    </outputs>",
         "    <tests>",
-        *["        " + line for test in tool.tests for line in _test(tool, test)],
+        *_indent([line for test in tool.tests for line in _test(tool, test)], 2),
         "    </tests>",
         "    <help><![CDATA[",
         *_help(tool),
@@ -334,23 +507,26 @@ def _tool_xml(tool):
 
 
 def _macros(tools):
-    gpu = """
-    <!-- Tools that take the GPU a job's destination gives them, and run on the CPU where there is none. -->
+    gpu = f"""
+    <!-- Tools that use the GPU that a job's destination gives them, and the CPU where there is none (device auto).
+         Every server runs them in the CPU image, as the other tools; a GPU destination overrides the container
+         with the CUDA image and gives it the GPU (the README's Galaxy section has the rule):
+         {GPU_IMAGE} -->
     <xml name="requirements_gpu">
         <requirements>
-            <requirement type="package" version="@TOOL_VERSION@">genotools</requirement>
-            <container type="docker">{image}</container>
+            <requirement type="package" version="@TOOL_VERSION@">{DISTRIBUTION}</requirement>
+            <container type="docker">{CPU_IMAGE}</container>
             <resource type="cuda_device_count_min">0</resource>
             <resource type="cuda_device_count_max">1</resource>
         </requirements>
-    </xml>""".format(image=GPU_IMAGE) if any(tool.gpu for tool in tools) else ""
+    </xml>""" if any(tool.gpu for tool in tools) else ""
     return f"""<macros>
     <token name="@TOOL_VERSION@">{tools[0].version}</token>
     <token name="@VERSION_SUFFIX@">0</token>
     <token name="@PROFILE@">{PROFILE}</token>
     <xml name="requirements">
         <requirements>
-            <requirement type="package" version="@TOOL_VERSION@">genotools</requirement>
+            <requirement type="package" version="@TOOL_VERSION@">{DISTRIBUTION}</requirement>
             <container type="docker">{CPU_IMAGE}</container>
         </requirements>
     </xml>{gpu}
@@ -358,7 +534,8 @@ def _macros(tools):
         <citations>
             <citation type="bibtex">@misc{{genotools,
     title = {{genotools: {SUITE.lower()}}},
-    note = {{Version @TOOL_VERSION@}}
+    note = {{Version @TOOL_VERSION@}},
+    url = {{{HOMEPAGE}}}
 }}</citation>
             <yield/>
         </citations>
@@ -367,25 +544,67 @@ def _macros(tools):
 """
 
 
+def _block(text, indent):
+    return "".join(f"{indent}{line}\n" if line else "\n" for line in text.splitlines())
+
+
 def _shed(tools):
-    tool_lines = "".join(f"  - {tool.label} {tool.description}\n" for tool in tools)
-    return f"""name: genotools
+    about = "\n".join([f"{SUITE} that run the same on a CPU or a GPU:", "",
+                       *[f"- {tool.label}: {tool.description}" for tool in tools], "",
+                       "A reference genome comes from the history or from the server's built-in genomes.", ""])
+    categories = "".join(f"  - {category}\n" for category in CATEGORIES)
+    return f"""# The Tool Shed repositories: one per tool, named after its id, and suite_genotools, which installs
+# them all (planemo shed_create, then shed_update). Each ships its tool, macros.xml, test-data/ (the files that
+# the links there point to) and the fasta_indexes data table. Written by genotools.wrappers.galaxy.
+name: genotools
 owner: genotools
 description: {SUITE}
+homepage_url: {HOMEPAGE}
+remote_repository_url: {HOMEPAGE}/tree/main/galaxy
 long_description: |
-  {SUITE} that run the same on a CPU or a GPU:
-
-{tool_lines}categories:
-  - Machine Learning
-  - Sequence Analysis
-type: unrestricted
+{_block(about, "  ")}categories:
+{categories}type: unrestricted
 auto_tool_repositories:
   name_template: "{{{{ tool_id }}}}"
   description_template: "{{{{ tool_name }}}} (genotools)"
 suite:
   name: suite_genotools
-  description: {SUITE}
+  type: repository_suite_definition
+  description: {SUITE}, the whole suite
+  long_description: |
+{_block(about, "    ")}"""
+
+
+def _data_tables(loc):
+    return f"""<tables>
+    <!-- Indexed FASTA files: value, dbkey, name, path (as the IUC's data_manager_fetch_genome_dbkeys_all_fasta and
+         data_manager_sam_fasta_index_builder write them) -->
+    <table name="{DATA_TABLE}" comment_char="#" allow_duplicate_entries="False">
+        <columns>value, dbkey, name, path</columns>
+        <file path="{loc}"/>
+    </table>
+</tables>
 """
+
+
+def _loc_sample():
+    return f"""# The built-in genomes that the genotools tools offer as a reference: the {DATA_TABLE} data table, one
+# indexed FASTA file (with its .fai beside it) a line, four columns separated by tabs:
+#
+# <value>	<dbkey>	<name>	<path>
+#
+# for example:
+#
+# hg38	hg38	Human (Homo sapiens): hg38	/data/genomes/hg38/seq/hg38.fa
+#
+# The IUC data managers fill it (data_manager_fetch_genome_dbkeys_all_fasta, data_manager_sam_fasta_index_builder).
+"""
+
+
+def _loc_test(tools):
+    lines = [f"{genome_name(path)}\t{genome_name(path)}\t{genome_name(path)} (genotools test data)\t"
+             f"${{__HERE__}}/{path}" for path in test_references(tools)]
+    return "# Built-in genomes of the Galaxy tests: the references of the tests.\n" + "\n".join(lines) + "\n"
 
 
 def render(tools: list[Tool]) -> dict[str, str]:
@@ -393,4 +612,8 @@ def render(tools: list[Tool]) -> dict[str, str]:
     files = {f"galaxy/{tool.name}.xml": _tool_xml(tool) for tool in tools}
     files["galaxy/macros.xml"] = _macros(tools)
     files["galaxy/.shed.yml"] = _shed(tools)
+    files["galaxy/tool_data_table_conf.xml.sample"] = _data_tables(f"tool-data/{DATA_TABLE}.loc")
+    files["galaxy/tool_data_table_conf.xml.test"] = _data_tables(f"${{__HERE__}}/test-data/{DATA_TABLE}.loc")
+    files[f"galaxy/tool-data/{DATA_TABLE}.loc.sample"] = _loc_sample()
+    files[f"galaxy/test-data/{DATA_TABLE}.loc"] = _loc_test(tools)
     return files

@@ -21,9 +21,15 @@ from genotools import __version__
 if TYPE_CHECKING:
     import click  # only for hints: the renderers need no command-line library
 
-# The containers every descriptor refers to, built by containers/Dockerfile and containers/Dockerfile.cuda.
-CPU_IMAGE = f"quay.io/genotools/genotools:{__version__}"
-GPU_IMAGE = f"quay.io/genotools/genotools:{__version__}-cuda"
+# The distribution's name on PyPI and bioconda ("genotools" on PyPI is another project's placeholder); the import
+# package and the commands keep the name genotools.
+DISTRIBUTION = "genotools-dl"
+HOMEPAGE = "https://github.com/genotools/genotools"  # setup.py says it again: it cannot import genotools
+LICENCE = "MIT"
+# The containers every descriptor refers to: the BioContainers image that bioconda builds from the recipe
+# (recipes/genotools-dl), and the one extra image, with a CUDA 12 build of PyTorch (containers/Dockerfile.cuda).
+CPU_IMAGE = f"quay.io/biocontainers/{DISTRIBUTION}:{__version__}--pyhdfd78af_0"
+GPU_IMAGE = f"ghcr.io/genotools/{DISTRIBUTION}:{__version__}-cuda12.6"
 
 # Galaxy datatype -> EDAM format.
 EDAM_FORMATS = {

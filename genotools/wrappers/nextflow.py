@@ -1,26 +1,45 @@
-"""nf-core-style Nextflow modules: nextflow/modules/genotools/<tool>/{main.nf, meta.yml, environment.yml, tests/}.
+"""nf-core modules: nextflow/modules/genotools/genotools/<subtool>/{main.nf, meta.yml, environment.yml, tests/}.
 
-As nf-core does it: input files come in channels (the required inputs and the alternative input sets of
-`input_groups` beside `meta` in one tuple, pass [] for the files not used; other optional files as plain
-`path`; a repeatable file option takes a list of files, each passed after the option in the list's order),
-required values as `val`, every other option through `task.ext.args`. Outputs are named from
-`task.ext.prefix`; the module sets --threads from task.cpus and --device from task.accelerator, never the
-accelerator itself.
+The layout of an nf-core modules repository (`nextflow/.nf-core.yml`: repository_type modules, org_path genotools),
+so `nf-core modules lint --dir nextflow` reads it: the tool is genotools, each command a subtool (lower case
+letters and digits: score-variants is genotools/scorevariants, process GENOTOOLS_SCOREVARIANTS).
+
+As nf-core does it: the files of one sample come in one tuple beside `meta` (the required inputs and the
+alternative input sets of `input_groups`, pass [] for the files not used; a tool without required inputs takes
+all its files there); the reference genome is a channel of its own, `tuple val(meta2), path(reference)`, with its
+index `tuple val(meta3), path(fai)`; other optional files are plain `path` (a repeatable file option takes a list
+of files, each passed after the option in the list's order); required values are `val`, every other option goes
+through `task.ext.args`. Outputs are named from `task.ext.prefix`; versions go to the `versions` topic with
+`eval`. The module sets --threads from task.cpus and --device from task.accelerator, never the accelerator itself.
+GPU-capable tools switch image and conda environment on task.accelerator (nf-core's dual-container pattern) and
+have a second nf-test file, tagged gpu.
 """
 
+import re
 import shlex
 import textwrap
+from pathlib import Path
 
 import yaml
 
-from .model import CPU_IMAGE, EDAM_FORMATS, GPU_IMAGE, Option, Tool
+from .model import CPU_IMAGE, DISTRIBUTION, EDAM_FORMATS, GPU_IMAGE, HOMEPAGE, LICENCE, Option, Tool
 from .yaml_style import IndentedDumper
 
-ROOT = "nextflow/modules/genotools"
+ORG = "genotools"  # org_path of the modules repository (nextflow/.nf-core.yml)
+SOFTWARE = "genotools"  # the tool of every module; its commands are the subtools
+ROOT = f"nextflow/modules/{ORG}/{SOFTWARE}"
+DOCUMENTATION = f"{HOMEPAGE}#readme"
+MAINTAINERS = ["@genotools"]  # GitHub handles, as nf-core lists a module's authors and maintainers
+# The Singularity image of a BioContainers image, as nf-core modules name it.
+SINGULARITY_DEPOT = "https://depot.galaxyproject.org/singularity/"
+REFERENCE = "reference"  # the option that takes the reference genome, a channel of its own with its .fai
+VERSION_COMMAND = f"{SOFTWARE} --version | sed 's/^{SOFTWARE} //'"
+CUDA_VERSION_COMMAND = "python -c \"import torch; print(torch.version.cuda or 'no CUDA available')\""
+SCHEMA_URL = "https://raw.githubusercontent.com/nf-core/modules/master/modules/{}-schema.json"
 
 # Galaxy datatype -> (file extension, meta.yml pattern).
 EXTENSIONS = {
-    "fasta": ("fa", "*.{fa,fasta,fa.gz,fasta.gz}"),
+    "fasta": ("fa", "*.{fa,fasta,fna,fa.gz,fasta.gz,fna.gz}"),
     "bed": ("bed", "*.{bed,bed.gz}"),
     "vcf": ("vcf", "*.vcf"),
     "vcf_bgzip": ("vcf.gz", "*.vcf.gz"),
@@ -34,30 +53,47 @@ EXTENSIONS = {
     "obo": ("obo", "*.obo"),
     "html": ("html", "*.html"),
 }
+# What the tools read beyond the format they write: variants as VCF or BCF, plain or bgzipped.
+INPUT_PATTERNS = {"vcf": "*.{vcf,vcf.gz,bcf}", "vcf_bgzip": "*.{vcf,vcf.gz,bcf}"}
+INPUT_ONTOLOGIES = {"vcf": ["format_3016", "format_3020"], "vcf_bgzip": ["format_3016", "format_3020"]}  # VCF, BCF
+
+KEYWORD_FORMATS = {"vcf_bgzip": "vcf", "tabular": "tsv", "h5": "hdf5"}
 
 META = {"type": "map", "description": "Groovy Map containing sample information, e.g. `[ id:'sample1' ]`"}
-VERSIONS = {"versions.yml": {"type": "file", "description": "File containing software versions",
-                             "pattern": "versions.yml",
-                             "ontologies": [{"edam": "http://edamontology.org/format_3750"}]}}
+META2 = {"type": "map", "description": "Groovy Map containing reference information, e.g. `[ id:'genome' ]`"}
+META3 = {"type": "map", "description": "Groovy Map containing reference index information, e.g. `[ id:'genome' ]`"}
 
 
 def module_name(tool: Tool) -> str:
-    """nf-core module names are lower case letters and digits: score-variants becomes scorevariants."""
+    """nf-core subtool names are lower case letters and digits: score-variants becomes scorevariants."""
     return tool.name.replace("-", "")
 
 
+def component_name(tool: Tool) -> str:
+    """The module's name for nf-core tooling: <tool>/<subtool>."""
+    return f"{SOFTWARE}/{module_name(tool)}"
+
+
 def process_name(tool: Tool) -> str:
-    return f"GENOTOOLS_{module_name(tool).upper()}"
+    return component_name(tool).upper().replace("/", "_")
+
+
+def reference_input(tool: Tool) -> Option | None:
+    return next((o for o in tool.inputs if o.name == REFERENCE and o.format == "fasta"), None)
 
 
 def tuple_inputs(tool: Tool) -> list[Option]:
-    """The files that make up one sample: the required inputs and every input of the input groups."""
+    """The files that make up one sample: the required inputs and every input of the input groups, or every
+    input of a tool that requires none (qc); never the reference genome."""
     grouped = {name for group in tool.input_groups for case in group["cases"].values() for name in case["options"]}
-    return [o for o in tool.inputs if o.required or o.name in grouped]
+    files = [o for o in tool.inputs if o is not reference_input(tool)]
+    if not any(o.required for o in files):
+        return files
+    return [o for o in files if o.required or o.name in grouped]
 
 
 def path_inputs(tool: Tool) -> list[Option]:
-    return [o for o in tool.inputs if o not in tuple_inputs(tool)]
+    return [o for o in tool.inputs if o not in tuple_inputs(tool) and o is not reference_input(tool)]
 
 
 def value_inputs(tool: Tool) -> list[Option]:
@@ -94,6 +130,15 @@ def outputs(tool: Tool) -> list[tuple[str, str, str, str, Option]]:
     return result
 
 
+def versions(tool: Tool) -> list[tuple[str, str, str]]:
+    """(emit, tool, command) of each version the module reports on the `versions` topic: genotools', and for a
+    GPU-capable tool the CUDA runtime its PyTorch was built with, as nf-core asks of GPU modules."""
+    reported = [(f"versions_{SOFTWARE}", SOFTWARE, VERSION_COMMAND)]
+    if tool.gpu:
+        reported.append(("versions_cuda", "cuda", CUDA_VERSION_COMMAND))
+    return reported
+
+
 def _touch(tool):
     """Stub commands that create every output."""
     folders = [f"mkdir -p {_output_name(tool, o)}" for o in tool.outputs if o.format == "directory"]
@@ -101,14 +146,32 @@ def _touch(tool):
                       for _, path, _, fmt, _ in outputs(tool) if fmt != "directory"]
 
 
+def singularity_image(docker_image: str) -> str:
+    """BioContainers' Singularity image of a quay.io/biocontainers image; any other image through docker://."""
+    if docker_image.startswith("quay.io/biocontainers/"):
+        return SINGULARITY_DEPOT + docker_image.removeprefix("quay.io/biocontainers/")
+    return f"docker://{docker_image}"
+
+
+def _groovy_literal(text):
+    """A Groovy single-quoted string."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
 def _container(tool):
-    def image(name):
-        return f"workflow.containerEngine in ['singularity', 'apptainer'] ? 'docker://{name}' : '{name}'"
+    engine = ("workflow.containerEngine in ['singularity', 'apptainer'] && "
+              "!task.ext.singularity_pull_docker_container")
     if tool.gpu:
-        return (f'"${{ task.accelerator ?\n'
-                f"        ({image(GPU_IMAGE)}) :\n"
-                f'        ({image(CPU_IMAGE)}) }}"')
-    return f'"${{ {image(CPU_IMAGE)} }}"'
+        return (f'"${{ {engine} ?\n'
+                f"        (task.accelerator ? '{singularity_image(GPU_IMAGE)}' : '{singularity_image(CPU_IMAGE)}') :\n"
+                f"        (task.accelerator ? '{GPU_IMAGE}' : '{CPU_IMAGE}') }}\"")
+    return f"\"${{ {engine} ?\n        '{singularity_image(CPU_IMAGE)}' :\n        '{CPU_IMAGE}' }}\""
+
+
+def _conda(tool):
+    if tool.gpu:
+        return '"${ task.accelerator ? "${moduleDir}/environment.gpu.yml" : "${moduleDir}/environment.yml" }"'
+    return '"${moduleDir}/environment.yml"'
 
 
 def _runtime_arguments(tool):
@@ -127,13 +190,6 @@ def _args_help(tool):
     return f"task.ext.args takes {', '.join(flags)} (see {tool.command} --help)"
 
 
-def _versions(tool):
-    return ("cat <<-END_VERSIONS > versions.yml\n"
-            '"${task.process}":\n'
-            f"    genotools: \\$({tool.command} --version | sed 's/^genotools //')\n"
-            "END_VERSIONS")
-
-
 def _indent(text, spaces):
     return "\n".join(" " * spaces + line if line else line for line in text.split("\n"))
 
@@ -145,15 +201,25 @@ def _input_arg(option):
     return f"def {option.name}_arg = {option.name} ? \"{option.flag} ${{{option.name}}}\" : ''"
 
 
+def input_declarations(tool: Tool) -> list[str]:
+    files = "".join(f", path({o.name})" for o in tuple_inputs(tool))
+    declarations = [f"tuple val(meta){files}" if files else "val(meta)"]
+    if reference_input(tool):
+        declarations += [f"tuple val(meta2), path({REFERENCE})", "tuple val(meta3), path(fai)"]
+    return declarations + [f"path {o.name}" for o in path_inputs(tool)] + [f"val {o.name}" for o in value_inputs(tool)]
+
+
+def _version_declaration(tool_name, command, emit):
+    quoted = f'"{command}"' if '"' not in command else _groovy_literal(command)
+    return f'tuple val("${{task.process}}"), val(\'{tool_name}\'), eval({quoted}), topic: versions, emit: {emit}'
+
+
 def main_nf(tool: Tool) -> str:
     labels = ["process_medium", "process_gpu"] if tool.gpu else ["process_single"]
-    files = "".join(f", path({o.name})" for o in tuple_inputs(tool))
-    inputs = [f"tuple val(meta){files}" if files else "val(meta)"]
-    inputs += [f"path {o.name}" for o in path_inputs(tool)] + [f"val {o.name}" for o in value_inputs(tool)]
     declared = [(f'tuple val(meta), path("{path}")', emit) for emit, path, *_ in outputs(tool)]
-    declared.append(('path "versions.yml"', "versions"))
     width = max(len(d) for d, _ in declared)
     output_lines = [f"{d:<{width}}, emit: {emit}" for d, emit in declared]
+    output_lines += [_version_declaration(name, command, emit) for emit, name, command in versions(tool)]
 
     required = [o for o in tool.inputs if o.required]
     optional = [o for o in tool.inputs if not o.required]
@@ -166,26 +232,30 @@ def main_nf(tool: Tool) -> str:
                  + [f"{flag} {value}" for flag, value in tool.fixed.items()]
                  + _runtime_arguments(tool) + ["${args}"])
     command = " \\\\\n    ".join([tool.command] + arguments)
-    script = '"""\n' + command + "\n\n" + _versions(tool) + '\n"""'
-    stub = '"""\n' + "\n".join(_touch(tool)) + "\n\n" + _versions(tool) + '\n"""'
+    script = '"""\n' + command + '\n"""'
+    stub = '"""\n' + "\n".join(_touch(tool)) + '\n"""'
 
     lines = [f"process {process_name(tool)} {{", '    tag "$meta.id"']
     lines += [f"    label '{label}'" for label in labels]
-    lines += ["", '    conda "${moduleDir}/environment.yml"', f"    container {_container(tool)}", "", "    input:"]
-    lines += [f"    {line}" for line in inputs]
+    lines += ["", f"    conda {_conda(tool)}", f"    container {_container(tool)}", "", "    input:"]
+    lines += [f"    {line}" for line in input_declarations(tool)]
     lines += ["", "    output:"] + [f"    {line}" for line in output_lines]
     lines += ["", "    when:", "    task.ext.when == null || task.ext.when", "", "    script:"]
     lines += [f"    // {line}" for line in textwrap.wrap(_args_help(tool), 110, break_on_hyphens=False)]
+    if reference_input(tool):
+        lines.append("    // fai: staged beside the reference, so the tool reads it rather than building one")
     lines += [f"    {line}" for line in script_defs] + [_indent(script, 4), "", "    stub:"]
     lines += ['    prefix = task.ext.prefix ?: "${meta.id}"', _indent(stub, 4), "}", ""]
     return "\n".join(lines)
 
 
-def _file_entry(description, fmt):
+def _file_entry(description, fmt, is_input=False):
     entry = {"type": "directory" if fmt == "directory" else "file", "description": description}
-    if fmt in EXTENSIONS:
-        entry["pattern"] = EXTENSIONS[fmt][1]
-    entry["ontologies"] = [{"edam": f"http://edamontology.org/{EDAM_FORMATS[fmt]}"}] if fmt in EDAM_FORMATS else []
+    pattern = INPUT_PATTERNS.get(fmt) if is_input else None
+    if pattern or fmt in EXTENSIONS:
+        entry["pattern"] = pattern or EXTENSIONS[fmt][1]
+    terms = (INPUT_ONTOLOGIES.get(fmt) if is_input else None) or ([EDAM_FORMATS[fmt]] if fmt in EDAM_FORMATS else [])
+    entry["ontologies"] = [{"edam": f"http://edamontology.org/{term}"} for term in terms]
     return entry
 
 
@@ -193,39 +263,87 @@ def _input_description(tool, option):
     text = option.help
     cases = [case["label"] for group in tool.input_groups for case in group["cases"].values()
              if option.name in case["options"]]
+    unused = "[[], []]" if option is reference_input(tool) else "[]"
     if cases:
-        return f"{text} ({' or '.join(cases)}; pass [] when not used)"
+        return f"{text} ({' or '.join(cases)}; pass {unused} when not used)"
     if option.multiple:
         return f"{text} (a list of files, given to the tool in its order)"
-    return text if option.required else f"{text} (optional: pass [] when not used)"
+    return text if option.required else f"{text} (optional: pass {unused} when not used)"
+
+
+def _version_entries(name, command):
+    return [{"${task.process}": {"type": "string", "description": "The name of the process"}},
+            {name: {"type": "string", "description": "The name of the tool"}},
+            {command: {"type": "eval", "description": "The expression to obtain the version of the tool"}}]
+
+
+def _keywords(tool):
+    words = [tool.name.replace("-", " "), "genomics", "deep learning"]
+    words += [KEYWORD_FORMATS.get(o.format, o.format) for o in tool.inputs]
+    return list(dict.fromkeys(words))
+
+
+def _tool_description(tool):
+    text = f"Deep-learning tools for genomics ({DISTRIBUTION}); this module runs `{tool.command}`: " + " ".join(
+        tool.help.split())
+    methods = ", ".join(f"https://doi.org/{doi}" for doi in tool.citations)
+    return f"{text} Method: {methods}." if methods else text
 
 
 def meta_yml(tool: Tool) -> str:
-    tuple_entry = [{"meta": META}] + [{o.name: _file_entry(_input_description(tool, o), o.format)}
-                                      for o in tuple_inputs(tool)]
-    inputs = [tuple_entry] + [{o.name: _file_entry(_input_description(tool, o), o.format)} for o in path_inputs(tool)]
-    inputs += [{o.name: {"type": "integer" if o.kind == "integer" else "number" if o.kind == "float" else "string",
+    def entry(option):
+        return {option.name: _file_entry(_input_description(tool, option), option.format, is_input=True)}
+    inputs = [[{"meta": META}] + [entry(o) for o in tuple_inputs(tool)] if tuple_inputs(tool) else {"meta": META}]
+    reference = reference_input(tool)
+    if reference:
+        fai = {"type": "file", "pattern": "*.{fai,gzi}",
+               "description": "faidx index of the reference (with a bgzipped reference its .fai and .gzi as a list), "
+                              "staged beside it; pass [[], []] to have the tool build it in the work directory",
+               "ontologies": []}
+        inputs += [[{"meta2": META2}, entry(reference)], [{"meta3": META3}, {"fai": fai}]]
+    inputs += [entry(o) for o in path_inputs(tool)]
+    inputs += [{o.name: {"type": "integer" if o.kind == "integer" else "float" if o.kind == "float" else "string",
                          "description": o.help}} for o in value_inputs(tool)]
     output = {emit: [[{"meta": META}, {path: _file_entry(description, fmt)}]]
               for emit, path, description, fmt, _ in outputs(tool)}
-    output["versions"] = [VERSIONS]
-    tool_entry = {"description": " ".join(tool.help.split()), "identifier": "", "args_id": "$args"}
-    if tool.citations:
-        tool_entry["doi"] = tool.citations[0]
-    document = {"name": f"genotools_{module_name(tool)}", "description": f"{tool.label} {tool.description}",
-                "keywords": [tool.name, "genomics", "deep learning", "sequence model"],
-                "tools": [{"genotools": tool_entry}], "input": inputs, "output": output}
-    header = ("# yaml-language-server: $schema=https://raw.githubusercontent.com/nf-core/modules/master/"
-              "modules/meta-schema.json\n")
+    output.update({emit: [_version_entries(name, command)] for emit, name, command in versions(tool)})
+    tool_entry = {"description": _tool_description(tool), "homepage": HOMEPAGE, "documentation": DOCUMENTATION,
+                  "tool_dev_url": HOMEPAGE, "licence": [LICENCE], "identifier": "", "args_id": "$args"}
+    document = {"name": component_name(tool).replace("/", "_"), "description": f"{tool.label} {tool.description}",
+                "keywords": _keywords(tool), "tools": [{SOFTWARE: tool_entry}], "input": inputs, "output": output,
+                "topics": {"versions": [_version_entries(name, command) for _, name, command in versions(tool)]},
+                "authors": MAINTAINERS, "maintainers": MAINTAINERS}
+    header = f"# yaml-language-server: $schema={SCHEMA_URL.format('meta')}\n"
     return header + yaml.dump(document, Dumper=IndentedDumper, sort_keys=False, width=110)
 
 
-def environment_yml(tool: Tool) -> str:
-    return ("---\n# yaml-language-server: $schema=https://raw.githubusercontent.com/nf-core/modules/master/"
-            "modules/environment-schema.json\n"
+def _cuda_version():
+    """The CUDA release of the GPU image (its tag ends -cuda<major>.<minor>)."""
+    return re.fullmatch(r".*-cuda(\d+\.\d+)", GPU_IMAGE)[1]
+
+
+def _torch_version():
+    """The PyTorch both images install (containers/requirements.txt, the one pinned set)."""
+    requirements = Path(__file__).resolve().parents[2] / "containers" / "requirements.txt"
+    return re.search(r"^torch==(\S+)$", requirements.read_text(), re.M)[1]
+
+
+def _environment(dependencies):
+    return ("---\n"
+            f"# yaml-language-server: $schema={SCHEMA_URL.format('environment')}\n"
             "channels:\n  - conda-forge\n  - bioconda\n"
-            "dependencies:\n  - conda-forge::python=3.11\n  - conda-forge::pip\n"
-            f"  - pip:\n      - genotools=={tool.version}\n")
+            "dependencies:\n" + "".join(f"  - {dependency}\n" for dependency in sorted(dependencies)))
+
+
+def environment_yml(tool: Tool) -> str:
+    """The bioconda package of this version, pinned (its recipe: recipes/genotools-dl)."""
+    return _environment([f"bioconda::{DISTRIBUTION}={tool.version}"])
+
+
+def environment_gpu_yml(tool: Tool) -> str:
+    """With a task.accelerator: the same package with the CUDA build of PyTorch, pinned like the GPU image."""
+    return _environment([f"bioconda::{DISTRIBUTION}={tool.version}", f"conda-forge::cuda-version={_cuda_version()}",
+                         f"conda-forge::pytorch-gpu={_torch_version()}"])
 
 
 def module_args(tool: Tool, test: dict) -> str:
@@ -252,7 +370,7 @@ def _test_file(name):
 
 def _test_inputs(tool, test):
     """`input[i] = ...` lines of an nf-test `process` block: test-data files (a list of them for a repeatable
-    option), [] for the inputs not used."""
+    option), [] for the inputs not used; the reference with its .fai from test-data, [ [], [] ] when not used."""
     def given(option):
         if option.name not in test["options"]:
             return "[]"
@@ -260,17 +378,29 @@ def _test_inputs(tool, test):
         return f"[ {', '.join(_test_file(name) for name in value)} ]" if option.multiple else _test_file(value)
     files = [given(o) for o in tuple_inputs(tool)]
     channels = ["[\n" + ",\n".join(f"    {f}" for f in ["[ id:'test' ]"] + files) + "\n]" if files else "[ id:'test' ]"]
+    reference = reference_input(tool)
+    if reference:
+        fasta = test["options"].get(reference.name)
+        for name in (fasta, f"{fasta}.fai"):
+            channels.append(f"[ [ id:'genome' ], {_test_file(name)} ]" if fasta else "[ [], [] ]")
     channels += [given(o) for o in path_inputs(tool)] + [repr(test["options"][o.name]) for o in value_inputs(tool)]
     return "\n".join(f"input[{i}] = {text}" for i, text in enumerate(channels))
+
+
+def _version_assertions(tool, gpu):
+    checks = [f"{{ assert process.out.versions_{SOFTWARE}[0][1..2] == [ '{SOFTWARE}', '{tool.version}' ] }}"]
+    if gpu:
+        checks.append("{ assert process.out.versions_cuda[0][2] != 'no CUDA available' }")
+    return checks
 
 
 def _stub_assertions(tool):
     return (["{ assert process.success }"]
             + [f"{{ assert path(process.out.{emit}[0][1]).exists() }}" for emit, *_ in outputs(tool)]
-            + ["{ assert path(process.out.versions[0]).exists() }"])
+            + [f"{{ assert process.out.{emit}.size() == 1 }}" for emit, *_ in versions(tool)])
 
 
-def _assertions(tool, test):
+def _assertions(tool, test, gpu):
     checks = ["{ assert process.success }"]
     emits = [emit for emit, *_ in outputs(tool)]
     option_emits = {option.name: emit for emit, *_, option in outputs(tool)}
@@ -284,40 +414,64 @@ def _assertions(tool, test):
             checks.append(f"{{ assert file(process.out.{emit}[0][1]).listFiles().size() == {expectations['count']} }}")
         if "min_size" in expectations:
             checks.append(f"{{ assert file(process.out.{emit}[0][1]).size() >= {expectations['min_size']} }}")
-    checks.append("{ assert path(process.out.versions[0]).text.contains('genotools') }")
-    return checks
+    return checks + _version_assertions(tool, gpu)
 
 
-def _nf_test_case(tool, test, stub=False):
+def _nf_test_case(tool, test, config, stub=False, gpu=False):
     name = f"{test['name']} - stub" if stub else test["name"]
-    lines = [f'test("{name}") {{', ""]
+    lines = [f'test("{name}") {{', "", f'    config "{config}"']
     if stub:
-        lines += ['    options "-stub"', ""]
-    lines += ["    when {", "        params {", f"            module_args = {_groovy_string(module_args(tool, test))}",
-              "        }", "        process {", '            """']
+        lines.append('    options "-stub"')
+    lines += ["", "    when {"]
+    args = module_args(tool, test)
+    if args:
+        lines += ["        params {", f"            module_args = {_groovy_string(args)}", "        }"]
+    lines += ["        process {", '            """']
     lines += [_indent(_test_inputs(tool, test), 12), '            """', "        }", "    }", "", "    then {",
               "        assertAll("]
-    checks = _stub_assertions(tool) if stub else _assertions(tool, test)
+    checks = _stub_assertions(tool) if stub else _assertions(tool, test, gpu)
     lines += [f"            {check}," for check in checks[:-1]] + [f"            {checks[-1]}"]
     lines += ["        )", "    }", "}"]
     return "\n".join(lines)
 
 
-def main_nf_test(tool: Tool) -> str:
-    cases = [_nf_test_case(tool, test) for test in tool.tests] + [_nf_test_case(tool, tool.tests[0], stub=True)]
-    lines = ["nextflow_process {", "", f'    name "Test Process {process_name(tool)}"', '    script "../main.nf"',
-             f'    process "{process_name(tool)}"', '    config "./nextflow.config"', "",
-             '    tag "modules"', '    tag "genotools"', f'    tag "genotools/{module_name(tool)}"', ""]
+def nf_test_tags(tool: Tool, gpu: bool = False) -> list[str]:
+    """The tags nf-core's linter requires (modules, modules_<org>, the tool, tool/subtool), gpu first for the GPU
+    file, as nf-core's GPU runners pick tests by it."""
+    org = re.sub(r"[^a-zA-Z]", "", ORG) or "nfcore"
+    return (["gpu"] if gpu else []) + ["modules", f"modules_{org}", SOFTWARE, component_name(tool)]
+
+
+def main_nf_test(tool: Tool, gpu: bool = False) -> str:
+    config = "./nextflow.gpu.config" if gpu else "./nextflow.config"
+    cases = [_nf_test_case(tool, test, config, gpu=gpu) for test in tool.tests]
+    cases.append(_nf_test_case(tool, tool.tests[0], config, stub=True, gpu=gpu))
+    title = f"{process_name(tool)} (GPU)" if gpu else process_name(tool)
+    lines = ["nextflow_process {", "", f'    name "Test Process {title}"', '    script "../main.nf"',
+             f'    process "{process_name(tool)}"', ""]
+    lines += [f'    tag "{tag}"' for tag in nf_test_tags(tool, gpu)] + [""]
     lines += ["\n\n".join(_indent(case, 4) for case in cases), "}", ""]
     return "\n".join(lines)
 
 
-def nf_test_config(tool: Tool) -> str:
-    return f"process {{\n    withName: '{process_name(tool)}' {{\n        ext.args = params.module_args\n    }}\n}}\n"
+def nf_test_config(tool: Tool, gpu: bool = False) -> str:
+    """ext.args from params.module_args (default ''), as nf-core's module tests set it; with a GPU, accelerator."""
+    settings = ["ext.args    = params.module_args", "accelerator = 1"] if gpu else ["ext.args = params.module_args"]
+    body = "".join(f"        {setting}\n" for setting in settings)
+    return (f"params {{\n    module_args = ''\n}}\n\nprocess {{\n    withName: '{process_name(tool)}' {{\n{body}"
+            "    }\n}\n")
+
+
+def nf_core_yml() -> str:
+    """nf-core tooling's configuration: a modules repository whose modules are under modules/<org_path>/; the GPU
+    image's registry besides quay.io."""
+    registry = GPU_IMAGE.split("/")[0]
+    return ("# nf-core tools: `nf-core modules lint --dir nextflow` lints modules/genotools/ as a modules repository.\n"
+            f"repository_type: modules\norg_path: {ORG}\ncontainer-registry:\n  - {registry}\n")
 
 
 def render(tools: list[Tool]) -> dict[str, str]:
-    files = {}
+    files = {"nextflow/.nf-core.yml": nf_core_yml()}
     for tool in tools:
         folder = f"{ROOT}/{module_name(tool)}"
         files[f"{folder}/main.nf"] = main_nf(tool)
@@ -325,4 +479,8 @@ def render(tools: list[Tool]) -> dict[str, str]:
         files[f"{folder}/environment.yml"] = environment_yml(tool)
         files[f"{folder}/tests/main.nf.test"] = main_nf_test(tool)
         files[f"{folder}/tests/nextflow.config"] = nf_test_config(tool)
+        if tool.gpu:
+            files[f"{folder}/environment.gpu.yml"] = environment_gpu_yml(tool)
+            files[f"{folder}/tests/main.gpu.nf.test"] = main_nf_test(tool, gpu=True)
+            files[f"{folder}/tests/nextflow.gpu.config"] = nf_test_config(tool, gpu=True)
     return files

@@ -1,0 +1,71 @@
+process GENOTOOLS_GENEFUNCTIONTRAIN {
+    tag "$meta.id"
+    label 'process_medium'
+    label 'process_gpu'
+
+    conda "${ task.accelerator ? "${moduleDir}/environment.gpu.yml" : "${moduleDir}/environment.yml" }"
+    container "${ workflow.containerEngine in ['singularity', 'apptainer'] && !task.ext.singularity_pull_docker_container ?
+        (task.accelerator ? 'docker://ghcr.io/genotools/genotools-dl:0.1.0-cuda12.6' : 'https://depot.galaxyproject.org/singularity/genotools-dl:0.1.0--pyhdfd78af_0') :
+        (task.accelerator ? 'ghcr.io/genotools/genotools-dl:0.1.0-cuda12.6' : 'quay.io/biocontainers/genotools-dl:0.1.0--pyhdfd78af_0') }"
+
+    input:
+    tuple val(meta), path(annotations), path(ontology)
+    path expression
+    path sequences
+    path network
+    path newer_annotations
+    path resume
+
+    output:
+    tuple val(meta), path("${prefix}.safetensors")           , emit: safetensors
+    tuple val(meta), path("${prefix}.checkpoint.safetensors"), emit: checkpoint
+    tuple val(meta), path("${prefix}.metrics.json")          , emit: metrics
+    tuple val(meta), path("${prefix}.plot.png")              , emit: plot
+    tuple val(meta), path("${prefix}.test_predictions.tsv")  , emit: test_predictions
+    tuple val("${task.process}"), val('genotools'), eval("genotools --version | sed 's/^genotools //'"), topic: versions, emit: versions_genotools
+    tuple val("${task.process}"), val('cuda'), eval('python -c "import torch; print(torch.version.cuda or \'no CUDA available\')"'), topic: versions, emit: versions_cuda
+
+    when:
+    task.ext.when == null || task.ext.when
+
+    script:
+    // task.ext.args takes --aspect, --evidence-drop, --min-genes-per-term, --log/--no-log, --orientation, --model,
+    // --split, --test-fraction, --epochs, --lr, --patience, --precision, --seed (see genotools-gene-function train
+    // --help)
+    def args = task.ext.args ?: ''
+    prefix = task.ext.prefix ?: "${meta.id}"
+    def expression_arg = expression ? "--expression ${expression}" : ''
+    def sequences_arg = sequences ? "--sequences ${sequences}" : ''
+    def network_arg = network ? "--network ${network}" : ''
+    def newer_annotations_arg = newer_annotations ? "--newer-annotations ${newer_annotations}" : ''
+    def resume_arg = resume ? "--resume ${resume}" : ''
+    """
+    genotools-gene-function train \\
+        --annotations ${annotations} \\
+        --ontology ${ontology} \\
+        ${expression_arg} \\
+        ${sequences_arg} \\
+        ${network_arg} \\
+        ${newer_annotations_arg} \\
+        ${resume_arg} \\
+        --output ${prefix}.safetensors \\
+        --checkpoint ${prefix}.checkpoint.safetensors \\
+        --metrics ${prefix}.metrics.json \\
+        --plot ${prefix}.plot.png \\
+        --test-predictions ${prefix}.test_predictions.tsv \\
+        --device ${task.accelerator ? 'cuda' : 'cpu'} \\
+        --threads ${task.cpus} \\
+        --quiet \\
+        ${args}
+    """
+
+    stub:
+    prefix = task.ext.prefix ?: "${meta.id}"
+    """
+    touch ${prefix}.safetensors
+    touch ${prefix}.checkpoint.safetensors
+    touch ${prefix}.metrics.json
+    touch ${prefix}.plot.png
+    touch ${prefix}.test_predictions.tsv
+    """
+}
