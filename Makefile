@@ -65,7 +65,8 @@ test: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 
-# The text files come from the simulators; the small dataset and model, used by the wrapper tests, from the tools.
+# The text files come from the simulators; the small dataset and model, used by the wrapper tests, from the tools;
+# the Keras file of SpliceAI's architecture with synthetic weights, from the tests' writer of such files.
 test-data: $(INSTALLED)
 	$(BIN)/genotools-simulate --output-dir test-data --seed 1
 	$(BIN)/python -c 'from genotools.qc.simulate import simulate_qc; simulate_qc("test-data", seed=1)'
@@ -85,6 +86,7 @@ test-data: $(INSTALLED)
 	$(BIN)/python -c 'from genotools.function.simulate import simulate_gene_function; \
 		simulate_gene_function("test-data", seed=1, prefix="gene_function_")'
 	$(BIN)/python -c 'from genotools.association.simulate import simulate_cohort; simulate_cohort("test-data", seed=1)'
+	$(BIN)/python tests/keras_spliceai.py test-data/spliceai_synthetic.h5
 	rm -rf results/associate && $(BIN)/genotools-associate scan --vcf test-data/cohort.vcf.gz \
 		--phenotypes test-data/cohort_phenotypes.tsv --phenotype status --covariates age,sex,PC1..PC2 --folds 2 \
 		--epochs 30 --lr 3e-3 --threads 1 --device cpu --quiet --output-dir results/associate \

@@ -47,7 +47,7 @@ def sequence_model_metadata(fitted: "FitResult", dataset: EncodedDataset, config
 def load_sequence_model(path: Path | str) -> tuple[nn.Module, dict]:
     """(model in eval mode on the CPU, metadata) from a file written with `sequence_model_metadata`."""
     metadata = read_metadata(path)
-    if "architecture" not in metadata:
+    if "architecture" not in metadata or "kind" in metadata:
         raise InputError(f"{path}: not a sequence model (a {metadata.get('kind', 'different')} model?); train one "
                          "with genotools-train")
     model, _ = build_model(metadata["architecture"], metadata["seq_len"], len(metadata["task_names"]),

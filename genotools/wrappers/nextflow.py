@@ -187,6 +187,8 @@ def _runtime_arguments(tool):
 
 def _args_help(tool):
     flags = [f"{o.flag}/{o.off_flag}" if o.off_flag else o.flag for o in tool.parameters if not o.required]
+    if not flags:
+        return f"task.ext.args: {tool.command} has no options beside its inputs (see {tool.command} --help)"
     return f"task.ext.args takes {', '.join(flags)} (see {tool.command} --help)"
 
 

@@ -1,7 +1,8 @@
 """Sequence-to-function architectures behind one registry: name -> builder with default hyperparameters.
 
-Every model maps one-hot sequences shaped (batch, length, 4) to one raw output per task (a logit for binary
-tasks, a value for regression tasks).
+Every trainable model (ARCHITECTURES) maps one-hot sequences shaped (batch, length, 4) to one raw output per task
+(a logit for binary tasks, a value for regression tasks). The architectures of published models (PUBLISHED) are
+rebuilt from the model files that genotools-import-model writes, and give what their authors' models give.
 """
 
 import json
@@ -14,6 +15,7 @@ from genotools.sequence.models.basset import Basset
 from genotools.sequence.models.cnn import TwoLayerCNN
 from genotools.sequence.models.danq import DanQ
 from genotools.sequence.models.dilated import DilatedResNet
+from genotools.sequence.models.spliceai import SpliceAI
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,24 @@ ARCHITECTURES = {
     ),
 }
 
+PUBLISHED = {
+    "spliceai": Architecture(
+        SpliceAI,
+        dict(channels=32, kernel_sizes=[11] * 8 + [21] * 4 + [41] * 4,
+             dilations=[1] * 4 + [4] * 4 + [10] * 4 + [25] * 4, members=5),
+        "SpliceAI-10k: residual dilated convolutions over 10,000 bases of context, per-position probabilities of "
+        "neither, acceptor and donor, averaged over an ensemble (Jaganathan et al. 2019, Cell)",
+    ),
+}
 
-def architecture(name: str) -> Architecture:
+
+def architecture(name: str, published: bool = False) -> Architecture:
+    """The trainable architecture `name`, or with `published` also a published model's."""
+    if name in PUBLISHED:
+        if published:
+            return PUBLISHED[name]
+        raise InputError(f"architecture {name!r} is a published model's: import its weights with "
+                         f"genotools-import-model; choose one to train among {', '.join(ARCHITECTURES)}")
     try:
         return ARCHITECTURES[name]
     except KeyError:
@@ -73,9 +91,11 @@ def _in_range(key, value):
     return all(0 <= v < 1 if key == "dropout" else v >= 1 for v in values)
 
 
-def build_model(name: str, seq_len: int, n_tasks: int, hyperparameters: dict | None = None) -> tuple[nn.Module, dict]:
-    """Build architecture `name` for sequences of `seq_len` and `n_tasks` outputs; unknown hyperparameters fail."""
-    arch = architecture(name)
+def build_model(name: str, seq_len: int, n_tasks: int, hyperparameters: dict | None = None,
+                published: bool = False) -> tuple[nn.Module, dict]:
+    """Build architecture `name` (with `published`, also a published model's) for sequences of `seq_len` and
+    `n_tasks` outputs; unknown hyperparameters fail."""
+    arch = architecture(name, published)
     unknown = set(hyperparameters or {}) - set(arch.defaults)
     if unknown:
         raise InputError(f"architecture {name!r} has no hyperparameter {', '.join(sorted(unknown))}; "

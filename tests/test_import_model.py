@@ -1,0 +1,198 @@
+"""genotools-import-model: SpliceAI's published weights become a model file whose forward pass is that of the
+Keras files (computed here in numpy, layer by layer from their own layer graph), and anything else is refused with one
+line. SpliceAI's weights are downloaded from PyPI by the tests: their licence (CC BY-NC 4.0) keeps them out of the
+repository; the tests that need no download use Keras files of the same architecture with synthetic weights."""
+
+import io
+import json
+import re
+import subprocess
+import sys
+import zipfile
+
+import h5py
+import numpy as np
+import pytest
+import torch
+from helpers import TEST_DATA, error_line, run_tool
+from keras_spliceai import KERNEL_SIZES, keras_forward, write_spliceai_keras
+from safetensors.torch import load_file
+
+from genotools.errors import InputError
+from genotools.sequence.models import build_model
+from genotools.sequence.published import (
+    SPLICEAI_CITATION,
+    SPLICEAI_LICENCE,
+    SPLICEAI_MODELS,
+    SPLICEAI_WHEEL_SHA256,
+    load_splice_model,
+)
+
+SYNTHETIC = TEST_DATA / "spliceai_synthetic.h5"
+# What pip says when it cannot reach the package index, as opposed to any other failure.
+UNREACHABLE = re.compile(r"NewConnectionError|Network is unreachable|Temporary failure in name resolution|"
+                         r"Name or service not known|ConnectTimeout|ProxyError|Max retries exceeded")
+POSITIONS = 100  # predicted positions per sequence, beside the 10,000 bases of context
+
+
+@pytest.fixture(scope="module")
+def spliceai_wheel(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("spliceai")
+    result = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--retries", "1",
+                             "--timeout", "60", "--dest", str(folder), "spliceai==1.3.1"], capture_output=True,
+                            text=True)
+    if result.returncode != 0 and UNREACHABLE.search(result.stdout + result.stderr):
+        pytest.skip(f"the package index is unreachable: {result.stderr.strip().splitlines()[-1]}")
+    assert result.returncode == 0, result.stderr
+    return next(folder.glob("*.whl"))
+
+
+@pytest.fixture(scope="module")
+def imported(spliceai_wheel, tmp_path_factory):
+    """(the model file imported from the wheel, the tool's message)."""
+    output = tmp_path_factory.mktemp("imported") / "spliceai.safetensors"
+    result = run_tool("import-model", "--source", "spliceai", "--weights", spliceai_wheel, "--output", output)
+    return output, result.stderr
+
+
+def random_sequences(count, length, seed=0):
+    """One-hot sequences (count, length, 4) of random bases, about one in fifty an N (all zeros)."""
+    codes = np.random.default_rng(seed).choice(5, size=(count, length), p=[0.245] * 4 + [0.02])
+    return np.eye(5)[codes][:, :, :4]
+
+
+def predict(model, onehot):
+    with torch.no_grad():
+        return model(torch.from_numpy(onehot).float()).numpy()
+
+
+def test_spliceai_imports_as_the_mean_of_its_five_keras_models(spliceai_wheel, imported):
+    output, message = imported
+    assert "CC BY-NC 4.0: non-commercial use only" in message
+    model, metadata = load_splice_model(output)
+    assert metadata["licence"] == SPLICEAI_LICENCE and metadata["citation"] == SPLICEAI_CITATION
+    assert metadata["context"] == 10_000 and metadata["output_classes"] == ["neither", "acceptor", "donor"]
+    assert metadata["hyperparameters"]["members"] == 5
+    assert metadata["source"]["wheel_sha256"] == SPLICEAI_WHEEL_SHA256
+    assert [file["name"] for file in metadata["source"]["files"]] == SPLICEAI_MODELS
+
+    onehot = random_sequences(2, 10_000 + POSITIONS)
+    predicted = predict(model, onehot)
+    with zipfile.ZipFile(spliceai_wheel) as wheel:
+        expected = np.mean([keras_forward(h5py.File(io.BytesIO(wheel.read(f"spliceai/models/{name}"))), onehot)
+                            for name in SPLICEAI_MODELS], axis=0)
+    assert predicted.shape == expected.shape == (2, POSITIONS, 3)
+    np.testing.assert_allclose(predicted, expected, rtol=0, atol=1e-5)
+
+
+def test_the_folder_of_the_five_models_imports_as_the_wheel_does(spliceai_wheel, imported, tmp_path):
+    with zipfile.ZipFile(spliceai_wheel) as wheel:
+        for name in SPLICEAI_MODELS:
+            (tmp_path / name).write_bytes(wheel.read(f"spliceai/models/{name}"))
+    run_tool("import-model", "--source", "spliceai", "--weights", tmp_path, "-o", tmp_path / "folder.safetensors",
+             "--quiet")
+    from_folder, from_wheel = load_file(tmp_path / "folder.safetensors"), load_file(imported[0])
+    assert from_folder.keys() == from_wheel.keys()
+    assert all(torch.equal(from_folder[key], from_wheel[key]) for key in from_wheel)
+
+
+def test_sequence_tools_refuse_a_splice_model(imported, tmp_path):
+    result = run_tool("predict", "--model", imported[0], "--fasta", TEST_DATA / "sequences.fa", "--output",
+                      tmp_path / "predictions.tsv", expect=2)
+    assert "not a sequence model (a splice model?)" in error_line(result)
+
+
+def test_h5_files_given_one_by_one_make_an_ensemble_of_them(tmp_path):
+    other = tmp_path / "other.h5"
+    write_spliceai_keras(other, seed=1)
+    output = tmp_path / "two.safetensors"
+    run_tool("import-model", "--source", "spliceai", "--weights", SYNTHETIC, "--weights", other, "--output", output)
+    model, metadata = load_splice_model(output)
+    assert [file["name"] for file in metadata["source"]["files"]] == [SYNTHETIC.name, other.name]
+    assert metadata["source"]["wheel_sha256"] is None
+    onehot = random_sequences(1, 10_000 + 50, seed=1)
+    expected = np.mean([keras_forward(h5py.File(path), onehot) for path in (SYNTHETIC, other)], axis=0)
+    np.testing.assert_allclose(predict(model, onehot), expected, rtol=0, atol=1e-5)
+
+
+def _wrong_wheel(folder):
+    wheel = folder / "spliceai-1.3.1-py2.py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for name in SPLICEAI_MODELS:
+            archive.write(SYNTHETIC, f"spliceai/models/{name}")
+    return [wheel]
+
+
+def _other_kernel(folder):
+    write_spliceai_keras(folder / "other.h5", kernel_sizes=[21] + KERNEL_SIZES[1:])
+    return [folder / "other.h5"]
+
+
+def _extra_layer(folder):
+    write_spliceai_keras(folder / "extra.h5")
+    with h5py.File(folder / "extra.h5", "r+") as handle:
+        model = json.loads(handle.attrs["model_config"])
+        (last, *_), = model["config"]["output_layers"]
+        model["config"]["layers"].append({"class_name": "Activation", "name": "relu_after", "inbound_nodes":
+                                          [[[last, 0, 0, {}]]], "config": {"name": "relu_after", "activation": "relu"}})
+        model["config"]["output_layers"] = [["relu_after", 0, 0]]
+        handle.attrs["model_config"] = json.dumps(model)
+    return [folder / "extra.h5"]
+
+
+def _incomplete_folder(folder):
+    for name in SPLICEAI_MODELS[:4]:
+        (folder / name).symlink_to(SYNTHETIC)
+    return [folder]
+
+
+@pytest.mark.parametrize("weights, message", [
+    (_wrong_wheel, "spliceai-1.3.1-py2.py3-none-any.whl: not the spliceai-1.3.1-py2.py3-none-any.whl wheel (sha256 "),
+    (lambda folder: [TEST_DATA / "small.h5"], "small.h5: not a Keras model of SpliceAI-10k: it has no Keras 2 layer "
+                                              "graph (model_config)"),
+    (lambda folder: [TEST_DATA / "genome.fa"], "genome.fa: not an HDF5 file; give the spliceai-1.3.1"),
+    (_other_kernel, "other.h5: not a Keras model of SpliceAI-10k: layer conv1d_3 has kernel_size [21] where "
+                    "SpliceAI-10k has [11]"),
+    (_extra_layer, "extra.h5: not a Keras model of SpliceAI-10k: its output is layer relu_after, not conv1d_39, "
+                   "where SpliceAI-10k ends"),
+    (_incomplete_folder, "the folder lacks spliceai5.h5"),
+    (lambda folder: [*_wrong_wheel(folder), SYNTHETIC], "--weights takes one wheel, one folder or .h5 files"),
+], ids=["wheel-of-another-hash", "hdf5-not-keras", "not-hdf5", "other-architecture", "extra-layer", "incomplete-folder",
+        "mixed"])
+def test_anything_but_spliceai_is_refused_in_one_line_and_nothing_is_written(weights, message, tmp_path):
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    arguments = [word for path in weights(inputs) for word in ("--weights", path)]
+    result = run_tool("import-model", "--source", "spliceai", *arguments, "--output", tmp_path / "out.safetensors",
+                      expect=2)
+    assert message in error_line(result)
+    assert [path.name for path in tmp_path.iterdir()] == ["inputs"]
+
+
+def test_an_unknown_source_is_refused():
+    result = run_tool("import-model", "--source", "basenji", "--weights", SYNTHETIC, "--output", "x.safetensors",
+                      expect=2)
+    assert error_line(result) == "genotools-import-model: error: --source 'basenji': choose spliceai"
+
+
+def test_the_architecture_is_registered_as_published_with_probabilities_per_position():
+    small = {"channels": 4, "kernel_sizes": [3] * 16, "dilations": [1, 2] * 8, "members": 2}  # context 96
+    model, _ = build_model("spliceai", 0, 3, small, published=True)
+    with torch.no_grad():
+        probabilities = model.eval()(torch.from_numpy(random_sequences(2, 96 + 7)).float())
+    assert probabilities.shape == (2, 7, 3)
+    np.testing.assert_allclose(probabilities.sum(-1), 1, atol=1e-6)
+    with pytest.raises(InputError, match="'spliceai' is a published model's: import its weights with "
+                                         "genotools-import-model"):
+        build_model("spliceai", 0, 3)
+
+
+def test_the_synthetic_test_file_is_what_the_helper_writes(tmp_path):
+    write_spliceai_keras(tmp_path / "again.h5")
+    with h5py.File(SYNTHETIC) as committed, h5py.File(tmp_path / "again.h5") as again:
+        assert committed.attrs["model_config"] == again.attrs["model_config"]
+        datasets = []
+        committed.visititems(lambda name, item: datasets.append(name) if isinstance(item, h5py.Dataset) else None)
+        assert datasets
+        for name in datasets:
+            np.testing.assert_array_equal(committed[name][()], again[name][()])
