@@ -297,3 +297,16 @@ def test_too_few_annotated_genes_to_hold_out_names_the_annotation_file(tmp_path,
     assert error_line(result) == (f"genotools-gene-function train: error: {annotations}: a test fraction of 0.2 of 1 "
                                   "annotated genes leaves no test or no training gene")
     assert outputs(out) == []
+
+
+def test_gene_function_refuses_a_network_naming_genes_another_way(tmp_path, out):
+    network = tmp_path / "network.tsv"
+    network.write_text(GENE_FUNCTION["network.tsv"].read_text().replace("GF", "9606.ENSP"))
+    result = run_tool("gene-function", "train", "--annotations", GENE_FUNCTION["annotations.gaf"], "--ontology",
+                      GENE_FUNCTION["go.obo"], "--expression", GENE_FUNCTION["expression.tsv"], "--network", network,
+                      "--device", "cpu", "--quiet", "--output", out / "model.safetensors", expect=2)
+    assert error_line(result) == (
+        f"genotools-gene-function train: error: {network}: none of its genes (e.g. 9606.ENSP-0, 9606.ENSP_221, "
+        f"9606.ENSP_129) is annotated in {GENE_FUNCTION['annotations.gaf']} (e.g. GF-0, GF-1, GF-2); name the genes "
+        "of both files the same way (e.g. all symbols, or all UniProt ids)")
+    assert outputs(out) == []

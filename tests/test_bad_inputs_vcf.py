@@ -194,3 +194,35 @@ def test_a_ref_mismatch_error_names_the_file(tmp_path, out):
     assert error_line(result) == (f"genotools-score-variants: error: {vcf}: chr1:3336: REF N differs from the "
                                   "reference (T); check the genome build, or use --ref-mismatch skip or score")
     assert left(out) == []
+
+
+# A cohort's genotypes (genotools-associate).
+
+COHORT = [line.rstrip("\n") for line in pysam.BGZFile(str(TEST_DATA / "cohort.vcf.gz")) for line in [line.decode()]]
+
+
+def scan(vcf, out):
+    return run_tool("associate", "scan", "--phenotypes", TEST_DATA / "cohort_phenotypes.tsv", "--phenotype",
+                    "status", "--vcf", vcf, "--output-dir", out / "scan", "--quiet", expect=2)
+
+
+def test_a_sample_named_twice_is_named(tmp_path, out):
+    lines = [line.replace("\tS0002\t", "\tS0001\t") if line.startswith("#CHROM") else line for line in COHORT]
+    vcf = tmp_path / "twice.vcf"
+    vcf.write_text("\n".join(lines) + "\n")
+    assert error_line(scan(vcf, out)) == (f"genotools-associate scan: error: {vcf}: sample S0001 appears twice in "
+                                          "the #CHROM line; rename one (bcftools reheader --samples)")
+    assert left(out) == []
+
+
+def test_a_call_of_an_allele_the_record_lacks_is_refused(tmp_path, out):
+    header = [line for line in COHORT if line.startswith("#")]
+    records = [line for line in COHORT if not line.startswith("#")]
+    columns = records[2].split("\t")
+    records[2] = "\t".join([*columns[:9], "0/2", *columns[10:]])
+    vcf = tmp_path / "allele2.vcf"
+    vcf.write_text("\n".join(header + records) + "\n")
+    assert error_line(scan(vcf, out)) == (
+        f"genotools-associate scan: error: {vcf}: record 3 ({columns[0]}:{columns[1]}): GT '0/2' of sample S0001 "
+        "names an allele that the record, with one ALT allele, lacks; correct the record")
+    assert left(out) == []

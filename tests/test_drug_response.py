@@ -259,7 +259,10 @@ def test_predict_refuses_what_does_not_fit_the_model(trained, tmp_path):
     pairs = tmp_path / "pairs.tsv"
     pairs.write_text("cell_line\tdrug\nNCI-H309\tAspirin\n")
     result = predict(model, output, "--pairs", pairs, expect=2)
-    assert f"{pairs}: 1 drugs not in {DRUGS} (e.g. Aspirin)" in error_line(result)
+    assert error_line(result).endswith(f"{pairs}: drugs not in {DRUGS}: Aspirin")
+    pairs.write_text("cell_line\tdrug\nNCI-H309\tPteridox-5\nNCI-H351\tPteridox-5\nHCC-226\tPteridox-5\n")
+    result = predict(model, output, "--pairs", pairs, expect=2)  # orientation is told by the model's features
+    assert error_line(result).endswith(f"{pairs}: cell lines not in {EXPRESSION}: HCC-226, NCI-H351")
     pairs.write_text("cell_line\tdrug\nNCI-H309\tPteridox-5\n")
     result = predict(model, output, "--pairs", pairs, expect=2)
     assert re.search(r"1 drugs are new to it \(e.g. Pteridox-5\).*--split drug-blind", error_line(result))

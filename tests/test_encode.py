@@ -1,5 +1,8 @@
 import gzip
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -50,6 +53,17 @@ def test_compressed_inputs_encode_like_plain_ones(test_data, encoded, tmp_path):
     encode("--reference", tmp_path / "genome.fa.gz", "--regions", tmp_path / "regions.bed.gz", "--output", out)
     with h5py.File(out) as a, h5py.File(encoded) as b:
         np.testing.assert_array_equal(a["onehot"][()], b["onehot"][()])
+
+
+def test_regions_piped_in_encode_like_the_file(test_data, encoded, tmp_path):
+    """`... | genotools-encode --regions /dev/stdin`: a pipe is read once, gzipped or not."""
+    out = tmp_path / "piped.h5"
+    subprocess.run([Path(sys.executable).parent / "genotools-encode", "--reference", test_data / "genome.fa",
+                    "--regions", "/dev/stdin", "--output", out, "--quiet"],
+                   input=gzip.compress((test_data / "regions.bed").read_bytes()), check=True, timeout=600)
+    with h5py.File(out) as a, h5py.File(encoded) as b:
+        np.testing.assert_array_equal(a["onehot"][()], b["onehot"][()])
+        np.testing.assert_array_equal(a["labels"][()], b["labels"][()])
 
 
 def test_a_plain_gzip_reference_is_refused_with_the_fix(test_data, tmp_path):

@@ -154,8 +154,10 @@ def test_files_naming_genes_differently_throughout_are_refused(files, tmp_path):
     with pytest.raises(InputError, match="none of the annotated genes among its row names"):
         read_expression(renamed_expression, process.genes)
     expressed = read_expression(renamed_expression, ["ENSG1", "ENSG2"])
-    with pytest.raises(InputError, match="no annotated gene has features or an edge in"):
+    with pytest.raises(InputError, match=f"{renamed_expression}: none of its genes .* is annotated in"):
         gene_data(process, [expressed], read_network(renamed_network))
+    with pytest.raises(InputError, match=f"{renamed_network}: none of its genes .* is annotated in"):
+        gene_data(process, [], read_network(renamed_network))
 
 
 def test_expression_is_oriented_log_transformed_and_standardised_per_gene(tmp_path):

@@ -229,14 +229,13 @@ def predict(
         check_choices((("--orientation", orientation, ORIENTATIONS),))
         network, metadata = load_drug_model(model)
         wanted = read_pairs(pairs) if pairs else None
-        cells, features = model_features(omics, metadata, wanted[0] if wanted else (), orientation,
-                                         lambda message: say(quiet, message))
+        cells, features = model_features(omics, metadata, orientation, lambda message: say(quiet, message))
         table = read_drugs(drugs)
         mols = molecules(table.names, table.smiles, drugs)
         for line in summarise(table.merged):
             say(quiet, f"merged: {line}")
         if wanted:
-            cell_at = _positions(cells, wanted[0], pairs, "cell lines", "--omics")
+            cell_at = _positions(cells, wanted[0], pairs, "cell lines", " and ".join(map(str, omics)))
             drug_at = _positions(table.names, wanted[1], pairs, "drugs", str(drugs))
         else:
             cell_at = np.repeat(np.arange(len(cells)), len(table.names))
@@ -259,7 +258,8 @@ def _positions(names, wanted, source, what, where):
     index = {normalise(name): i for i, name in enumerate(names)}
     unknown = sorted({name for name in wanted if normalise(name) not in index})
     if unknown:
-        raise InputError(f"{source}: {len(unknown)} {what} not in {where} (e.g. {', '.join(unknown[:3])})")
+        more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
+        raise InputError(f"{source}: {what} not in {where}: {', '.join(unknown[:3])}{more}")
     return np.array([index[normalise(name)] for name in wanted], dtype=np.int64)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from genotools.errors import InputError
-from genotools.io.vcf import open_vcf
+from genotools.io.vcf import open_vcf, read_records
 
 DOSAGE_SCALE = 50
 MISSING = -1
@@ -62,10 +62,13 @@ def vcf_samples(path: Path | str) -> list[str]:
 
 @functools.lru_cache(maxsize=None)
 def _gt_dosage(text):
-    """The stored value of a GT call: the count of non-reference alleles, MISSING if any allele is missing."""
+    """The stored value of a GT call of a biallelic record: the count of ALT alleles, MISSING if any allele is
+    missing; None for a call that names an allele the record lacks (0/2)."""
     alleles = text.replace("|", "/").split("/")
     if "." in alleles:
         return MISSING
+    if not set(alleles) <= {"0", "1"}:
+        return None
     value = sum(a != "0" for a in alleles) * DOSAGE_SCALE
     return 2 * value if len(alleles) == 1 else value  # a haploid call (chrX in males) counts as a homozygote
 
@@ -94,15 +97,7 @@ def read_genotypes(path: Path | str, samples: Sequence[str], genotype_field: str
         columns = np.array([column[name] for name in samples], dtype=np.int64)
         variants, blocks, skipped, biallelic = Variants([], [], [], [], []), [], {}, 0
         block, filled = np.empty((block_size, len(samples)), dtype=np.int8), 0
-        records, number = iter(vcf), 0
-        while True:
-            number += 1
-            try:
-                record = next(records)
-            except StopIteration:
-                break
-            except (OSError, ValueError) as error:
-                raise InputError(f"{path}: record {number}: malformed ({error})") from None
+        for number, record in enumerate(read_records(vcf, path, declared=False), start=1):
             if on_record:
                 on_record(number)
             alts = record.alts or ()
@@ -114,7 +109,7 @@ def read_genotypes(path: Path | str, samples: Sequence[str], genotype_field: str
             biallelic += 1
             if keys is not None and key not in keys:
                 continue
-            block[filled] = _dosages(record, genotype_field, columns, path, number)
+            block[filled] = _dosages(record, genotype_field, columns, samples, path, number)
             filled += 1
             for values, value in zip((variants.ids, variants.chroms, variants.positions, variants.refs,
                                       variants.alts), (name, record.chrom, record.pos, record.ref, alts[0])):
@@ -131,8 +126,8 @@ def read_genotypes(path: Path | str, samples: Sequence[str], genotype_field: str
     return GenotypeBlocks(variants, blocks, skipped)
 
 
-def _dosages(record, genotype_field, columns, path, number):
-    """The stored values of one record's samples at `columns` (positions among the VCF's samples)."""
+def _dosages(record, genotype_field, columns, samples, path, number):
+    """The stored values of one record's `samples`, at `columns` (their positions among the VCF's samples)."""
     # htslib formats the record as text in one call; pysam's per-sample objects cost microseconds per genotype,
     # minutes over a cohort of thousands of samples x hundreds of thousands of variants.
     fields = str(record).rstrip("\n").split("\t")
@@ -142,12 +137,18 @@ def _dosages(record, genotype_field, columns, path, number):
                          f"(FORMAT is {fields[8] if len(fields) > 8 else 'missing'}); choose --genotype-field "
                          f"{' or '.join(f for f in FIELDS if f in keys) or 'GT or DS'}")
     at = keys.index(genotype_field)
-    samples = fields[9:]
-    texts = [samples[i] for i in columns]
+    calls = fields[9:]
+    texts = [calls[i] for i in columns]
     if len(keys) > 1:  # a sample may drop trailing fields
         texts = [parts[at] if at < len(parts) else "." for parts in (text.split(":") for text in texts)]
     if genotype_field == "GT":
-        return [_gt_dosage(text) for text in texts]
+        values = [_gt_dosage(text) for text in texts]
+        if None in values:
+            bad = values.index(None)
+            raise InputError(f"{path}: record {number} ({record.chrom}:{record.pos}): GT {texts[bad]!r} of sample "
+                             f"{samples[bad]} names an allele that the record, with one ALT allele, lacks; correct "
+                             "the record")
+        return values
     return [_ds_dosage(text, path, number) for text in texts]
 
 

@@ -24,16 +24,16 @@ def chosen_features(matrix: Omics, kept: Collection[str] | None, log: bool) -> O
     return matrix
 
 
-def model_features(paths: Sequence[Path | str], metadata: dict, wanted: Sequence[str] = (), orientation: str = "auto",
+def model_features(paths: Sequence[Path | str], metadata: dict, orientation: str = "auto",
                    warn: Callable[[str], object] = lambda message: None) -> tuple[list[str], np.ndarray]:
-    """(cell lines in every matrix, their preprocessed features) from the omics files `paths` (`wanted`: the
-    cell lines wanted, to tell the matrices' orientation; else the model's features tell it). Each matrix is
+    """(cell lines in every matrix, their preprocessed features) from the omics files `paths`, oriented (with
+    "auto") by the model's features, which match whatever cell lines are asked for. Each matrix is
     matched to the model's omics matrix whose features it shares most of, so the order of `paths` does not matter
     (Galaxy does not keep it); features the model uses but a matrix lacks are set to the training mean, with a
     `warn`ing."""
     slots = metadata["omics"]
     known = [feature for slot in slots for feature in slot["features"]]
-    matrices = [read_omics(path, wanted, orientation, known) for path in paths]
+    matrices = [read_omics(path, (), orientation, known) for path in paths]
     if len(matrices) != len(slots):
         raise InputError(f"the model was trained on {len(slots)} omics matrices "
                          f"({', '.join(s['source'] for s in slots)}); give {len(slots)} --omics, not {len(matrices)}")

@@ -184,18 +184,25 @@ def gene_data(annotations: Annotations | None, features: Sequence[Features] = ()
         adjacency = (by_network.T @ network.adjacency @ by_network).tocsr()
         adjacency.setdiag(0)  # two spellings of one gene joined by an edge
         adjacency.eliminate_zeros()
-    annotated = np.asarray(truth.sum(1)).ravel() > 0
-    described = (indicators == 0).any(1) | (np.diff(adjacency.indptr) > 0)
-    if annotations is not None and not (annotated & described).any():
-        raise InputError(f"{annotations.path}: no annotated gene has features or an edge in "
-                         f"{', '.join(path for path, _, _ in sources[1:]) or 'any other file'}; check that the files "
-                         f"name genes the same way (e.g. all symbols, or all UniProt ids)")
+    if annotations is not None:
+        _check_shared_genes(sources)
     return GeneData(genes=[spelling[key] for key in keys],
                     features=np.hstack([*columns, indicators]) if features else np.zeros((len(keys), 0), np.float32),
                     feature_names=names + [f"missing:{matrix.kind}" for matrix in features],
                     adjacency=adjacency, truth=truth, terms=list(annotations.terms) if annotations else [],
-                    annotated=annotated,
+                    annotated=np.asarray(truth.sum(1)).ravel() > 0,
                     unmatched=_unmatched(sources, spelling, adjacency, row) if annotations else {})
+
+
+def _check_shared_genes(sources):
+    """Refuse a file that names none of the annotated genes (sources[0]): it would add nothing to training, and
+    most likely names genes another way (Ensembl ids, STRING's protein ids) than the annotations do."""
+    annotation_path, annotated = sources[0][0], {normalise(gene) for gene in sources[0][2]}
+    for path, _, genes in sources[1:]:
+        if not annotated & {normalise(gene) for gene in genes}:
+            raise InputError(f"{path}: none of its genes (e.g. {', '.join(genes[:3])}) is annotated in "
+                             f"{annotation_path} (e.g. {', '.join(sources[0][2][:3])}); name the genes of both files "
+                             "the same way (e.g. all symbols, or all UniProt ids)")
 
 
 def _unmatched(sources, spelling, adjacency, row):

@@ -2,20 +2,20 @@
 
 from pathlib import Path
 
-_GZIP_MAGIC = b"\x1f\x8b"
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 def is_gzip(path: Path | str) -> bool:
     """True for gzip (including BGZF) files."""
     with open(path, "rb") as handle:
-        return handle.read(2) == _GZIP_MAGIC
+        return handle.read(2) == GZIP_MAGIC
 
 
 def is_plain_gzip(path: Path | str) -> bool:
     """True for gzip files that are not BGZF (BGZF carries the 'BC' extra field that indexes need)."""
     with open(path, "rb") as handle:
         header = handle.read(14)
-    return header[:2] == _GZIP_MAGIC and not (header[3] & 4 and header[12:14] == b"BC")
+    return header[:2] == GZIP_MAGIC and not (header[3] & 4 and header[12:14] == b"BC")
 
 
 def plain_gzip_error(path: Path | str, kind: str) -> str:

@@ -2,29 +2,32 @@
 
 import gzip
 import math
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from genotools.errors import InputError
-from genotools.io.compressed import is_gzip
+from genotools.io.compressed import GZIP_MAGIC
 
 MISSING = ("", ".", "NA", "NaN", "nan")  # how tables spell a missing value
 SINGLE_MAX = float(np.finfo(np.float32).max)  # the largest magnitude a float32 array (labels, omics) holds
 
 
 def read_lines(path: Path | str, what: str) -> list[str]:
-    """The lines of a text file (gzipped or not) without line endings; `what` names the file kind in errors. A
-    UTF-8 byte-order mark (which some Windows editors and Excel write) is dropped, so that the first line reads
-    as written."""
-    if not Path(path).is_file():
+    """The lines of a text file (gzipped or not) without line endings; `what` names the file kind in errors. The
+    file is read once, start to end, so that a pipe (/dev/stdin, a process substitution) reads like a file. A UTF-8
+    byte-order mark (which some Windows editors and Excel write) is dropped, so that the first line reads as
+    written."""
+    if not Path(path).exists():
         raise InputError(f"{path}: {what} file not found")
-    opener = gzip.open if is_gzip(path) else open
     try:
-        with opener(path, "rt", encoding="utf-8-sig") as handle:
-            return handle.read().splitlines()
-    except (OSError, UnicodeDecodeError, EOFError) as error:
+        data = Path(path).read_bytes()
+        if data.startswith(GZIP_MAGIC):
+            data = gzip.decompress(data)
+        return data.decode("utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError, EOFError, zlib.error) as error:
         raise InputError(f"{path}: cannot read {what} file ({error})") from None
 
 

@@ -1,14 +1,16 @@
 """VCF and BCF input: opening a file as htslib reads it, reading its records with errors that name the file and
 the record, and matching its contig names to a reference's."""
 
+import gzip
 import itertools
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pysam
 
 from genotools.errors import InputError
-from genotools.io.compressed import is_plain_gzip, plain_gzip_error
+from genotools.io.compressed import is_gzip, is_plain_gzip, plain_gzip_error
 
 
 def open_vcf(path: Path | str) -> pysam.VariantFile:
@@ -18,7 +20,27 @@ def open_vcf(path: Path | str) -> pysam.VariantFile:
     try:
         return pysam.VariantFile(str(path))
     except (OSError, ValueError) as error:
+        duplicate = _duplicated_sample(path)
+        if duplicate:
+            raise InputError(f"{path}: sample {duplicate} appears twice in the #CHROM line; rename one (bcftools "
+                             "reheader --samples)") from None
         raise InputError(f"{path}: cannot read as VCF or BCF ({error})") from None
+
+
+def _duplicated_sample(path: Path | str) -> str | None:
+    """The first sample name that the #CHROM line of a text VCF (plain or bgzipped) gives twice: htslib refuses
+    such a header without saying why."""
+    try:
+        with (gzip.open if is_gzip(path) else open)(path, "rt", errors="replace") as handle:
+            for line in handle:
+                if line.startswith("#CHROM"):
+                    counts = Counter(line.rstrip("\n").split("\t")[9:])
+                    return next((name for name, count in counts.items() if count > 1), None)
+                if not line.startswith("##"):
+                    return None
+    except (OSError, EOFError):
+        return None
+    return None
 
 
 # What to add for a contig, INFO, FORMAT or FILTER that a record uses and the header does not declare.
