@@ -21,7 +21,7 @@ import torch
 
 from genotools.io.hdf5 import read_dataset
 from genotools.sequence.models import build_model
-from genotools.sequence.training import TrainConfig, split_dataset
+from genotools.sequence.training import TrainConfig, sized_for, split_dataset
 
 TEST_DATA = Path(__file__).resolve().parent.parent / "test-data"
 
@@ -53,8 +53,9 @@ def main():
         subprocess.run([bin_dir / "genotools-encode", "--reference", TEST_DATA / "genome.fa", "--regions",
                         TEST_DATA / "regions.bed", "--output", data_path, "--quiet"], check=True)
         data = read_dataset(data_path)
-        config = TrainConfig()
-        train_index = split_dataset(data, config.valid_chroms, config.test_chroms, config.seed)["train"]
+        defaults = TrainConfig()
+        train_index = split_dataset(data, defaults.valid_chroms, defaults.test_chroms, defaults.seed)["train"]
+        config = sized_for(defaults, len(train_index))
         bare = bare_loop(data, train_index, args.arch, args.epochs, config.batch_size)
         subprocess.run([bin_dir / "genotools-train", "--data", data_path, "--output", model_path, "--arch", args.arch,
                         "--epochs", str(args.epochs), "--patience", str(args.epochs), "--device", "cpu", "--quiet"],

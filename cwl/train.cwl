@@ -106,9 +106,9 @@ inputs:
     default: 200
     inputBinding: {prefix: --epochs}
   batch_size:
-    type: int
+    type: int?
     label: Batch size
-    default: 64
+    doc: 'Windows per optimizer step [default: about 50 steps an epoch, between 16 and 64 windows].'
     inputBinding: {prefix: --batch-size}
   lr:
     type: float
@@ -117,10 +117,10 @@ inputs:
     default: 0.001
     inputBinding: {prefix: --lr}
   patience:
-    type: int
+    type: int?
     label: Patience
-    doc: Stop after this many epochs without a better validation loss.
-    default: 5
+    doc: 'Stop after this many epochs without a better validation loss [default: 5, or on small datasets as many
+      as show 30,000 training windows].'
     inputBinding: {prefix: --patience}
   reverse_complement:
     type: boolean

@@ -9,6 +9,7 @@ from helpers import DEVICES, SMALL_MODEL, error_line, kill_when_checkpointed, ru
 from safetensors.torch import load_file
 
 from genotools.checkpoint import read_metadata
+from genotools.sequence.training import TrainConfig, sized_for
 
 
 def train(*args, expect=0):
@@ -22,6 +23,8 @@ def test_training_writes_model_metrics_and_learning_curves(encoded, trained):
     assert metadata["task_types"] == ["binary", "binary", "regression"]
     assert metadata["hyperparameters"]["channels"] == 32 and metadata["hyperparameters"]["kernel_size"] == 19
     assert metadata["kmer_fallback"] == [[6, 0], [6, 1], [6, 2]]
+    # 6,293 training windows: the automatic batch size and patience are their largest and smallest
+    assert metadata["training"]["batch_size"] == 64 and metadata["training"]["patience"] == 5
     metrics = json.loads(trained.with_suffix(".metrics.json").read_text())
     assert metrics["sequences"]["valid"] > 0 and metrics["sequences"]["test"] > 0
     assert set(metrics["test"]["ap1_bound"]) == {"n", "positives", "auroc", "auprc"}
@@ -58,11 +61,18 @@ def test_tasks_the_network_validates_worse_on_fall_back_on_the_kmer_baseline(enc
             assert values.get(key) == pytest.approx(metrics["baseline"]["test"][task].get(key), abs=1e-3)
 
 
+@pytest.mark.parametrize("windows, batch_size, patience", [(200, 16, 150), (800, 16, 38), (2_000, 40, 15),
+                                                             (6_000, 64, 5), (1_000_000, 64, 5)])
+def test_small_datasets_train_in_smaller_batches_with_patience_counted_in_windows(windows, batch_size, patience):
+    assert sized_for(TrainConfig(), windows) == TrainConfig(batch_size=batch_size, patience=patience)
+    assert sized_for(TrainConfig(batch_size=8, patience=3), windows) == TrainConfig(batch_size=8, patience=3)
+
+
 @pytest.mark.parametrize("device", DEVICES)
 def test_the_same_seed_gives_the_same_model(encoded, tmp_path, device):
     for name in ("a", "b"):
         train("--data", encoded, "--output", tmp_path / f"{name}.safetensors", "--epochs", 2, "--threads", 1,
-              "--device", device, "--no-baseline", *SMALL_MODEL)
+              "--device", device, "--no-kmer-fallback", "--no-baseline", *SMALL_MODEL)
     a, b = load_file(tmp_path / "a.safetensors"), load_file(tmp_path / "b.safetensors")
     assert all(torch.equal(a[k], b[k]) for k in a)
 
@@ -78,7 +88,7 @@ def test_bf16_training_runs_on_the_gpu(encoded, tmp_path):
 
 def test_a_killed_run_resumes_to_the_same_model_as_an_unbroken_run(encoded, tmp_path):
     options = ["--data", encoded, "--epochs", 4, "--threads", 1, "--device", "cpu", "--patience", 10,
-               "--no-baseline", *SMALL_MODEL, "--quiet"]
+               "--no-kmer-fallback", "--no-baseline", *SMALL_MODEL, "--quiet"]
     train(*options, "--output", tmp_path / "unbroken.safetensors")
 
     killed, checkpoint = tmp_path / "killed.safetensors", tmp_path / "killed.checkpoint.safetensors"
@@ -95,9 +105,10 @@ def test_a_killed_run_resumes_to_the_same_model_as_an_unbroken_run(encoded, tmp_
 
 
 def test_resuming_with_other_options_is_refused(encoded, tmp_path):
-    train("--data", encoded, "--output", tmp_path / "m.safetensors", "--epochs", 1, "--no-baseline", *SMALL_MODEL)
+    train("--data", encoded, "--output", tmp_path / "m.safetensors", "--epochs", 1, "--no-kmer-fallback",
+          "--no-baseline", *SMALL_MODEL)
     result = train("--data", encoded, "--output", tmp_path / "m2.safetensors", "--epochs", 1, "--lr", 0.01,
-                   "--resume", tmp_path / "m.checkpoint.safetensors", *SMALL_MODEL, expect=2)
+                   "--resume", tmp_path / "m.checkpoint.safetensors", "--no-kmer-fallback", *SMALL_MODEL, expect=2)
     assert "other training options" in error_line(result)
 
 
@@ -141,7 +152,7 @@ def _read_terminal(fd):
 def test_a_terminal_sees_a_progress_bar_with_loss_and_throughput(encoded, tmp_path):
     main, terminal = pty.openpty()
     command = [script("genotools-train"), "--data", str(encoded), "--output", str(tmp_path / "m.safetensors"),
-               "--epochs", "1", *SMALL_MODEL]
+               "--epochs", "1", "--no-kmer-fallback", *SMALL_MODEL]
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=terminal,
                                env={**os.environ, "COLUMNS": "150"})
     os.close(terminal)

@@ -73,11 +73,14 @@ def train(
     test_chroms: Annotated[list[str], typer.Option(
         help="Chromosomes held out for the final test (as --valid-chroms).")] = DEFAULTS.test_chroms,
     epochs: Annotated[int, typer.Option(min=1, help="Maximum number of epochs.")] = DEFAULTS.epochs,
-    batch_size: Annotated[int, typer.Option(min=2)] = DEFAULTS.batch_size,
+    batch_size: Annotated[Optional[int], typer.Option(
+        min=2, help="Windows per optimizer step [default: about 50 steps an epoch, between 16 and 64 windows]."
+    )] = DEFAULTS.batch_size,
     lr: Annotated[float, typer.Option(min=0, help="Initial learning rate (AdamW); halved when the "
                                       "validation loss stalls.")] = DEFAULTS.lr,
-    patience: Annotated[int, typer.Option(min=1, help="Stop after this many epochs without a better "
-                                          "validation loss.")] = DEFAULTS.patience,
+    patience: Annotated[Optional[int], typer.Option(
+        min=1, help="Stop after this many epochs without a better validation loss [default: 5, or on small "
+        "datasets as many as show 30,000 training windows].")] = DEFAULTS.patience,
     reverse_complement: Annotated[bool, typer.Option(
         help="Augment by reverse-complementing a random half of each batch.")] = DEFAULTS.reverse_complement,
     kmer_fallback: Annotated[bool, typer.Option(
@@ -123,7 +126,7 @@ def train(
         with training_bar(quiet) as bar:
             result = fit(dataset, config, device, checkpoint, resume, TrainingProgress(bar, unit="seq"), source=data)
 
-        metadata = sequence_model_metadata(result, dataset, config, data)
+        metadata = sequence_model_metadata(result, dataset, data)
         report = {"best_epoch": result.best_epoch, "epochs_run": len(result.history), "history": result.history,
                   "sequences": {split: int(len(result.splits[split])) for split in SPLITS}}
         for split in ("valid", "test"):

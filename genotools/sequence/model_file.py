@@ -19,15 +19,14 @@ from genotools.sequence.models import build_model
 from genotools.sequence.models.kmer import KmerLinear, WithKmerFallback
 
 if TYPE_CHECKING:  # only for hints: reading a model file needs none of the training code
-    from genotools.sequence.training import FitResult, TrainConfig
+    from genotools.sequence.training import FitResult
 
 
-def sequence_model_metadata(fitted: "FitResult", dataset: EncodedDataset, config: "TrainConfig",
-                            data_path: Path | str) -> dict:
-    """The metadata of the model of `fitted` (a training.FitResult), trained on `dataset` with `config`; the model
-    file is `checkpoint.save_model(path, fitted.model, metadata)`."""
+def sequence_model_metadata(fitted: "FitResult", dataset: EncodedDataset, data_path: Path | str) -> dict:
+    """The metadata of the model of `fitted` (a training.FitResult), trained on `dataset`; the model file is
+    `checkpoint.save_model(path, fitted.model, metadata)`."""
     return {
-        "architecture": config.arch,
+        "architecture": fitted.config.arch,
         "hyperparameters": fitted.hyperparameters,
         "kmer_fallback": [list(pattern) for pattern in fitted.baseline.patterns] if fitted.baseline else None,
         "seq_len": dataset.seq_len,
@@ -38,7 +37,7 @@ def sequence_model_metadata(fitted: "FitResult", dataset: EncodedDataset, config
         "target_mean": fitted.target_mean,
         "target_std": fitted.target_std,
         "reference_fingerprint": dataset.attrs.get("reference_fingerprint"),
-        "training": {**dataclasses.asdict(config), "best_epoch": fitted.best_epoch, "data": str(data_path),
+        "training": {**dataclasses.asdict(fitted.config), "best_epoch": fitted.best_epoch, "data": str(data_path),
                      "torch_version": torch.__version__},
         "genotools_version": __version__,
     }

@@ -2,6 +2,7 @@
 augmentation and a masked loss over binary and regression tasks, fitted by the shared loop (genotools.fit)."""
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,10 +28,10 @@ class TrainConfig:
     arch: str = "danq"
     hyperparameters: dict = field(default_factory=dict)
     epochs: int = 200  # a bound only: early stopping ends training
-    batch_size: int = 64
+    batch_size: int | None = None  # None: chosen by sized_for
     lr: float = 1e-3
     weight_decay: float = 1e-2
-    patience: int = 5
+    patience: int | None = None  # None: chosen by sized_for
     precision: str = "fp32"
     reverse_complement: bool = True
     kmer_fallback: bool = True  # each task predicted by the network or the k-mer baseline, whichever validates better
@@ -39,8 +40,28 @@ class TrainConfig:
     test_chroms: list = field(default_factory=lambda: ["chr9"])
 
 
+# Small datasets need smaller batches, and patience counted in windows seen rather than epochs: 800 windows in
+# batches of 64 make 12 steps an epoch, and 5 epochs without progress stopped training after about 80 steps,
+# before a network had learnt anything (benchmarks/sequence_models.py, issue 17).
+BATCH_SIZES = (16, 64)  # the smallest and largest automatic batch size
+BATCHES_PER_EPOCH = 50  # what an automatic batch size aims at, within BATCH_SIZES
+MIN_PATIENCE = 5  # epochs
+PATIENCE_WINDOWS = 30_000  # training windows seen without a better validation loss before stopping, at least
+
+
+def sized_for(config: TrainConfig, train_windows: int) -> TrainConfig:
+    """`config` with its automatic batch size and patience (None) chosen for `train_windows`: about
+    BATCHES_PER_EPOCH batches an epoch within BATCH_SIZES, and MIN_PATIENCE epochs or as many as show
+    PATIENCE_WINDOWS windows."""
+    smallest, largest = BATCH_SIZES
+    batch_size = config.batch_size or min(largest, max(smallest, train_windows // BATCHES_PER_EPOCH))
+    patience = config.patience or max(MIN_PATIENCE, math.ceil(PATIENCE_WINDOWS / max(1, train_windows)))
+    return dataclasses.replace(config, batch_size=batch_size, patience=patience)
+
+
 @dataclass
 class FitResult:
+    config: TrainConfig  # as trained: the automatic batch size and patience chosen
     model: nn.Module
     hyperparameters: dict
     history: list
@@ -133,12 +154,14 @@ def fit(data: EncodedDataset, config: TrainConfig, device: torch.device, checkpo
         resume_from: Path | str | None = None, progress: Progress | None = None,
         source: Path | str | None = None) -> FitResult:
     """Train on `data` (an EncodedDataset with labels, read from the file `source`, which messages name);
-    checkpoint after every epoch; return the best model."""
+    checkpoint after every epoch; return the best model and the options it was trained with (the automatic
+    batch size and patience chosen)."""
     if data.labels is None or not data.task_names:
         raise InputError("the dataset has no labels; encode a BED with a '#chrom start end name task...' header "
                          "or pass --labels to genotools-encode")
     splits = split_dataset(data, config.valid_chroms, config.test_chroms, config.seed)
     check_labelled(data, splits, source)
+    config = sized_for(config, len(splits["train"]))
     kinds = task_types(data.labels)
     mean, std = target_scaling(data.labels[splits["train"]], kinds)
 
@@ -179,5 +202,5 @@ def fit(data: EncodedDataset, config: TrainConfig, device: torch.device, checkpo
                                                         data.labels[splits["valid"], task], kind)
                                  for task, kind in enumerate(kinds)])
         model = WithKmerFallback(model, kmer_layer(baseline, mean, std), use_kmer).to(device).eval()
-    return FitResult(model, hyperparameters, fitted.history, fitted.best_epoch, splits, kinds,
+    return FitResult(config, model, hyperparameters, fitted.history, fitted.best_epoch, splits, kinds,
                      mean.tolist(), std.tolist(), baseline)
