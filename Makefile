@@ -66,14 +66,15 @@ test: $(INSTALLED)
 	$(BIN)/pytest -q
 
 # The text files come from the simulators; the small dataset and model, used by the wrapper tests, from the tools;
-# the Keras file of SpliceAI's architecture with synthetic weights, from the tests' writer of such files.
+# the Keras file of SpliceAI's architecture with synthetic weights, from the tests' writer of such files, and the
+# splice model of the platform tests (SpliceAI-80nt, synthetic weights) imported from two more of them.
 test-data: $(INSTALLED)
 	$(BIN)/genotools-simulate --output-dir test-data --seed 1
 	$(BIN)/python -c 'from genotools.qc.simulate import simulate_qc; simulate_qc("test-data", seed=1)'
 	$(BIN)/python -c 'from genotools.drugs.simulate import simulate_drug_response; simulate_drug_response("test-data", seed=1)'
 	$(BIN)/genotools-encode --reference test-data/genome.fa --regions test-data/regions_small.bed \
 		--output test-data/small.h5 --quiet
-	$(BIN)/genotools-train --data test-data/small.h5 --epochs 2 --threads 1 --device cpu --quiet \
+	$(BIN)/genotools-train --data test-data/small.h5 --epochs 2 --batch-size 64 --threads 1 --device cpu --quiet \
 		--param channels=16 --param lstm_hidden=8 --param hidden=16 --output test-data/small.safetensors \
 		--checkpoint results/small.checkpoint.safetensors --metrics results/small.metrics.json \
 		--plot results/small.learning_curves.png
@@ -87,6 +88,10 @@ test-data: $(INSTALLED)
 		simulate_gene_function("test-data", seed=1, prefix="gene_function_")'
 	$(BIN)/python -c 'from genotools.association.simulate import simulate_cohort; simulate_cohort("test-data", seed=1)'
 	$(BIN)/python tests/keras_spliceai.py test-data/spliceai_synthetic.h5
+	mkdir -p results && $(BIN)/python tests/keras_spliceai.py results/spliceai80_0.h5 80 0 \
+		&& $(BIN)/python tests/keras_spliceai.py results/spliceai80_1.h5 80 1
+	$(BIN)/genotools-import-model --source spliceai --weights results/spliceai80_0.h5 --weights results/spliceai80_1.h5 \
+		--quiet --output test-data/spliceai80_synthetic.safetensors
 	rm -rf results/associate && $(BIN)/genotools-associate scan --vcf test-data/cohort.vcf.gz \
 		--phenotypes test-data/cohort_phenotypes.tsv --phenotype status --covariates age,sex,PC1..PC2 --folds 2 \
 		--epochs 30 --lr 3e-3 --threads 1 --device cpu --quiet --output-dir results/associate \

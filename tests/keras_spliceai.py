@@ -1,8 +1,11 @@
-"""Keras model files of the SpliceAI-10k architecture with synthetic weights, laid out as Keras 2.0.5 saved
-SpliceAI's (a model_config attribute holding the layer graph as JSON, the weights under model_weights), and a numpy
-forward pass of any such file: the tests of genotools-import-model need both, and may not ship SpliceAI's own weights
-(CC BY-NC 4.0). `python tests/keras_spliceai.py test-data/spliceai_synthetic.h5` writes the file of the platform
-tests; its kernels are sparse, so that it compresses to a few hundred kB.
+"""Keras model files of SpliceAI's architecture with synthetic weights, laid out as Keras 2.0.5 saved SpliceAI's (a
+model_config attribute holding the layer graph as JSON, the weights under model_weights), and a numpy forward pass of
+any such file: the tests of genotools-import-model and genotools-score-splicing need both, and may not ship SpliceAI's
+own weights (CC BY-NC 4.0). SpliceAI was published with 80, 400, 2,000 and 10,000 bases of context (VARIANTS), which
+differ only in their residual units.
+
+`python tests/keras_spliceai.py OUTPUT.h5 [CONTEXT [SEED]]` writes such a file (context 10000 and seed 0 by
+default: test-data/spliceai_synthetic.h5, whose kernels are sparse, so that it compresses to a few hundred kB).
 """
 
 import json
@@ -14,6 +17,9 @@ import numpy as np
 
 KERNEL_SIZES = [11] * 8 + [21] * 4 + [41] * 4
 DILATIONS = [1] * 4 + [4] * 4 + [10] * 4 + [25] * 4
+# Context -> (kernel sizes, dilations) of SpliceAI's published variants (SpliceAI-80nt ... SpliceAI-10k).
+VARIANTS = {80: ([11] * 4, [1] * 4), 400: ([11] * 8, [1] * 4 + [4] * 4),
+            2000: ([11] * 8 + [21] * 4, [1] * 4 + [4] * 4 + [10] * 4), 10_000: (KERNEL_SIZES, DILATIONS)}
 PREFIXES = {"InputLayer": "input", "Conv1D": "conv1d", "BatchNormalization": "batch_normalization",
             "Activation": "activation", "Add": "add", "Cropping1D": "cropping1d"}
 
@@ -146,5 +152,12 @@ def _apply(class_name, config, inputs, weights):
     raise AssertionError(f"no numpy forward pass of {class_name}")
 
 
+def write_variant(path, context=10_000, seed=0):
+    """The Keras file of SpliceAI's variant with `context`: the 10k one sparse (it is committed compressed), the
+    smaller ones denser, so that a variant changes most of the positions it can reach."""
+    kernel_sizes, dilations = VARIANTS[context]
+    write_spliceai_keras(path, seed, kernel_sizes, dilations, density=0.03 if context == 10_000 else 0.3)
+
+
 if __name__ == "__main__":
-    write_spliceai_keras(sys.argv[1])
+    write_variant(sys.argv[1], *(int(argument) for argument in sys.argv[2:]))

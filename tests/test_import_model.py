@@ -5,9 +5,6 @@ repository; the tests that need no download use Keras files of the same architec
 
 import io
 import json
-import re
-import subprocess
-import sys
 import zipfile
 
 import h5py
@@ -15,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 from helpers import TEST_DATA, error_line, run_tool
-from keras_spliceai import KERNEL_SIZES, keras_forward, write_spliceai_keras
+from keras_spliceai import VARIANTS, keras_forward, write_spliceai_keras, write_variant
 from safetensors.torch import load_file
 
 from genotools.errors import InputError
@@ -29,30 +26,8 @@ from genotools.sequence.published import (
 )
 
 SYNTHETIC = TEST_DATA / "spliceai_synthetic.h5"
-# What pip says when it cannot reach the package index, as opposed to any other failure.
-UNREACHABLE = re.compile(r"NewConnectionError|Network is unreachable|Temporary failure in name resolution|"
-                         r"Name or service not known|ConnectTimeout|ProxyError|Max retries exceeded")
+SPLICEAI80 = TEST_DATA / "spliceai80_synthetic.safetensors"
 POSITIONS = 100  # predicted positions per sequence, beside the 10,000 bases of context
-
-
-@pytest.fixture(scope="module")
-def spliceai_wheel(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("spliceai")
-    result = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--retries", "1",
-                             "--timeout", "60", "--dest", str(folder), "spliceai==1.3.1"], capture_output=True,
-                            text=True)
-    if result.returncode != 0 and UNREACHABLE.search(result.stdout + result.stderr):
-        pytest.skip(f"the package index is unreachable: {result.stderr.strip().splitlines()[-1]}")
-    assert result.returncode == 0, result.stderr
-    return next(folder.glob("*.whl"))
-
-
-@pytest.fixture(scope="module")
-def imported(spliceai_wheel, tmp_path_factory):
-    """(the model file imported from the wheel, the tool's message)."""
-    output = tmp_path_factory.mktemp("imported") / "spliceai.safetensors"
-    result = run_tool("import-model", "--source", "spliceai", "--weights", spliceai_wheel, "--output", output)
-    return output, result.stderr
 
 
 def random_sequences(count, length, seed=0):
@@ -123,20 +98,36 @@ def _wrong_wheel(folder):
     return [wheel]
 
 
-def _other_kernel(folder):
-    write_spliceai_keras(folder / "other.h5", kernel_sizes=[21] + KERNEL_SIZES[1:])
+def _edited_config(path, edit):
+    """Apply `edit` to the layer graph (model_config) of the Keras file at `path`."""
+    with h5py.File(path, "r+") as handle:
+        model = json.loads(handle.attrs["model_config"])
+        edit(model)
+        handle.attrs["model_config"] = json.dumps(model)
+
+
+def _unit_of_two_kernels(folder):
+    """A residual unit whose second convolution (conv1d_4) is wider than its first."""
+    write_spliceai_keras(folder / "other.h5")
+    _edited_config(folder / "other.h5", lambda model: next(
+        layer for layer in model["config"]["layers"] if layer["name"] == "conv1d_4")["config"].update(kernel_size=[21]))
     return [folder / "other.h5"]
 
 
+def _two_architectures(folder):
+    write_variant(folder / "spliceai80.h5", context=80)
+    return [SYNTHETIC, folder / "spliceai80.h5"]
+
+
 def _extra_layer(folder):
-    write_spliceai_keras(folder / "extra.h5")
-    with h5py.File(folder / "extra.h5", "r+") as handle:
-        model = json.loads(handle.attrs["model_config"])
+    def add_relu(model):
         (last, *_), = model["config"]["output_layers"]
         model["config"]["layers"].append({"class_name": "Activation", "name": "relu_after", "inbound_nodes":
                                           [[[last, 0, 0, {}]]], "config": {"name": "relu_after", "activation": "relu"}})
         model["config"]["output_layers"] = [["relu_after", 0, 0]]
-        handle.attrs["model_config"] = json.dumps(model)
+
+    write_spliceai_keras(folder / "extra.h5")
+    _edited_config(folder / "extra.h5", add_relu)
     return [folder / "extra.h5"]
 
 
@@ -148,17 +139,19 @@ def _incomplete_folder(folder):
 
 @pytest.mark.parametrize("weights, message", [
     (_wrong_wheel, "spliceai-1.3.1-py2.py3-none-any.whl: not the spliceai-1.3.1-py2.py3-none-any.whl wheel (sha256 "),
-    (lambda folder: [TEST_DATA / "small.h5"], "small.h5: not a Keras model of SpliceAI-10k: it has no Keras 2 layer "
-                                              "graph (model_config)"),
+    (lambda folder: [TEST_DATA / "small.h5"], "small.h5: not a Keras model of SpliceAI's architecture: it has no "
+                                              "Keras 2 layer graph (model_config)"),
     (lambda folder: [TEST_DATA / "genome.fa"], "genome.fa: not an HDF5 file; give the spliceai-1.3.1"),
-    (_other_kernel, "other.h5: not a Keras model of SpliceAI-10k: layer conv1d_3 has kernel_size [21] where "
-                    "SpliceAI-10k has [11]"),
-    (_extra_layer, "extra.h5: not a Keras model of SpliceAI-10k: its output is layer relu_after, not conv1d_39, "
-                   "where SpliceAI-10k ends"),
+    (_unit_of_two_kernels, "other.h5: not a Keras model of SpliceAI's architecture: layer conv1d_4 has kernel_size "
+                           "[21] where SpliceAI has [11]"),
+    (_two_architectures, "spliceai80.h5: its architecture (32 channels, kernel sizes [11, 11, 11, 11], dilations "
+                         "[1, 1, 1, 1], context 80) differs from that of "),
+    (_extra_layer, "extra.h5: not a Keras model of SpliceAI's architecture: its output is layer relu_after, not "
+                   "conv1d_39, where SpliceAI ends"),
     (_incomplete_folder, "the folder lacks spliceai5.h5"),
     (lambda folder: [*_wrong_wheel(folder), SYNTHETIC], "--weights takes one wheel, one folder or .h5 files"),
-], ids=["wheel-of-another-hash", "hdf5-not-keras", "not-hdf5", "other-architecture", "extra-layer", "incomplete-folder",
-        "mixed"])
+], ids=["wheel-of-another-hash", "hdf5-not-keras", "not-hdf5", "unit-of-two-kernels", "two-architectures",
+        "extra-layer", "incomplete-folder", "mixed"])
 def test_anything_but_spliceai_is_refused_in_one_line_and_nothing_is_written(weights, message, tmp_path):
     inputs = tmp_path / "inputs"
     inputs.mkdir()
@@ -196,3 +189,32 @@ def test_the_synthetic_test_file_is_what_the_helper_writes(tmp_path):
         assert datasets
         for name in datasets:
             np.testing.assert_array_equal(committed[name][()], again[name][()])
+
+
+@pytest.mark.parametrize("context", [80, 400, 2000])
+def test_the_smaller_variants_import_with_the_units_and_context_their_graphs_have(context, tmp_path):
+    write_variant(tmp_path / "variant.h5", context)
+    run_tool("import-model", "--source", "spliceai", "--weights", tmp_path / "variant.h5", "--output",
+             tmp_path / "variant.safetensors", "--quiet")
+    model, metadata = load_splice_model(tmp_path / "variant.safetensors")
+    kernel_sizes, dilations = VARIANTS[context]
+    assert metadata["context"] == context
+    assert metadata["hyperparameters"] == {"channels": 32, "kernel_sizes": kernel_sizes, "dilations": dilations,
+                                           "members": 1}
+    onehot = random_sequences(2, context + 30, seed=2)
+    with h5py.File(tmp_path / "variant.h5") as handle:
+        np.testing.assert_allclose(predict(model, onehot), keras_forward(handle, onehot), rtol=0, atol=1e-5)
+
+
+def test_the_splice_model_of_the_platform_tests_is_what_the_helper_and_the_importer_write(tmp_path):
+    """test-data/spliceai80_synthetic.safetensors: SpliceAI-80nt with synthetic weights, two models (the Makefile's
+    test-data target writes it)."""
+    weights = []
+    for seed in (0, 1):
+        write_variant(tmp_path / f"spliceai80_{seed}.h5", 80, seed)
+        weights += ["--weights", tmp_path / f"spliceai80_{seed}.h5"]
+    run_tool("import-model", "--source", "spliceai", *weights, "--output", tmp_path / "again.safetensors", "--quiet")
+    committed, again = load_file(SPLICEAI80), load_file(tmp_path / "again.safetensors")
+    assert committed.keys() == again.keys()
+    assert all(torch.equal(committed[key], again[key]) for key in again)
+    assert SPLICEAI80.stat().st_size < 1_000_000

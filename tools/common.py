@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import pysam
+import pysam.bcftools
 import typer
 from rich.console import Console
 from rich.progress import (
@@ -29,6 +30,7 @@ from rich.text import Text
 from genotools import __version__
 from genotools.errors import InputError
 from genotools.fit import Progress as FitProgress
+from genotools.io.atomic import atomic_output
 
 stderr = Console(stderr=True)  # progress bars and tables
 
@@ -216,6 +218,33 @@ def check_choices(checks):
     for flag, value, choices in checks:
         if value not in choices:
             raise InputError(f"{flag} {value!r}: choose {', '.join(choices)}")
+
+
+VCF_WRITE_MODES = {"v": "w", "z": "wz", "b": "wb"}  # bcftools' -O letters -> pysam write modes
+
+
+def vcf_output_type(path, requested):
+    """v, z or b: the --output-type asked for, or by default the one the output's name says."""
+    if requested != "auto":
+        if requested not in VCF_WRITE_MODES:
+            raise InputError(f"--output-type {requested!r}: choose v (VCF), z (bgzipped VCF) or b (BCF)")
+        return requested
+    name = str(path)
+    return "b" if name.endswith(".bcf") else "z" if name.endswith((".gz", ".bgz")) else "v"
+
+
+@contextlib.contextmanager
+def vcf_destination(output, kind):
+    """Where pysam writes a VCF or BCF of `kind` (v, z or b): standard output, or a temporary file renamed (with its
+    index) once complete."""
+    if str(output) == "-":
+        yield "-"
+        return
+    with atomic_output(output) as tmp:
+        yield str(tmp)
+        if kind != "v":
+            with atomic_output(f"{output}.{'tbi' if kind == 'z' else 'csi'}") as index:
+                pysam.bcftools.index("-t" if kind == "z" else "-c", "-f", "-o", str(index), str(tmp))
 
 
 def say(quiet, message):

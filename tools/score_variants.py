@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import pysam
-import pysam.bcftools
 import typer
 
 from genotools import __version__
@@ -24,6 +23,7 @@ from genotools.sequence.model_file import load_sequence_model
 from genotools.sequence.variants import OUTCOMES, SCORES, score_records
 
 from .common import (
+    VCF_WRITE_MODES,
     AverageStrands,
     BatchSize,
     Debug,
@@ -37,19 +37,11 @@ from .common import (
     reported_errors,
     say,
     single_command_app,
+    vcf_destination,
+    vcf_output_type,
 )
 
-OUTPUT_TYPES = {"v": "w", "z": "wz", "b": "wb"}  # bcftools' -O letters -> pysam write modes
 PREFIX = "GENOTOOLS_"
-
-
-def _output_type(path, requested):
-    if requested != "auto":
-        if requested not in OUTPUT_TYPES:
-            raise InputError(f"--output-type {requested!r}: choose v (VCF), z (bgzipped VCF) or b (BCF)")
-        return requested
-    name = str(path)
-    return "b" if name.endswith(".bcf") else "z" if name.endswith((".gz", ".bgz")) else "v"
 
 
 def _cells(values, columns, n):
@@ -125,7 +117,7 @@ def score_variants(
             raise InputError(f"--scores: choose among {', '.join(SCORES)}")
         if ref_mismatch not in ("skip", "score", "error"):
             raise InputError("--ref-mismatch: choose skip, score or error")
-        kind = _output_type(output, output_type)
+        kind = vcf_output_type(output, output_type)
         network, metadata = load_sequence_model(model)
         network.to(device)
         chosen = tasks.split(",") if tasks else metadata["task_names"]
@@ -151,8 +143,8 @@ def score_variants(
             # complete and indexed, and an error anywhere (the index included) leaves none of them.
             tsv_path, summary_path, plot_path = (outputs.enter_context(atomic_output(path)) if path else None
                                                  for path in (tsv, summary, plot))
-            destination = outputs.enter_context(_destination(output, kind))
-            out = outputs.enter_context(pysam.VariantFile(destination, OUTPUT_TYPES[kind], header=header))
+            destination = outputs.enter_context(vcf_destination(output, kind))
+            out = outputs.enter_context(pysam.VariantFile(destination, VCF_WRITE_MODES[kind], header=header))
             table = csv.writer(outputs.enter_context(open(tsv_path, "w", newline="")), delimiter="\t",
                                lineterminator="\n") if tsv else None
             if table:
@@ -185,19 +177,6 @@ def score_variants(
                 plot_genome_scores(maxima, chosen, wanted_scores[plotted].upper(), plot_path)
         say(quiet, "alleles: " + ", ".join(f"{n} {outcome}" for outcome, n in report["outcomes"].items() if n)
             + (f"; contigs renamed: {', '.join(f'{k}->{v}' for k, v in renamed.items())}" if renamed else ""))
-
-
-@contextlib.contextmanager
-def _destination(output, kind):
-    """Where pysam writes: standard output, or a temporary file renamed (with its index) once complete."""
-    if str(output) == "-":
-        yield "-"
-        return
-    with atomic_output(output) as tmp:
-        yield str(tmp)
-        if kind != "v":
-            with atomic_output(f"{output}.{'tbi' if kind == 'z' else 'csi'}") as index:
-                pysam.bcftools.index("-t" if kind == "z" else "-c", "-f", "-o", str(index), str(tmp))
 
 
 app = single_command_app(

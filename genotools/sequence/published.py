@@ -4,7 +4,9 @@ must have, and written as safetensors with what they are, where they come from, 
 
 SpliceAI 1.3.1 (Illumina; PyPI wheel spliceai==1.3.1) ships five Keras 2 models of the SpliceAI-10k architecture,
 in spliceai/models/spliceai1.h5 ... spliceai5.h5. They are imported as one ensemble whose probabilities are their
-mean, as SpliceAI scores with them. Their licence is CC BY-NC 4.0: non-commercial use only.
+mean, as SpliceAI scores with them. Their licence is CC BY-NC 4.0: non-commercial use only. SpliceAI's smaller
+variants (80, 400 and 2,000 bases of context) differ only in their residual units, which the import reads from each
+file's layer graph.
 """
 
 import hashlib
@@ -23,7 +25,7 @@ from genotools.checkpoint import load_weights, read_metadata
 from genotools.errors import InputError
 from genotools.sequence.encoding import ALPHABET, UNKNOWN_BASE_ENCODING
 from genotools.sequence.models import build_model
-from genotools.sequence.models.spliceai import BATCH_NORM_EPSILON, CLASSES, GROUP, context
+from genotools.sequence.models.spliceai import BATCH_NORM_EPSILON, CLASSES, GROUP, SpliceAINet, context
 
 KIND = "splice"  # the "kind" of an imported splice model's metadata
 SPLICEAI_VERSION = "1.3.1"
@@ -39,11 +41,20 @@ _WHAT_TO_GIVE = (f"give the {SPLICEAI_WHEEL} wheel (pip download --no-deps splic
 
 def import_spliceai(weights: list[Path]) -> tuple[nn.Module, dict]:
     """(the ensemble of the SpliceAI models that `weights` give, its metadata): `weights` is the spliceai 1.3.1
-    wheel, a folder holding its five .h5 files, or .h5 files of the SpliceAI-10k architecture."""
+    wheel, a folder holding its five .h5 files, or .h5 files of SpliceAI's architecture. The models' residual units
+    (kernel sizes, dilations: SpliceAI-80nt, -400nt, -2k or -10k) are read from their layer graphs, and must be the
+    same in every model of an ensemble."""
     files, wheel_sha256 = _spliceai_files([Path(path) for path in weights])
-    model, hyperparameters = build_model("spliceai", 0, len(CLASSES), {"members": len(files)}, published=True)
-    for member, (name, data) in zip(model.members, files):
-        _load_keras_spliceai(member, name, data, hyperparameters)
+    members = [_read_keras_spliceai(name, data) for name, data in files]
+    (first_name, _), (shape, _) = files[0], members[0]
+    for (name, _), (other, _) in zip(files[1:], members[1:]):
+        if other != shape:
+            raise InputError(f"{name}: its architecture ({_describe(other)}) differs from that of {first_name} "
+                             f"({_describe(shape)}); the models of an ensemble must share one")
+    model, hyperparameters = build_model("spliceai", 0, len(CLASSES), {**shape, "members": len(files)},
+                                         published=True)
+    for network, (_, state) in zip(model.members, members):
+        network.load_state_dict(state)
     metadata = {
         "kind": KIND,
         "architecture": "spliceai",
@@ -73,7 +84,10 @@ def load_splice_model(path: Path | str) -> tuple[nn.Module, dict]:
     """(model in eval mode on the CPU, metadata) from a file that genotools-import-model wrote."""
     metadata = read_metadata(path)
     if metadata.get("kind") != KIND:
-        raise InputError(f"{path}: not an imported splice model; write one with genotools-import-model")
+        trained = "architecture" in metadata and "kind" not in metadata
+        what = "a sequence model from genotools-train (score variants with it in genotools-score-variants)" \
+            if trained else "not an imported splice model"
+        raise InputError(f"{path}: {what}; give a splice model that genotools-import-model wrote")
     model, _ = build_model(metadata["architecture"], 0, len(metadata["output_classes"]), metadata["hyperparameters"],
                            published=True)
     return load_weights(path, model, "the architecture in its metadata"), metadata
@@ -101,15 +115,17 @@ def _spliceai_files(paths: list[Path]) -> tuple[list[tuple[str, bytes]], str | N
     return [(str(path), path.read_bytes()) for path in paths], None
 
 
-def _load_keras_spliceai(network: nn.Module, name: str, data: bytes, hyperparameters: dict) -> None:
-    """Load into `network` (a SpliceAINet) the weights of the Keras model file `name` (contents `data`)."""
+def _read_keras_spliceai(name: str, data: bytes) -> tuple[dict, dict[str, torch.Tensor]]:
+    """({channels, kernel_sizes, dilations}, the state dict of a SpliceAINet of that shape) of the Keras model file
+    `name` (contents `data`)."""
     try:
         handle = h5py.File(io.BytesIO(data), "r")
     except OSError:
         raise InputError(f"{name}: not an HDF5 file; {_WHAT_TO_GIVE}") from None
     with handle:
         graph = _KerasGraph(handle, name)
-        layers = _spliceai_layers(graph, hyperparameters)
+        layers, shape = _spliceai_layers(graph)
+        network = SpliceAINet(shape["channels"], shape["kernel_sizes"], shape["dilations"], len(CLASSES))
         state = network.state_dict()
         for key, layer in layers.items():
             converted = _conv if graph.layers[layer][0] == "Conv1D" else _batch_norm
@@ -119,6 +135,12 @@ def _load_keras_spliceai(network: nn.Module, name: str, data: bytes, hyperparame
         network.load_state_dict(state)
     except RuntimeError as error:
         raise InputError(f"{name}: weights of other shapes than its layers say ({error})") from None
+    return shape, network.state_dict()
+
+
+def _describe(shape: dict) -> str:
+    return (f"{shape['channels']} channels, kernel sizes {shape['kernel_sizes']}, dilations {shape['dilations']}, "
+            f"context {context(shape['kernel_sizes'], shape['dilations'])}")
 
 
 class _KerasGraph:
@@ -144,38 +166,42 @@ class _KerasGraph:
         self.visited = {self.input}
 
     def error(self, reason: str) -> InputError:
-        return InputError(f"{self.name}: not a Keras model of SpliceAI-10k: {reason}; {_WHAT_TO_GIVE}")
+        return InputError(f"{self.name}: not a Keras model of SpliceAI's architecture: {reason}; {_WHAT_TO_GIVE}")
 
     def next(self, layer: str, class_name: str, **config) -> str:
         """The one layer of `class_name` that takes the output of `layer`, checked to have `config`."""
         found = [name for name in self.consumers[layer] if self.layers[name][0] == class_name]
         if len(found) != 1:
-            raise self.error(f"{len(found)} {class_name} layers take the output of layer {layer}, where SpliceAI-10k "
+            raise self.error(f"{len(found)} {class_name} layers take the output of layer {layer}, where SpliceAI "
                              "has one")
         name = found[0]
         for key, expected in config.items():
             value = self.layers[name][1].get(key)
             if value != expected:
-                raise self.error(f"layer {name} has {key} {json.dumps(value)} where SpliceAI-10k has "
+                raise self.error(f"layer {name} has {key} {json.dumps(value)} where SpliceAI has "
                                  f"{json.dumps(expected)}")
         self.visited.add(name)
         return name
+
+    def takes(self, layer: str, class_name: str) -> bool:
+        """Whether a layer of `class_name` takes the output of `layer`."""
+        return any(self.layers[name][0] == class_name for name in self.consumers[layer])
 
     def add(self, first: str, second: str) -> str:
         """The Add layer that sums the outputs of `first` and `second`, and nothing else."""
         name = self.next(first, "Add")
         if sorted(self.inputs[name]) != sorted([first, second]):
-            raise self.error(f"layer {name} adds {', '.join(self.inputs[name])} where SpliceAI-10k adds {first} and "
+            raise self.error(f"layer {name} adds {', '.join(self.inputs[name])} where SpliceAI adds {first} and "
                              f"{second}")
         return name
 
     def end(self, last: str) -> None:
         """Check that `last` is the model's output and that every layer was walked."""
         if self.output != last:
-            raise self.error(f"its output is layer {self.output}, not {last}, where SpliceAI-10k ends")
+            raise self.error(f"its output is layer {self.output}, not {last}, where SpliceAI ends")
         unwalked = sorted(set(self.layers) - self.visited)
         if unwalked:
-            raise self.error(f"it has layers that SpliceAI-10k lacks: {', '.join(unwalked)}")
+            raise self.error(f"it has layers that SpliceAI lacks: {', '.join(unwalked)}")
 
     def weights_of(self, layer: str) -> dict[str, np.ndarray]:
         """{kernel, bias, gamma, ...: array} of `layer`, named as Keras names them (conv1d_3/kernel:0)."""
@@ -188,31 +214,56 @@ class _KerasGraph:
             raise self.error(f"the weights of layer {layer} are missing or unreadable") from None
 
 
-def _spliceai_layers(graph: _KerasGraph, hyperparameters: dict) -> dict[str, str]:
-    """{module of a SpliceAINet: the Keras layer that holds its weights}, from a walk of the whole graph."""
-    channels, kernel_sizes, dilations = (hyperparameters[key] for key in ("channels", "kernel_sizes", "dilations"))
-    conv = dict(filters=channels, kernel_size=[1], dilation_rate=[1], strides=[1], padding="valid",
-                activation="linear", use_bias=True)
+def _spliceai_layers(graph: _KerasGraph) -> tuple[dict[str, str], dict]:
+    """({module of a SpliceAINet: the Keras layer that holds its weights}, {channels, kernel_sizes, dilations}),
+    from a walk of the whole graph: the residual units are counted, and their kernel sizes and dilations read, as
+    the walk meets them."""
+    conv = dict(kernel_size=[1], dilation_rate=[1], strides=[1], padding="valid", activation="linear", use_bias=True)
     batch_norm = dict(epsilon=BATCH_NORM_EPSILON, center=True, scale=True)
     layers = {}
     x = layers["stem"] = graph.next(graph.input, "Conv1D", **conv)
+    channels = graph.layers[x][1].get("filters")
+    if not isinstance(channels, int) or channels < 1:
+        raise graph.error(f"layer {x} has filters {json.dumps(channels)}")
+    conv["filters"] = channels
     skip = layers["skip"] = graph.next(x, "Conv1D", **conv)
-    for index, (kernel, dilation) in enumerate(zip(kernel_sizes, dilations)):
-        dilated = dict(conv, kernel_size=[kernel], dilation_rate=[dilation], padding="same")
+    kernel_sizes, dilations = [], []
+    while graph.takes(x, "BatchNormalization"):
+        index = len(kernel_sizes)
         hidden = x
         for part in (1, 2):
             hidden = layers[f"units.{index}.norm{part}"] = graph.next(hidden, "BatchNormalization", **batch_norm)
             hidden = graph.next(hidden, "Activation", activation="relu")
+            if part == 1:
+                kernel, dilation = _dilated_shape(graph, graph.next(hidden, "Conv1D"))
+            dilated = dict(conv, kernel_size=[kernel], dilation_rate=[dilation], padding="same")
             hidden = layers[f"units.{index}.conv{part}"] = graph.next(hidden, "Conv1D", **dilated)
         x = graph.add(hidden, x)
-        if (index + 1) % GROUP == 0 or index + 1 == len(kernel_sizes):
+        kernel_sizes.append(kernel)
+        dilations.append(dilation)
+        if (index + 1) % GROUP == 0 or not graph.takes(x, "BatchNormalization"):
             tap = layers[f"taps.{index // GROUP}"] = graph.next(x, "Conv1D", **conv)
             skip = graph.add(skip, tap)
+    if not kernel_sizes:
+        raise graph.error(f"no residual unit (batch normalisation) takes the output of layer {x}")
     crop = context(kernel_sizes, dilations) // 2
     cropped = graph.next(skip, "Cropping1D", cropping=[crop, crop])
     layers["classifier"] = graph.next(cropped, "Conv1D", **dict(conv, filters=len(CLASSES), activation="softmax"))
     graph.end(layers["classifier"])
-    return layers
+    return layers, {"channels": channels, "kernel_sizes": kernel_sizes, "dilations": dilations}
+
+
+def _dilated_shape(graph: _KerasGraph, layer: str) -> tuple[int, int]:
+    """(kernel size, dilation) of the convolution `layer` of a residual unit."""
+    config = graph.layers[layer][1]
+    kernel, dilation = config.get("kernel_size"), config.get("dilation_rate")
+    if not (isinstance(kernel, list) and isinstance(dilation, list) and len(kernel) == len(dilation) == 1
+            and all(isinstance(value, int) and value >= 1 for value in kernel + dilation)):
+        raise graph.error(f"layer {layer} has kernel_size {json.dumps(kernel)} and dilation_rate "
+                          f"{json.dumps(dilation)}, where SpliceAI has one positive number each")
+    if dilation[0] * (kernel[0] - 1) % 2:  # Keras pads such a 'same' convolution unevenly
+        raise graph.error(f"layer {layer} has an even kernel_size {kernel[0]}, where SpliceAI's are odd")
+    return kernel[0], dilation[0]
 
 
 def _conv(graph: _KerasGraph, layer: str) -> dict[str, np.ndarray]:
@@ -231,7 +282,7 @@ def _named(graph: _KerasGraph, layer: str, dimensions: dict[str, int]) -> dict[s
     """The weights of `layer`, checked to be those named in `dimensions`, each with its number of dimensions."""
     weights = graph.weights_of(layer)
     if sorted(weights) != sorted(dimensions):
-        raise graph.error(f"layer {layer} has weights {', '.join(weights) or 'none'} where SpliceAI-10k has "
+        raise graph.error(f"layer {layer} has weights {', '.join(weights) or 'none'} where SpliceAI has "
                           f"{', '.join(dimensions)}")
     for name, array in weights.items():
         if array.ndim != dimensions[name]:

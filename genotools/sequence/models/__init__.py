@@ -23,6 +23,7 @@ class Architecture:
     builder: type
     defaults: dict
     summary: str
+    any_depth: bool = False  # its list hyperparameters (one entry per layer) may have any length
 
 
 ARCHITECTURES = {
@@ -57,8 +58,10 @@ PUBLISHED = {
         SpliceAI,
         dict(channels=32, kernel_sizes=[11] * 8 + [21] * 4 + [41] * 4,
              dilations=[1] * 4 + [4] * 4 + [10] * 4 + [25] * 4, members=5),
-        "SpliceAI-10k: residual dilated convolutions over 10,000 bases of context, per-position probabilities of "
-        "neither, acceptor and donor, averaged over an ensemble (Jaganathan et al. 2019, Cell)",
+        "SpliceAI: residual dilated convolutions over a context of 80 to 10,000 bases (the defaults: SpliceAI-10k's), "
+        "per-position probabilities of neither, acceptor and donor, averaged over an ensemble (Jaganathan et al. "
+        "2019, Cell)",
+        any_depth=True,
     ),
 }
 
@@ -76,10 +79,10 @@ def architecture(name: str, published: bool = False) -> Architecture:
         raise InputError(f"unknown architecture {name!r}; choose one of {', '.join(ARCHITECTURES)}") from None
 
 
-def _same_kind(value, default):
+def _same_kind(value, default, any_length=False):
     if isinstance(default, list):
-        return (isinstance(value, list) and len(value) == len(default)
-                and all(_same_kind(v, d) for v, d in zip(value, default)))
+        return (isinstance(value, list) and (len(value) == len(default) or any_length and len(value) > 0)
+                and all(_same_kind(v, default[0]) for v in value))
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
     return isinstance(value, int) or isinstance(default, float)
@@ -101,7 +104,7 @@ def build_model(name: str, seq_len: int, n_tasks: int, hyperparameters: dict | N
         raise InputError(f"architecture {name!r} has no hyperparameter {', '.join(sorted(unknown))}; "
                          f"it takes {', '.join(arch.defaults)}")
     for key, value in (hyperparameters or {}).items():
-        if not _same_kind(value, arch.defaults[key]):
+        if not _same_kind(value, arch.defaults[key], arch.any_depth):
             raise InputError(f"hyperparameter {key} of {name!r} takes values like {json.dumps(arch.defaults[key])}, "
                              f"not {json.dumps(value)}")
         if not _in_range(key, value):
