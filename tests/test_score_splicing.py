@@ -465,14 +465,14 @@ def test_bad_input_is_one_line_naming_the_file_exit_2_and_no_output(case, inputs
 
 
 def test_spliceai_10k_scores_as_the_numpy_forward_pass_of_its_own_keras_files(imported, spliceai_wheel, tmp_path):
-    """SpliceAI's published weights (downloaded from PyPI; skipped where it cannot be reached): an SNV and a deletion
-    in a + gene and a - gene that ends within the window, scored as SpliceAI scores them."""
+    """SpliceAI's published weights (downloaded from PyPI; skipped where it cannot be reached): a deletion in a + gene
+    and a - gene that ends within the window, scored as SpliceAI scores them (SNVs are checked on the synthetic
+    models: each window of SpliceAI-10k takes seconds on a CPU)."""
     rng = np.random.default_rng(3)
     genome = {"chr1": "".join(rng.choice(list("ACGT"), 12_000))}
     genes = [("PLUS", "chr1", "+", 100, 11_900, [100, 5990, 6100], [5950, 6050, 11_900]),
              ("MINUS", "chr1", "-", 5200, 9000, [5200, 8000], [6030, 9000])]
-    variants = [("chr1", 6000, genome["chr1"][5999], [_other(genome["chr1"][5999])]),
-                ("chr1", 6020, genome["chr1"][6019:6022], [genome["chr1"][6019]])]
+    variants = [("chr1", 6020, genome["chr1"][6019:6022], [genome["chr1"][6019]])]
     (tmp_path / "genome.fa").write_text(f">chr1\n{genome['chr1']}\n")
     (tmp_path / "genes.txt").write_text(spliceai_table(genes))
     (tmp_path / "variants.vcf").write_text(vcf_text(variants, {"chr1": 12_000}))
@@ -486,7 +486,7 @@ def test_spliceai_10k_scores_as_the_numpy_forward_pass_of_its_own_keras_files(im
                                                        10_000)]
     rows = read_tsv(tmp_path / "scores.tsv")
     assert [(row["alt"], row["gene"]) for row in rows] == [(alt, gene) for alt, gene, _, _ in expected]
-    assert len(rows) == 4
+    assert len(rows) == 2
     for row, (_, _, scores, positions) in zip(rows, expected):
         np.testing.assert_allclose([float(row[key]) for key in ("ds_ag", "ds_al", "ds_dg", "ds_dl")], scores,
                                    rtol=0, atol=1e-5)
