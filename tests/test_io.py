@@ -286,6 +286,11 @@ def test_features_that_differ_only_in_case_are_distinct(tmp_path):
 
 # VCF
 
+def test_a_vcf_that_does_not_exist_is_refused_by_name(tmp_path):
+    with raises(f"{tmp_path / 'missing.vcf'}: VCF file not found"):
+        open_vcf(tmp_path / "missing.vcf")
+
+
 def test_a_file_that_is_not_vcf_is_refused_by_name(tmp_path):
     path = write(tmp_path / "calls.vcf", "this is not a VCF\n")
     with raises(f"{path}: cannot read as VCF or BCF"):

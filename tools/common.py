@@ -67,6 +67,11 @@ Resume = Annotated[Optional[Path], existing_file(
     "Resume from this checkpoint (written every epoch) with the same options and data.")]
 Checkpoint = Annotated[Optional[Path], typer.Option(
     help="Checkpoint to write every epoch [default: OUTPUT with .checkpoint.safetensors].", dir_okay=False)]
+ReferenceFasta = Annotated[Path, existing_file("Reference genome FASTA (plain or bgzipped).")]
+VariantsIn = Annotated[Path, typer.Option(help="Variants: VCF or BCF, plain or bgzipped; '-' reads standard input.",
+                                          dir_okay=False)]
+VcfOutputType = Annotated[str, typer.Option(
+    help="v (VCF), z (bgzipped VCF) or b (BCF) [default: from the OUTPUT extension].")]
 
 
 def _with_example(command, example):
@@ -220,13 +225,13 @@ def check_choices(checks):
             raise InputError(f"{flag} {value!r}: choose {', '.join(choices)}")
 
 
-VCF_WRITE_MODES = {"v": "w", "z": "wz", "b": "wb"}  # bcftools' -O letters -> pysam write modes
+_VCF_WRITE_MODES = {"v": "w", "z": "wz", "b": "wb"}  # bcftools' -O letters -> pysam write modes
 
 
 def vcf_output_type(path, requested):
     """v, z or b: the --output-type asked for, or by default the one the output's name says."""
     if requested != "auto":
-        if requested not in VCF_WRITE_MODES:
+        if requested not in _VCF_WRITE_MODES:
             raise InputError(f"--output-type {requested!r}: choose v (VCF), z (bgzipped VCF) or b (BCF)")
         return requested
     name = str(path)
@@ -234,14 +239,16 @@ def vcf_output_type(path, requested):
 
 
 @contextlib.contextmanager
-def vcf_destination(output, kind):
-    """Where pysam writes a VCF or BCF of `kind` (v, z or b): standard output, or a temporary file renamed (with its
-    index) once complete."""
+def vcf_writer(output, kind, header):
+    """A pysam VariantFile writing a VCF or BCF of `kind` (v, z or b) with `header`: to standard output, or to a
+    temporary file renamed (with its index) once complete."""
     if str(output) == "-":
-        yield "-"
+        with pysam.VariantFile("-", _VCF_WRITE_MODES[kind], header=header) as out:
+            yield out
         return
     with atomic_output(output) as tmp:
-        yield str(tmp)
+        with pysam.VariantFile(str(tmp), _VCF_WRITE_MODES[kind], header=header) as out:
+            yield out
         if kind != "v":
             with atomic_output(f"{output}.{'tbi' if kind == 'z' else 'csi'}") as index:
                 pysam.bcftools.index("-t" if kind == "z" else "-c", "-f", "-o", str(index), str(tmp))

@@ -7,7 +7,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Annotated, Optional
 
-import pysam
 import typer
 
 from genotools import __version__
@@ -30,13 +29,15 @@ from genotools.sequence.splicing import (
 )
 
 from .common import (
-    VCF_WRITE_MODES,
     BatchSize,
     Debug,
     Device,
     Quiet,
+    ReferenceFasta,
     Seed,
     Threads,
+    VariantsIn,
+    VcfOutputType,
     Version,
     check_choices,
     existing_file,
@@ -44,8 +45,8 @@ from .common import (
     reported_errors,
     say,
     single_command_app,
-    vcf_destination,
     vcf_output_type,
+    vcf_writer,
 )
 
 
@@ -62,16 +63,14 @@ def _header(variants):
 
 def score_splicing(
     model: Annotated[Path, existing_file("Splice model from genotools-import-model (.safetensors).")],
-    reference: Annotated[Path, existing_file("Reference genome FASTA (plain or bgzipped).")],
-    vcf: Annotated[Path, typer.Option(help="Variants: VCF or BCF, plain or bgzipped; '-' reads standard input.",
-                                      dir_okay=False)],
+    reference: ReferenceFasta,
+    vcf: VariantsIn,
     genes: Annotated[Path, existing_file(
         "Genes: SpliceAI's gene table (#NAME CHROM STRAND TX_START TX_END EXON_START EXON_END, as spliceai/"
         "annotations/grch38.txt in its wheel), a GTF or a GFF3; plain or gzipped.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Annotated variants: .vcf, .vcf.gz or .bcf (indexed "
                                         "when bgzipped or BCF); '-' writes VCF to standard output.", dir_okay=False)],
-    output_type: Annotated[str, typer.Option(
-        help="v (VCF), z (bgzipped VCF) or b (BCF) [default: from the OUTPUT extension].")] = "auto",
+    output_type: VcfOutputType = "auto",
     tsv: Annotated[Optional[Path], typer.Option(
         help="Also write a table of the unrounded scores: one row per allele and gene.", dir_okay=False)] = None,
     summary: Annotated[Optional[Path], typer.Option(
@@ -112,8 +111,6 @@ def score_splicing(
         index = GeneIndex(read_genes(genes))
         if not index.genes:
             raise InputError(f"{genes}: holds no gene on the + or - strand; {WHAT_TO_GIVE}")
-        if str(vcf) != "-" and not vcf.is_file():
-            raise InputError(f"{vcf}: VCF file not found")
         variants = open_vcf(vcf)
         indexed = kind != "v" and str(output) != "-"
         with Reference(reference) as genome, variants, contextlib.ExitStack() as outputs:
@@ -127,8 +124,7 @@ def score_splicing(
             # complete and indexed, and an error anywhere leaves none of them.
             tsv_path, summary_path = (outputs.enter_context(atomic_output(path)) if path else None
                                       for path in (tsv, summary))
-            destination = outputs.enter_context(vcf_destination(output, kind))
-            out = outputs.enter_context(pysam.VariantFile(destination, VCF_WRITE_MODES[kind], header=header))
+            out = outputs.enter_context(vcf_writer(output, kind, header))
             table = csv.writer(outputs.enter_context(open(tsv_path, "w", newline="")), delimiter="\t",
                                lineterminator="\n") if tsv else None
             if table:

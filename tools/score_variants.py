@@ -9,7 +9,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Annotated, Optional
 
-import pysam
 import typer
 
 from genotools import __version__
@@ -23,22 +22,24 @@ from genotools.sequence.model_file import load_sequence_model
 from genotools.sequence.variants import OUTCOMES, SCORES, score_records
 
 from .common import (
-    VCF_WRITE_MODES,
     AverageStrands,
     BatchSize,
     Debug,
     Device,
     Precision,
     Quiet,
+    ReferenceFasta,
     Seed,
     Threads,
+    VariantsIn,
+    VcfOutputType,
     Version,
     existing_file,
     reported_errors,
     say,
     single_command_app,
-    vcf_destination,
     vcf_output_type,
+    vcf_writer,
 )
 
 PREFIX = "GENOTOOLS_"
@@ -74,13 +75,11 @@ def _header(vcf, tasks, scores):
 
 def score_variants(
     model: Annotated[Path, existing_file("Model from genotools-train (.safetensors).")],
-    reference: Annotated[Path, existing_file("Reference genome FASTA (plain or bgzipped).")],
-    vcf: Annotated[Path, typer.Option(help="Variants: VCF or BCF, plain or bgzipped; '-' reads standard input.",
-                                      dir_okay=False)],
+    reference: ReferenceFasta,
+    vcf: VariantsIn,
     output: Annotated[Path, typer.Option("--output", "-o", help="Scored variants: .vcf, .vcf.gz or .bcf (indexed "
                                         "when bgzipped or BCF); '-' writes VCF to standard output.", dir_okay=False)],
-    output_type: Annotated[str, typer.Option(
-        help="v (VCF), z (bgzipped VCF) or b (BCF) [default: from the OUTPUT extension].")] = "auto",
+    output_type: VcfOutputType = "auto",
     tsv: Annotated[Optional[Path], typer.Option(help="Also write a table: one row per ALT allele.",
                                                 dir_okay=False)] = None,
     summary: Annotated[Optional[Path], typer.Option(help="Counts per outcome as JSON.", dir_okay=False)] = None,
@@ -126,8 +125,6 @@ def score_variants(
             raise InputError(f"--tasks: the model has no task {', '.join(sorted(missing))} "
                              f"(it has {', '.join(metadata['task_names'])})")
         columns = [metadata["task_names"].index(task) for task in chosen]
-        if str(vcf) != "-" and not vcf.is_file():
-            raise InputError(f"{vcf}: VCF file not found")
         variants = open_vcf(vcf)
         indexed = kind != "v" and str(output) != "-"
         with Reference(reference) as genome, variants, contextlib.ExitStack() as outputs:
@@ -143,8 +140,7 @@ def score_variants(
             # complete and indexed, and an error anywhere (the index included) leaves none of them.
             tsv_path, summary_path, plot_path = (outputs.enter_context(atomic_output(path)) if path else None
                                                  for path in (tsv, summary, plot))
-            destination = outputs.enter_context(vcf_destination(output, kind))
-            out = outputs.enter_context(pysam.VariantFile(destination, VCF_WRITE_MODES[kind], header=header))
+            out = outputs.enter_context(vcf_writer(output, kind, header))
             table = csv.writer(outputs.enter_context(open(tsv_path, "w", newline="")), delimiter="\t",
                                lineterminator="\n") if tsv else None
             if table:

@@ -15,7 +15,9 @@ from genotools.io.compressed import is_gzip, is_plain_gzip, plain_gzip_error
 
 def open_vcf(path: Path | str) -> pysam.VariantFile:
     """A pysam VariantFile for a VCF or BCF (plain or bgzipped; '-' is standard input)."""
-    if str(path) != "-" and Path(path).is_file() and is_plain_gzip(path):
+    if str(path) != "-" and not Path(path).is_file():
+        raise InputError(f"{path}: VCF file not found")
+    if str(path) != "-" and is_plain_gzip(path):
         raise InputError(plain_gzip_error(path, "VCF"))
     try:
         return pysam.VariantFile(str(path))
