@@ -37,6 +37,7 @@ setup(
         "logomaker>=0.8",
         "pyyaml>=6",
         "rdkit>=2026.9.1",
+        "transformers>=4.46",  # protein language models (ESM-2, ESM-1v) for genotools-protein-impact
     ],
     # CT3: Cheetah, which renders a Galaxy tool's command; ruff: the linter `make test` runs first; jsonschema:
     # validates CITATION.cff and the nf-core modules against their schemas; build: makes the sdist that the

@@ -6,7 +6,7 @@ imports nothing, so that setup.py can read the list before anything is installed
 """
 
 TOOLS = ("encode", "train", "predict", "score-variants", "interpret", "simulate", "drug-response", "gene-function",
-         "qc", "associate", "import-model", "score-splicing")
+         "qc", "associate", "import-model", "score-splicing", "protein-impact")
 
 
 def module_name(tool):
