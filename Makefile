@@ -70,6 +70,7 @@ test: $(INSTALLED)
 # splice model of the platform tests (SpliceAI-80nt, synthetic weights) imported from two more of them.
 test-data: $(INSTALLED)
 	$(BIN)/genotools-simulate --output-dir test-data --seed 1
+	rm -rf test-data/tiny_esm2 && $(BIN)/python tests/tiny_esm.py test-data/tiny_esm2
 	$(BIN)/python -c 'from genotools.qc.simulate import simulate_qc; simulate_qc("test-data", seed=1)'
 	$(BIN)/python -c 'from genotools.drugs.simulate import simulate_drug_response; simulate_drug_response("test-data", seed=1)'
 	$(BIN)/genotools-encode --reference test-data/genome.fa --regions test-data/regions_small.bed \

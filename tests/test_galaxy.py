@@ -177,6 +177,10 @@ def test_every_spec_test_is_a_galaxy_test_on_files_in_galaxy_test_data(name):
                 assert param.get("value") == galaxy.genome_name(spec["options"]["reference"])
                 assert param.get("ftype") is None
                 continue
+            if formats[param.get("name")] == "model":  # an installed model: a folder the test data table lists
+                assert param.get("value") in (TEST_DATA / f"{galaxy.MODEL_TABLE}.loc").read_text().split()
+                assert (TEST_DATA / param.get("value") / "config.json").is_file() and param.get("ftype") is None
+                continue
             for value in param.get("value").split(","):
                 assert (TEST_DATA / value).is_file()
             assert param.get("ftype") == formats[param.get("name")]
@@ -216,7 +220,8 @@ def test_tests_check_more_than_that_an_output_exists():
 
 def test_galaxy_test_data_are_links_into_test_data_that_planemo_ships_as_files():
     """planemo shed_upload copies the file a link points to, but nothing of a linked folder: so galaxy/test-data
-    is a folder of links, one per file of test-data/ that a Galaxy test uses (and the test data table's .loc)."""
+    is a folder of links, one per file of test-data/ that a Galaxy test uses, a folder of links for each test model
+    (a folder of test-data/), and the test data tables' .loc files."""
     assert TEST_DATA.is_dir() and not TEST_DATA.is_symlink()
     used = {value for name in TOOLS for test in _xml(name).iter("test") for param in test.iter("param")
             if param.get("ftype") for value in param.get("value").split(",")}
@@ -227,7 +232,25 @@ def test_galaxy_test_data_are_links_into_test_data_that_planemo_ships_as_files()
     for name in links:
         assert os.readlink(TEST_DATA / name) == f"../../test-data/{name}"
         assert (TEST_DATA / name).resolve() == (ROOT / "test-data" / name).resolve()
-    assert {path.name for path in TEST_DATA.iterdir() if not path.is_symlink()} == {"fasta_indexes.loc"}
+    models = {line.split("\t")[0] for line in (TEST_DATA / f"{galaxy.MODEL_TABLE}.loc").read_text().splitlines()
+              if line and not line.startswith("#")}
+    assert {path.name for path in TEST_DATA.iterdir() if not path.is_symlink()} == {
+        "fasta_indexes.loc", f"{galaxy.MODEL_TABLE}.loc", *models}
+    for model in models:
+        files = sorted(path.name for path in (ROOT / "test-data" / model).iterdir())
+        assert sorted(path.name for path in (TEST_DATA / model).iterdir()) == files
+        assert all(os.readlink(TEST_DATA / model / name) == f"../../../test-data/{model}/{name}" for name in files)
+
+
+def test_the_installed_models_are_a_data_table_of_folders_and_weights():
+    for suffix, loc in (("sample", "tool-data/genotools_protein_models.loc"),
+                        ("test", "${__HERE__}/test-data/genotools_protein_models.loc")):
+        table = ET.parse(GALAXY / f"tool_data_table_conf.xml.{suffix}").getroot().findall("table")[1]
+        assert table.get("name") == galaxy.MODEL_TABLE
+        assert [c.strip() for c in table.find("columns").text.split(",")] == ["value", "name", "path"]
+        assert table.find("file").get("path") == loc
+    assert "tiny_esm2\ttiny_esm2 (genotools test data)\t${__HERE__}/tiny_esm2" in (
+        TEST_DATA / f"{galaxy.MODEL_TABLE}.loc").read_text()
 
 
 def test_the_built_in_genomes_are_the_fasta_indexes_data_table():
@@ -285,7 +308,9 @@ def test_vcf_inputs_take_vcf_and_bcf_and_the_shared_table_reader_takes_csv():
     for tool in TOOLS.values():
         params = {p.get("argument"): p for p in _xml(tool.name).find("inputs").iter("param") if p.get("argument")}
         for option in tool.inputs:
-            formats = params[option.flag].get("format").split(",") if option.flag != "--reference" else None
+            if option.flag == "--reference" or option.format == "model":  # selects of data tables, or datasets
+                continue
+            formats = params[option.flag].get("format").split(",")
             if option.format in ("vcf", "vcf_bgzip"):
                 assert set(formats) == {"vcf", "vcf_bgzip", "bcf"}
             elif option.format == "tabular":

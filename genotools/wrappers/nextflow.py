@@ -252,7 +252,7 @@ def main_nf(tool: Tool) -> str:
 
 
 def _file_entry(description, fmt, is_input=False):
-    entry = {"type": "directory" if fmt == "directory" else "file", "description": description}
+    entry = {"type": "directory" if fmt in ("directory", "model") else "file", "description": description}
     pattern = INPUT_PATTERNS.get(fmt) if is_input else None
     if pattern or fmt in EXTENSIONS:
         entry["pattern"] = pattern or EXTENSIONS[fmt][1]

@@ -10,6 +10,7 @@ process GENOTOOLS_PROTEINIMPACT {
 
     input:
     tuple val(meta), path(proteins), path(variants)
+    path model
     path table
 
     output:
@@ -21,16 +22,18 @@ process GENOTOOLS_PROTEINIMPACT {
     task.ext.when == null || task.ext.when
 
     script:
-    // task.ext.args takes --variant, --scorer, --model, --method, --batch-size, --precision (see
-    // genotools-protein-impact --help)
+    // task.ext.args takes --variant, --scorer, --method, --batch-size, --precision (see genotools-protein-impact
+    // --help)
     def args = task.ext.args ?: ''
     prefix = task.ext.prefix ?: "${meta.id}"
     def variants_arg = variants ? "--variants ${variants}" : ''
+    def model_arg = model ? "--model ${model}" : ''
     def table_arg = table ? "--table ${table}" : ''
     """
     genotools-protein-impact \\
         --proteins ${proteins} \\
         ${variants_arg} \\
+        ${model_arg} \\
         ${table_arg} \\
         --output ${prefix}.tsv \\
         --device ${task.accelerator ? 'cuda' : 'cpu'} \\
