@@ -11,8 +11,7 @@ from helpers import SMALL_MODEL, TEST_DATA, run_tool
 def test_data(tmp_path_factory):
     """A copy of test-data/, so tests that build indexes or compress files never write into the repository."""
     target = tmp_path_factory.mktemp("test-data")
-    for path in TEST_DATA.iterdir():
-        shutil.copy(path, target)
+    shutil.copytree(TEST_DATA, target, dirs_exist_ok=True)  # the files, and the test model's folder
     return target
 
 

@@ -120,6 +120,8 @@ def test_baselines_need_no_model_and_command_line_changes_need_one_protein(tmp_p
     ([("short", "R175*")], [], "protein change 'R175*': cannot read 'R175*'; a stop or frameshift has no score from "
                                "a substitution model"),
     ([("short", "A4V:A4G")], [], "protein change 'A4V:A4G' changes a position more than once"),
+    ([("short", "p.Lys2GlyfsTer3")], [], "cannot read 'Lys2GlyfsTer3'; a stop or frameshift has no score"),
+    ([("short", "A4V\textra")], [], "variants.tsv: line 2: 3 columns but the header names 2"),
     ([("short", "Ala4")], [], "protein change 'Ala4': cannot read 'Ala4'; write it like A123V, p.Ala123Val or "
                               "A123V:G130D"),
     ([("TP53", "E2K")], [], "protein change 'E2K': 'TP53' is not a protein of"),

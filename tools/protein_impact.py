@@ -41,6 +41,9 @@ def read_changes(path: Path, names: list[str]) -> list[tuple[str, str]]:
     """(protein, change) for each row of a variants table; the protein column may be left out when `names` (the
     FASTA's proteins) holds one protein."""
     header, rows = read_rows(path, "variants")
+    for line_number, fields in rows:
+        if len(fields) != len(header):
+            raise InputError(f"{path}: line {line_number}: {len(fields)} columns but the header names {len(header)}")
     change_column = find_column(path, header, None, CHANGE_COLUMNS, "protein changes")
     if len(names) == 1 and not any(normalise(name) in PROTEIN_COLUMNS for name in header):
         return [(names[0], fields[change_column]) for _, fields in rows]

@@ -12,7 +12,7 @@ THREE_LETTER = {"Ala": "A", "Arg": "R", "Asn": "N", "Asp": "D", "Cys": "C", "Gln
                 "Thr": "T", "Trp": "W", "Tyr": "Y", "Val": "V"}
 _RESIDUE = "|".join([*THREE_LETTER, *AMINO_ACIDS])
 _SUBSTITUTION = re.compile(rf"({_RESIDUE})(\d+)({_RESIDUE}|=)")
-_STOP = re.compile(r"(?:[A-Z][a-z]{0,2})\d+(?:\*|Ter|X)$|(?:[A-Z][a-z]{0,2})\d+(?:[A-Z][a-z]{0,2})?fs")
+_STOP = re.compile(r"[A-Z][a-z]{0,2}\d+(?:\*|Ter|X|(?:[A-Z][a-z]{0,2})?fs.*)")  # R175*, R175X, R175Ter, R175fs
 
 
 @dataclass(frozen=True)
