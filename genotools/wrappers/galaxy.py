@@ -468,8 +468,10 @@ def _paragraphs(text):
 
 def _help(tool):
     helps = {option.name: _help_text(option, False) for option in tool.outputs}
-    inputs = [f"- **{option.label}** ({_formats(option).replace(',', ', ')}): "
-              f"{_help_text(option, _optional(tool, option))}" for option in tool.inputs]
+    kinds = {o.name: "an installed model" if o.format == "model" else _formats(o).replace(",", ", ")
+             for o in tool.inputs}
+    inputs = [f"- **{option.label}** ({kinds[option.name]}): {_help_text(option, _optional(tool, option))}"
+              for option in tool.inputs]
     outputs = [f"- **{label}** ({'a collection of ' if collection else ''}{fmt})"
                f"{': ' + helps[name] if helps.get(name) else ''}" for name, fmt, label, _, collection in _outputs(tool)]
     lines = [".. class:: infomark", "", "**What it does**", ""]
@@ -481,6 +483,9 @@ def _help(tool):
     if any(_is_reference(option) for option in tool.inputs):
         lines += ["The reference genome comes from the history or from the genomes built into the server (the "
                   "``fasta_indexes`` data table).", ""]
+    if any(option.format == "model" for option in tool.inputs):
+        lines += ["The protein language model is one that the server's administrators installed (the "
+                  f"``{MODEL_TABLE}`` data table).", ""]
     if tool.gpu:
         lines += ["The tool runs on a GPU where the server gives the job one, and on the CPU otherwise.", ""]
     return lines + ["**Example**", "", "The same job on the command line::", "", "    " + tool.example]
