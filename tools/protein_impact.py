@@ -10,7 +10,7 @@ import typer
 from genotools.errors import InputError
 from genotools.io.atomic import atomic_output
 from genotools.io.fasta import read_sequences
-from genotools.io.tables import find_column, normalise, read_rows
+from genotools.io.tables import check_row_lengths, find_column, normalise, read_rows
 from genotools.protein.changes import check_on, parse_change
 from genotools.protein.scorers import SCORERS, LanguageModel, blosum62, position, score_changes
 from genotools.protein.table import CHANGE_COLUMNS, PROTEIN_COLUMNS, ScoreTable
@@ -41,9 +41,7 @@ def read_changes(path: Path, names: list[str]) -> list[tuple[str, str]]:
     """(protein, change) for each row of a variants table; the protein column may be left out when `names` (the
     FASTA's proteins) holds one protein."""
     header, rows = read_rows(path, "variants")
-    for line_number, fields in rows:
-        if len(fields) != len(header):
-            raise InputError(f"{path}: line {line_number}: {len(fields)} columns but the header names {len(header)}")
+    check_row_lengths(path, header, rows)
     change_column = find_column(path, header, None, CHANGE_COLUMNS, "protein changes")
     if len(names) == 1 and not any(normalise(name) in PROTEIN_COLUMNS for name in header):
         return [(names[0], fields[change_column]) for _, fields in rows]
@@ -106,7 +104,7 @@ def protein_impact(
                              "blosum62")
         if (scorer == "table") != (table is not None):
             raise InputError("--scorer table and --table go together: give both, or neither")
-        sequences = dict(read_sequences(proteins, unique_names=True))
+        sequences = {name: sequence.upper() for name, sequence in read_sequences(proteins, unique_names=True)}
         if variants is not None:
             requested = read_changes(variants, list(sequences))
         elif len(sequences) == 1:
@@ -119,7 +117,7 @@ def protein_impact(
             if protein not in sequences:
                 raise InputError(f"protein change {text!r}: {protein!r} is not a protein of {proteins}")
             change = parse_change(text)
-            check_on(change, sequences[protein].upper(), text, protein)
+            check_on(change, sequences[protein], text, protein)
             if scorer == "table" and len(change) > 1:
                 raise InputError(f"protein change {text!r}: --scorer table looks up single substitutions; score "
                                  "multi-mutants with a language model")
@@ -141,7 +139,7 @@ def protein_impact(
             for protein, members in changes.items():
                 for name, score in scorers.items():
                     score = score.of(protein) if isinstance(score, ScoreTable) else score
-                    values = score_changes(score, sequences[protein].upper(), [change for _, change in members])
+                    values = score_changes(score, sequences[protein], [change for _, change in members])
                     for (row, _), value in zip(members, values):
                         columns[name][row] = value
                 bar.advance(task)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from genotools.errors import InputError
-from genotools.io.tables import read_rows
+from genotools.io.tables import check_row_lengths, read_rows
 from genotools.io.text import MISSING, check_unique_names, is_number, parse_value
 
 TRAITS = ("auto", "binary", "quantitative")
@@ -92,9 +92,7 @@ def read_phenotypes(path: Path | str, phenotype: str | None = None, covariates: 
     check_unique_names(path, 1, [name for name in header if name], "column")  # else one of them would be read
     if not rows:
         raise InputError(f"{path}: phenotype table has a header but no samples")
-    for n, fields in rows:
-        if len(fields) != len(header):
-            raise InputError(f"{path}: line {n}: {len(fields)} columns but the header names {len(header)}")
+    check_row_lengths(path, header, rows)
     samples = [fields[0].strip() for _, fields in rows]
     seen = set()
     for (n, _), sample in zip(rows, samples):

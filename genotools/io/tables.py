@@ -36,6 +36,13 @@ def read_rows(path: Path | str, what: str) -> tuple[list[str], list[tuple[int, l
     return rows[0][1], rows[1:]
 
 
+def check_row_lengths(path: Path | str, header: list[str], rows: list[tuple[int, list[str]]]) -> None:
+    """Refuse the first row (of read_rows) whose number of fields is not the header's."""
+    for line_number, fields in rows:
+        if len(fields) != len(header):
+            raise InputError(f"{path}: line {line_number}: {len(fields)} columns but the header names {len(header)}")
+
+
 def find_column(path: Path | str, header: list[str], given: str | None, aliases: Collection[str], role: str) -> int:
     """The index of the column holding `role`: the one named `given`, else the one whose name is an alias."""
     if given is not None:

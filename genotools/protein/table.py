@@ -12,7 +12,7 @@ import numpy as np
 
 from genotools.errors import InputError
 from genotools.io.compressed import is_gzip
-from genotools.io.tables import normalise
+from genotools.io.tables import find_column, normalise
 from genotools.protein.changes import Substitution, parse_change
 
 PROTEIN_COLUMNS = {"protein", "proteinid", "transcript", "transcriptid", "uniprot", "uniprotid"}
@@ -20,10 +20,12 @@ CHANGE_COLUMNS = {"variant", "change", "mutation", "mutant", "hgvsp", "proteinch
 SCORE_COLUMNS = {"ampathogenicity", "score"}
 
 
-def _columns(path, header, names, role):
-    found = [i for i, name in enumerate(header) if normalise(name) in names]
+def _protein_columns(path, header):
+    """Every column naming proteins: AlphaMissense's per-genome files name each by UniProt and transcript id."""
+    found = [i for i, name in enumerate(header) if normalise(name) in PROTEIN_COLUMNS]
     if not found:
-        raise InputError(f"{path}: no column for the {role} (the columns are {', '.join(header)})")
+        raise InputError(f"{path}: line 1: no column for the proteins (uniprot_id, transcript_id); the columns are "
+                         f"{', '.join(header)}")
     return found
 
 
@@ -41,9 +43,9 @@ class ScoreTable:
             header_line = next(lines, "")
             delimiter = "\t" if "\t" in header_line else ","
             header = next(csv.reader([header_line.lstrip("#")], delimiter=delimiter), [])
-            protein_columns = _columns(path, header, PROTEIN_COLUMNS, "proteins (uniprot_id, transcript_id)")
-            change_column = _columns(path, header, CHANGE_COLUMNS, "protein changes (protein_variant)")[0]
-            score_column = _columns(path, header, SCORE_COLUMNS, "scores (am_pathogenicity or score)")[0]
+            protein_columns = _protein_columns(path, header)
+            change_column = find_column(path, header, None, CHANGE_COLUMNS, "protein changes (protein_variant)")
+            score_column = find_column(path, header, None, SCORE_COLUMNS, "scores (am_pathogenicity or score)")
             self.name = header[score_column]
             for number, fields in enumerate(csv.reader(lines, delimiter=delimiter), start=2):
                 matched = {fields[i] for i in protein_columns if i < len(fields)} & proteins
