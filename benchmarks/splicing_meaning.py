@@ -26,8 +26,8 @@ from score_splicing import spliceai_model
 from sequence_datasets import AUGUSTUS_DATA, AUGUSTUS_DOC, fetch, parse_fasta, read_deb, read_gtf_exons
 from sklearn.metrics import roc_auc_score
 
+from genotools.io.fasta import reverse_complement
 from genotools.runtime import resolve_device
-from genotools.sequence.encoding import reverse_complement
 from genotools.sequence.published import load_splice_model
 from genotools.sequence.splicing import predict_windows
 

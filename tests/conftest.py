@@ -1,7 +1,9 @@
+import hashlib
 import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from helpers import SMALL_MODEL, TEST_DATA, run_tool
@@ -35,18 +37,25 @@ UNREACHABLE = re.compile(r"NewConnectionError|Network is unreachable|Temporary f
                          r"Name or service not known|ConnectTimeout|ProxyError|Max retries exceeded")
 
 
-@pytest.fixture(scope="session")
-def spliceai_wheel(tmp_path_factory):
-    """SpliceAI's wheel, downloaded from PyPI (its weights' licence, CC BY-NC 4.0, keeps them out of the
-    repository); the tests that need it are skipped where the package index cannot be reached."""
-    folder = tmp_path_factory.mktemp("spliceai")
+def downloaded_wheel(folder, requirement, sha256):
+    """The wheel of `requirement`, downloaded from PyPI into `folder` and checked by its sha256; the test is skipped
+    where the package index cannot be reached."""
     result = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--retries", "1",
-                             "--timeout", "60", "--dest", str(folder), "spliceai==1.3.1"], capture_output=True,
-                            text=True)
+                             "--timeout", "60", "--dest", str(folder), requirement], capture_output=True, text=True)
     if result.returncode != 0 and UNREACHABLE.search(result.stdout + result.stderr):
         pytest.skip(f"the package index is unreachable: {result.stderr.strip().splitlines()[-1]}")
     assert result.returncode == 0, result.stderr
-    return next(folder.glob("*.whl"))
+    wheel = next(Path(folder).glob("*.whl"))
+    assert hashlib.sha256(wheel.read_bytes()).hexdigest() == sha256, f"{wheel.name} is not the wheel expected"
+    return wheel
+
+
+@pytest.fixture(scope="session")
+def spliceai_wheel(tmp_path_factory):
+    """SpliceAI's wheel, downloaded from PyPI (its weights' licence, CC BY-NC 4.0, keeps them out of the
+    repository)."""
+    return downloaded_wheel(tmp_path_factory.mktemp("spliceai"), "spliceai==1.3.1",
+                            "63c633b8de6803d4ffb613e6ef62f1a896fec9fc13245c0f000ff7adea279776")
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,9 @@ import pytest
 import torch
 from sklearn.metrics import roc_auc_score
 
+from genotools.io.fasta import reverse_complement
 from genotools.sequence.baseline import kmer_baseline, kmer_features, kmer_layer
-from genotools.sequence.encoding import one_hot, reverse_complement
+from genotools.sequence.encoding import one_hot
 
 
 def features(sequence, patterns):

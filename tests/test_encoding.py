@@ -1,14 +1,13 @@
 import numpy as np
 import pytest
 
-from genotools.io.fasta import clip_window
+from genotools.io.fasta import clip_window, reverse_complement
 from genotools.sequence.encoding import (
     ALPHABET,
     centred_window,
     kmer_counts,
     one_hot,
     resize,
-    reverse_complement,
     reverse_complement_one_hot,
 )
 

@@ -40,8 +40,8 @@ def score(tmp_path, proteins, rows, *options):
     """The tool's output table for a variants table of (protein, change) rows."""
     variants, output = tmp_path / "variants.tsv", tmp_path / "scores.tsv"
     variants.write_text("protein\tvariant\n" + "".join(f"{p}\t{c}\n" for p, c in rows))
-    run_tool("protein-impact", "--proteins", proteins, "--variants", variants, "--output", output, "--threads", 1,
-             *options)
+    run_tool("protein-impact", "proteins", "--proteins", proteins, "--variants", variants, "--output", output,
+             "--threads", 1, *options)
     return pd.read_csv(output, sep="\t")
 
 
@@ -106,7 +106,7 @@ def test_a_protein_longer_than_the_context_is_scored_in_centred_windows(tmp_path
 def test_baselines_need_no_model_and_command_line_changes_need_one_protein(tmp_path):
     fasta, output = tmp_path / "short.fa", tmp_path / "scores.tsv"
     fasta.write_text(f">short\n{SHORT}\n")
-    run_tool("protein-impact", "--proteins", fasta, "--variant", "A4V", "--variant", "Q9E",
+    run_tool("protein-impact", "proteins", "--proteins", fasta, "--variant", "A4V", "--variant", "Q9E",
              "--scorer", "blosum62", "--output", output)
     table = pd.read_csv(output, sep="\t")
     assert list(table.columns) == ["protein", "change", "blosum62", "position"]
@@ -132,7 +132,7 @@ def test_baselines_need_no_model_and_command_line_changes_need_one_protein(tmp_p
 def test_bad_changes_are_refused_with_one_line_and_no_output(tmp_path, proteins, rows, options, message):
     variants, output = tmp_path / "variants.tsv", tmp_path / "scores.tsv"
     variants.write_text("protein\tvariant\n" + "".join(f"{p}\t{c}\n" for p, c in rows))
-    result = run_tool("protein-impact", "--proteins", proteins, "--variants", variants, "--output", output,
+    result = run_tool("protein-impact", "proteins", "--proteins", proteins, "--variants", variants, "--output", output,
                       *(options if "--scorer" in options else ["--scorer", "blosum62", *options]), expect=2)
     assert message in error_line(result)
     assert not output.exists()
@@ -145,7 +145,7 @@ def test_a_folder_without_a_safetensors_model_is_refused(tmp_path, esm):
     pickled.mkdir()
     (pickled / "config.json").write_text((esm / "config.json").read_text())
     (pickled / "pytorch_model.bin").write_bytes(b"not read")
-    result = run_tool("protein-impact", "--proteins", proteins, "--variant", "A4V", "--model", pickled,
+    result = run_tool("protein-impact", "proteins", "--proteins", proteins, "--variant", "A4V", "--model", pickled,
                       "--output", tmp_path / "scores.tsv", expect=2)
     assert f"--model {pickled}: not a model folder with config.json and model.safetensors" in error_line(result)
 
@@ -209,10 +209,11 @@ def test_unirep_scores_the_mutant_sequence_against_the_wild_type(tmp_path, prote
 def test_unirep_weights_are_read_as_arrays_only(tmp_path, proteins):
     pickled = tmp_path / "model_weights.npz"
     np.savez(pickled, embedding=np.array([{"code": "runs on load"}], dtype=object))
-    result = run_tool("protein-impact", "--proteins", proteins, "--variants", TEST_DATA / "tp53_changes.tsv",
-                      "--scorer", "unirep", "--model", pickled, "--output", tmp_path / "scores.tsv", expect=2)
-    assert error_line(result).startswith(f"genotools-protein-impact: error: --model {pickled}: cannot read UniRep "
-                                         "weights (Object arrays cannot be loaded when allow_pickle=False)")
+    result = run_tool("protein-impact", "proteins", "--proteins", proteins, "--variants",
+                      TEST_DATA / "tp53_changes.tsv", "--scorer", "unirep", "--model", pickled, "--output",
+                      tmp_path / "scores.tsv", expect=2)
+    assert error_line(result).startswith(f"genotools-protein-impact proteins: error: --model {pickled}: cannot read "
+                                         "UniRep weights (Object arrays cannot be loaded when allow_pickle=False)")
 
 
 def test_precomputed_scores_are_looked_up_as_alphamissense_writes_them(tmp_path, proteins):
@@ -238,6 +239,6 @@ def test_precomputed_scores_are_matched_by_transcript_and_refuse_multi_mutants(t
         "am_pathogenicity"].tolist() == [0.25]
     variants = tmp_path / "multi.tsv"
     variants.write_text("protein\tvariant\nshort\tA4V:K2R\n")
-    result = run_tool("protein-impact", "--proteins", proteins, "--variants", variants, "--scorer", "table",
+    result = run_tool("protein-impact", "proteins", "--proteins", proteins, "--variants", variants, "--scorer", "table",
                       "--table", table, "--output", tmp_path / "out.tsv", expect=2)
     assert "protein change 'A4V:K2R': --scorer table looks up single substitutions" in error_line(result)

@@ -9,6 +9,13 @@ import pysam
 from genotools.errors import InputError
 from genotools.io.compressed import is_gzip, is_plain_gzip, plain_gzip_error
 
+_COMPLEMENT = bytes.maketrans(b"ACGTNacgtnRYKMBDHVrykmbdhvSWsw", b"TGCANtgcanYRMKVHDByrmkvhdbSWsw")
+
+
+def reverse_complement(sequence: str) -> str:
+    """Reverse complement of a DNA string, keeping case and IUPAC codes."""
+    return sequence.encode("ascii").translate(_COMPLEMENT)[::-1].decode("ascii")
+
 
 def clip_window(start: int, end: int, available: int) -> tuple[int, int, int, int]:
     """Split the window [start, end) over a sequence of `available` bases into

@@ -9,6 +9,7 @@ line (or, without one, all its lines), and its exons are those of all its transc
 
 import functools
 import gzip
+import itertools
 import re
 import urllib.parse
 import zlib
@@ -23,6 +24,7 @@ from genotools.io.compressed import is_gzip
 
 SPLICEAI_COLUMNS = ("#NAME", "CHROM", "STRAND", "TX_START", "TX_END", "EXON_START", "EXON_END")
 GFF3_GENES = {"gene", "ncRNA_gene", "pseudogene"}  # the feature types of genes in Ensembl's and RefSeq's GFF3
+CODING_TO_GIVE = "give a GTF or a GFF3 with CDS lines, as Ensembl, GENCODE and RefSeq write them"
 WHAT_TO_GIVE = (f"give SpliceAI's gene table (columns {' '.join(SPLICEAI_COLUMNS)}, as spliceai/annotations/"
                 "grch38.txt in its wheel), a GTF or a GFF3")
 _GTF_ATTRIBUTE = re.compile(r'\s*([^\s;"]+)\s+(?:"([^"]*)"|([^\s;"]+))\s*(?:;|$)')
@@ -43,33 +45,61 @@ class Gene:
         return np.unique(np.array(self.exons, dtype=np.int64).reshape(-1))
 
 
+@dataclass(frozen=True)
+class Transcript:
+    """A protein-coding transcript."""
+
+    id: str
+    gene: str  # its gene's name
+    protein: str  # its protein's id; the transcript's own where the annotation names none
+    chrom: str
+    strand: str
+    exons: tuple[tuple[int, int], ...]  # (first base, last base) of each exon, sorted by position
+    coding: tuple[int, int]  # the first and last base of its coding sequence, the stop codon included
+    phase: int  # bases at the 5' end of the coding sequence before its first whole codon (where it is incomplete)
+
+    @property
+    def start(self) -> int:
+        return self.exons[0][0]
+
+    @property
+    def end(self) -> int:
+        return self.exons[-1][1]
+
+
 def read_genes(path: Path | str) -> list[Gene]:
     """The genes of SpliceAI's gene table, a GTF or a GFF3, in the file's order."""
+    kind, lines = _sniff(path, WHAT_TO_GIVE)
+    return {"gff3": _read_gff3, "gtf": _read_gtf, "spliceai": _read_spliceai_table}[kind](path, lines)
+
+
+def _sniff(path, what_to_give):
+    """(the file's format: gff3, gtf or spliceai; its numbered lines, from the first that tells)."""
     lines = _numbered_lines(path)
     first = next(((number, line) for number, line in lines if line.strip()), None)
     if first is None:
-        raise InputError(f"{path}: the gene file is empty; {WHAT_TO_GIVE}")
+        raise InputError(f"{path}: the gene file is empty; {what_to_give}")
     number, line = first
     if line.startswith("##gff-version 3"):
-        return _read_gff3(path, lines)
+        return "gff3", lines
     if "#NAME" in line.split("\t"):
-        return _read_spliceai_table(path, line, lines)
+        return "spliceai", itertools.chain([first], lines)
     while line.startswith("#") or not line.strip():
         number, line = next(lines, (number, None))
         if line is None:
-            raise InputError(f"{path}: has comment lines only; {WHAT_TO_GIVE}")
+            raise InputError(f"{path}: has comment lines only; {what_to_give}")
     fields = line.split("\t")
     if len(fields) == 9 and _GTF_ATTRIBUTE.match(fields[8]) and "=" not in fields[8].split(";")[0]:
-        return _read_gtf(path, [(number, line)], lines)
+        return "gtf", itertools.chain([(number, line)], lines)
     if len(fields) == 9 and "=" in fields[8]:
-        return _read_gff3(path, [(number, line)], lines)
-    raise InputError(f"{path}: line {number}: not a line of a gene table, GTF or GFF3; {WHAT_TO_GIVE}")
+        return "gff3", itertools.chain([(number, line)], lines)
+    raise InputError(f"{path}: line {number}: not a line of a gene table, GTF or GFF3; {what_to_give}")
 
 
 class GeneIndex:
-    """The genes that overlap a position, in the order they were given."""
+    """The genes (or transcripts) that overlap a position or a span, in the order they were given."""
 
-    def __init__(self, genes: list[Gene]) -> None:
+    def __init__(self, genes: list[Gene] | list["Transcript"]) -> None:
         self.genes = genes
         by_chrom = {}
         for index, gene in enumerate(genes):
@@ -83,10 +113,14 @@ class GeneIndex:
     def at(self, chrom: str | None, pos: int) -> list[Gene]:
         """The genes on `chrom` (None: a contig the genes do not name) whose span holds the 1-based position
         `pos`."""
+        return self.overlapping(chrom, pos, pos)
+
+    def overlapping(self, chrom: str | None, first: int, last: int) -> list:
+        """The genes on `chrom` whose span shares a base with the 1-based bases `first` to `last`."""
         spans = self._spans.get(chrom)
         if spans is None:
             return []
-        hits = spans[(spans[:, 0] <= pos) & (pos <= spans[:, 1]), 2]
+        hits = spans[(spans[:, 0] <= last) & (first <= spans[:, 1]), 2]
         return [self.genes[index] for index in hits]
 
 
@@ -120,8 +154,8 @@ def _strand(text, path, number):
     return text
 
 
-def _read_spliceai_table(path, header_line, lines):
-    header = header_line.split("\t")
+def _read_spliceai_table(path, lines):
+    header = next(lines)[1].split("\t")
     missing = [column for column in SPLICEAI_COLUMNS if column not in header]
     if missing:
         raise InputError(f"{path}: line 1: the header lacks {', '.join(missing)}; {WHAT_TO_GIVE}")
@@ -203,50 +237,55 @@ class _Genes:
                 for gene in self.found.values() if gene.strand in ("+", "-")]
 
 
-def _read_gtf(path, *line_sources):
+def _read_gtf(path, lines):
     genes = _Genes(path)
-    for source in line_sources:
-        for number, fields in _features(path, source):
-            attributes = {key: quoted or bare for key, quoted, bare in _GTF_ATTRIBUTE.findall(fields[8])}
-            gene_id = attributes.get("gene_id")
-            if gene_id is None:
-                if fields[2] in ("gene", "transcript", "exon"):
-                    raise InputError(f"{path}: line {number}: a {fields[2]} line without a gene_id attribute")
-                continue
-            if fields[2] == "gene":
-                genes.line(number, gene_id, fields, attributes.get("gene_name"), is_gene=True)
-            elif fields[2] == "exon":
-                genes.exon(number, gene_id, fields)
-            else:
-                genes.line(number, gene_id, fields)
-            if "gene_name" in attributes:  # GTFs without gene lines name the gene on its other lines
-                genes.found[gene_id].name = attributes["gene_name"]
+    for number, fields in _features(path, lines):
+        attributes = _gtf_attributes(fields[8])
+        gene_id = attributes.get("gene_id")
+        if gene_id is None:
+            if fields[2] in ("gene", "transcript", "exon"):
+                raise InputError(f"{path}: line {number}: a {fields[2]} line without a gene_id attribute")
+            continue
+        if fields[2] == "gene":
+            genes.line(number, gene_id, fields, attributes.get("gene_name"), is_gene=True)
+        elif fields[2] == "exon":
+            genes.exon(number, gene_id, fields)
+        else:
+            genes.line(number, gene_id, fields)
+        if "gene_name" in attributes:  # GTFs without gene lines name the gene on its other lines
+            genes.found[gene_id].name = attributes["gene_name"]
     return genes.genes()
 
 
-def _read_gff3(path, *line_sources):
+def _gtf_attributes(text):
+    return {key: quoted or bare for key, quoted, bare in _GTF_ATTRIBUTE.findall(text)}
+
+
+def _read_gff3(path, lines):
     genes = _Genes(path)
     parents, exons = {}, []  # feature id -> its parents' ids; (line number, parent ids, fields) of each exon
-    for source in line_sources:
-        for number, fields in _features(path, source):
-            attributes = dict(_gff3_attribute(part) for part in fields[8].split(";") if "=" in part)
-            feature_id, parent = attributes.get("ID"), attributes.get("Parent")
-            if fields[2] in GFF3_GENES and feature_id:
-                name = attributes.get("Name") or attributes.get("gene_name") or attributes.get("gene_id")
-                genes.line(number, feature_id, fields, name, is_gene=True)
-            elif fields[2] == "exon" and parent:
-                exons.append((number, parent.split(","), fields))
-            elif feature_id and parent:
-                parents[feature_id] = parent.split(",")
+    for number, fields in _features(path, lines):
+        attributes = _gff3_attributes(fields[8])
+        feature_id, parent = attributes.get("ID"), attributes.get("Parent")
+        if fields[2] in GFF3_GENES and feature_id:
+            genes.line(number, feature_id, fields, _gff3_gene_name(attributes), is_gene=True)
+        elif fields[2] == "exon" and parent:
+            exons.append((number, parent.split(","), fields))
+        elif feature_id and parent:
+            parents[feature_id] = parent.split(",")
     for number, exon_parents, fields in exons:
         for gene_id in {gene for parent in exon_parents for gene in _ancestor_genes(parent, parents, genes.found)}:
             genes.exon(number, gene_id, fields)
     return genes.genes()
 
 
-def _gff3_attribute(part):
-    key, _, value = part.strip().partition("=")
-    return key, urllib.parse.unquote(value)
+def _gff3_attributes(text):
+    return {key: urllib.parse.unquote(value) for key, _, value in
+            (part.strip().partition("=") for part in text.split(";") if "=" in part)}
+
+
+def _gff3_gene_name(attributes):
+    return attributes.get("Name") or attributes.get("gene_name") or attributes.get("gene_id")
 
 
 def _ancestor_genes(feature, parents, genes, depth=0):
@@ -256,3 +295,96 @@ def _ancestor_genes(feature, parents, genes, depth=0):
     if depth > 8:  # a cycle of Parent attributes
         return []
     return [gene for parent in parents.get(feature, []) for gene in _ancestor_genes(parent, parents, genes, depth + 1)]
+
+
+def read_transcripts(path: Path | str) -> list[Transcript]:
+    """The protein-coding transcripts (those with CDS lines) of a GTF or GFF3, in the order of their first line;
+    those without a strand are left out. A GTF's stop_codon lines join its CDS lines: GTF's CDS ends before the stop
+    codon, GFF3's after it."""
+    kind, lines = _sniff(path, CODING_TO_GIVE)
+    if kind == "spliceai":
+        raise InputError(f"{path}: a SpliceAI gene table names no coding sequences; {CODING_TO_GIVE}")
+    found = (_gtf_transcripts if kind == "gtf" else _gff3_transcripts)(path, lines)
+    transcripts = [transcript.built(path) for transcript in found.values()
+                   if transcript.cds and transcript.strand in ("+", "-")]
+    if not transcripts:
+        raise InputError(f"{path}: holds no CDS line on the + or - strand; {CODING_TO_GIVE}")
+    return transcripts
+
+
+@dataclass
+class _Coding:
+    """A transcript as the lines of a GTF or GFF3 so far describe it."""
+
+    id: str
+    gene: str
+    chrom: str
+    strand: str
+    protein: str | None = None
+    exons: set = field(default_factory=set)
+    cds: list = field(default_factory=list)  # (first base, last base, phase)
+
+    def add(self, path, number, fields, protein):
+        if (fields[0], fields[6]) != (self.chrom, self.strand):
+            raise InputError(f"{path}: line {number}: transcript {self.id} lies on {self.chrom} {self.strand} in "
+                             f"its other lines, here on {fields[0]} {fields[6]}")
+        start, end = (_whole_number(fields[column], path, number, what) for column, what in ((3, "start"),
+                                                                                           (4, "end")))
+        if fields[2] == "exon":
+            self.exons.add((start, end))
+            return
+        if fields[7] not in ("0", "1", "2", "."):
+            raise InputError(f"{path}: line {number}: phase {fields[7]!r} of a {fields[2]} line is not 0, 1 or 2")
+        self.cds.append((start, end, int(fields[7]) if fields[7] != "." else 0))
+        self.protein = self.protein or protein
+
+    def built(self, path):
+        cds = sorted(self.cds)
+        exons = tuple(sorted(self.exons)) or tuple((start, end) for start, end, _ in cds)
+        for start, end, _ in cds:
+            if not any(first <= start and end <= last for first, last in exons):
+                raise InputError(f"{path}: transcript {self.id}: its coding bases {start}-{end} lie outside its "
+                                 "exons")
+        phase = (cds[0] if self.strand == "+" else cds[-1])[2]
+        return Transcript(self.id, self.gene, self.protein or self.id, self.chrom, self.strand, exons,
+                          (cds[0][0], cds[-1][1]), phase)
+
+
+_CODING_PARTS = ("exon", "CDS", "stop_codon")
+
+
+def _gtf_transcripts(path, lines):
+    found = {}
+    for number, fields in _features(path, lines):
+        if fields[2] not in _CODING_PARTS:
+            continue
+        attributes = _gtf_attributes(fields[8])
+        transcript_id = attributes.get("transcript_id")
+        if transcript_id is None:
+            raise InputError(f"{path}: line {number}: a {fields[2]} line without a transcript_id attribute")
+        gene = attributes.get("gene_name") or attributes.get("gene_id") or transcript_id
+        transcript = found.setdefault(transcript_id, _Coding(transcript_id, gene, fields[0], fields[6]))
+        transcript.add(path, number, fields, attributes.get("protein_id"))
+    return found
+
+
+def _gff3_transcripts(path, lines):
+    features, parts = {}, []  # feature id -> its attributes; (line number, fields, attributes) of exons and CDS
+    for number, fields in _features(path, lines):
+        attributes = _gff3_attributes(fields[8])
+        if fields[2] in _CODING_PARTS:
+            parts.append((number, fields, attributes))
+        elif "ID" in attributes:
+            features[attributes["ID"]] = attributes
+    found = {}
+    for number, fields, attributes in parts:
+        for parent in filter(None, attributes.get("Parent", "").split(",")):
+            transcript = features.get(parent, {})
+            gene_id = transcript.get("Parent", "").split(",")[0]
+            if parent not in found:
+                # Ensembl prefixes its IDs with their type (transcript:ENST...); RefSeq names the transcript apart
+                transcript_id = transcript.get("transcript_id") or parent.removeprefix("transcript:")
+                gene = _gff3_gene_name(features.get(gene_id, {})) or gene_id.removeprefix("gene:") or transcript_id
+                found[parent] = _Coding(transcript_id, gene, fields[0], fields[6])
+            found[parent].add(path, number, fields, attributes.get("protein_id"))
+    return found

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from genotools.errors import InputError
+from genotools.io import fasta
 from genotools.io.bed import Regions, read_regions
 from genotools.io.fasta import Reference, read_sequences
 from genotools.io.hdf5 import EncodedDataset
@@ -133,7 +134,7 @@ def _encode(sequences, names, task_names, labels, kmer, reverse_complement, coor
     """One-hot (and k-mer) encode; with `reverse_complement`, append each sequence's reverse complement."""
     strands = ["+"] * len(names)
     if reverse_complement:
-        sequences = sequences + [encoding.reverse_complement(s) for s in sequences]
+        sequences = sequences + [fasta.reverse_complement(s) for s in sequences]
         names, strands = names * 2, strands + ["-"] * len(names)
         labels = None if labels is None else np.concatenate([labels, labels])
         if coordinates is not None:

@@ -35,8 +35,6 @@ del _i, _base, _row, _codes
 # Lookups run over blocks that stay in cache: much faster than one pass over a long sequence.
 _BLOCK_PAIRS = 1 << 16
 
-_COMPLEMENT = bytes.maketrans(b"ACGTNacgtnRYKMBDHVrykmbdhvSWsw", b"TGCANtgcanYRMKVHDByrmkvhdbSWsw")
-
 _Coordinate = TypeVar("_Coordinate", int, np.ndarray)  # one position, or an array of them
 
 
@@ -67,11 +65,6 @@ def one_hot_many(sequences: list[str], length: int) -> np.ndarray:
         raise ValueError(f"every sequence must have {length} bases")
     # One lookup pass over all the sequences at once: far fewer numpy calls than one per sequence.
     return one_hot("".join(sequences)).reshape(len(sequences), length, 4)
-
-
-def reverse_complement(sequence: str) -> str:
-    """Reverse complement of a DNA string, keeping case and IUPAC codes."""
-    return sequence.encode("ascii").translate(_COMPLEMENT)[::-1].decode("ascii")
 
 
 def reverse_complement_one_hot(onehot: "np.ndarray | torch.Tensor") -> "np.ndarray | torch.Tensor":

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pysam
 
-from genotools.sequence.encoding import reverse_complement
+from genotools.io.fasta import reverse_complement
 
 # Each pattern matches the site on either strand (AP-1 and the E-box are their own reverse complements).
 MOTIFS = {"ap1": "TGA[CG]TCA", "gata": "AGATAA|TTATCT", "ebox": "CACGTG"}

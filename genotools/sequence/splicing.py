@@ -30,9 +30,9 @@ import torch
 from torch import nn
 
 from genotools.errors import InputError
-from genotools.io.fasta import Reference
+from genotools.io.fasta import Reference, reverse_complement
 from genotools.io.genes import Gene, GeneIndex
-from genotools.sequence.encoding import one_hot_many, reverse_complement
+from genotools.sequence.encoding import one_hot_many
 from genotools.sequence.variants import alt_outcome, chunks
 
 INFO_ID = "SpliceAI"

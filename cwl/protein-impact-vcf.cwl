@@ -1,25 +1,23 @@
 #!/usr/bin/env cwl-runner
 cwlVersion: v1.2
 class: CommandLineTool
-label: Score protein changes with a protein language model, beside BLOSUM62 and a position baseline
+label: Call and score protein changes of variants consequences and HGVS.p per transcript, missense changes scored
+  by a protein language model
 doc: |
-  Score protein changes for their effect on the protein, without labels: with a protein language model (ESM:
-  the log-likelihood ratio of the mutant against the wild-type residue, masked-marginal by default; UniRep: of
-  the mutant against the wild-type sequence), beside BLOSUM62 and a position-only baseline. Lower scores mean
-  more likely damaging; a multi-mutant scores the sum of its substitutions; the wild type itself (A123=) scores
-  0. Proteins longer than the model's context (1,022 residues for ESM-2) are scored in windows of that length
-  centred on each position; UniRep reads them whole. Every wild-type residue is checked against the sequence.
-  UniRep's weights are licensed CC BY-NC 4.0 (non-commercial use only), which every run with them says.
+  Call what every variant does to each protein-coding transcript it touches, as VEP names it (missense,
+  synonymous, stop gained or lost, start lost, frameshift, in-frame insertion or deletion, splice donor, acceptor
+  and region, UTR, intron) with the protein change in HGVS (p.Arg175His), and score its missense changes as the
+  proteins subcommand does, beside BLOSUM62 and the position baseline. Each allele is put into the transcript's
+  spliced sequence and translated, so indels in repeats get one answer however the VCF places them. The
+  ProteinImpact INFO field holds one entry per ALT allele and transcript: Allele|Consequence|Gene|Transcript|
+  Protein|HGVSp and the scores; every record and header line is kept, in order. Records whose REF differs from the
+  reference are left unannotated (or refused, with --ref-mismatch error), and counted.
 
-  Protein changes, one of:
-  - A table of changes: variants
-  - Changes of the only protein typed here: variant
-
-  This descriptor runs on the CPU; gpu/protein-impact.cwl runs the same on a GPU.
+  This descriptor runs on the CPU; gpu/protein-impact-vcf.cwl runs the same on a GPU.
 
   Example:
 
-      genotools-protein-impact --proteins P04637.fa --variant R175H --variant R248Q --scorer esm --model esm2_t33_650M_UR50D --output tp53.tsv
+      genotools-protein-impact vcf --reference hg38.fa --genes gencode.gtf.gz --vcf variants.vcf.gz --scorer esm --model esm2_t33_650M_UR50D --output annotated.vcf.gz --tsv effects.tsv
 intent:
   - edam:operation_0331
 
@@ -31,14 +29,14 @@ requirements:
         // inputs given, less its extensions (variants.vcf.gz: variants).
         function prefix() {
           if (inputs.prefix) { return inputs.prefix; }
-          var named = [inputs.proteins];
+          var named = [inputs.genes];
           for (var i = 0; i < named.length; i++) {
             var file = Array.isArray(named[i]) ? named[i][0] : named[i];
             if (file) {
               return file.basename.replace(/\.(gz|bgz|bz2|xz|zst)$/, "").replace(/\.[^.]*$/, "");
             }
           }
-          return "protein-impact";
+          return "protein-impact-vcf";
         }
 
 hints:
@@ -53,36 +51,43 @@ hints:
           - https://pypi.org/project/genotools-dl/
   ResourceRequirement: {coresMin: 2, ramMin: 8192}
 
-baseCommand: genotools-protein-impact
+baseCommand: [genotools-protein-impact, vcf]
 arguments:
   - {prefix: --device, valueFrom: cpu}
   - {prefix: --threads, valueFrom: $(runtime.cores)}
   - --quiet
-  - {prefix: --output, valueFrom: $(prefix()).tsv}
+  - {prefix: --output-type, valueFrom: z}
+  - {prefix: --output, valueFrom: $(prefix()).vcf.gz}
+  - {prefix: --tsv, valueFrom: $(prefix()).tsv}
 
 inputs:
-  proteins:
+  reference:
     type: File
     format: edam:format_1929
-    label: Protein sequences
-    doc: Protein sequences (FASTA); changes name them by the first word of their '>' line.
-    inputBinding: {prefix: --proteins}
-  variants:
-    type: File?
+    secondaryFiles:
+      - {pattern: .fai, required: true}
+      - {pattern: .gzi, required: false}
+    label: Reference genome
+    doc: 'Reference genome FASTA (plain or bgzipped). Its .fai index must lie beside it (and the .gzi of a bgzipped
+      FASTA), as a container mounts it read-only: samtools faidx genome.fa makes them.'
+    inputBinding: {prefix: --reference}
+  genes:
+    type: File
     format: edam:format_3475
-    label: Protein changes (a table)
-    doc: 'Table (TSV or CSV) of protein changes: a column ''variant'' (A123V, p.Ala123Val, multi-mutants A123V:G130D)
-      and, unless the FASTA holds one protein, a column ''protein''.'
-    inputBinding: {prefix: --variants}
-  variant:
-    type:
-      type: array
-      items: string
-      inputBinding: {prefix: --variant}
-    label: Protein change
-    doc: A protein change of the FASTA's only protein (repeat for several); instead of --variants.
-    default: []
-    inputBinding: {}
+    label: Gene annotation (GTF or GFF3)
+    doc: 'Gene annotation: a GTF or GFF3 with CDS lines (Ensembl''s, GENCODE''s, RefSeq''s), plain or gzipped.'
+    inputBinding: {prefix: --genes}
+  vcf:
+    type: File
+    format:
+      - edam:format_3016
+      - edam:format_3020
+    secondaryFiles:
+      - {pattern: .tbi, required: false}
+      - {pattern: .csi, required: false}
+    label: Variants
+    doc: 'Variants: VCF or BCF, plain or bgzipped; ''-'' reads standard input.'
+    inputBinding: {prefix: --vcf}
   scorer:
     type:
       type: enum
@@ -105,10 +110,9 @@ inputs:
     type: File?
     format: edam:format_3475
     label: Precomputed scores (AlphaMissense's layout)
-    doc: 'For --scorer table: precomputed scores of single substitutions, in AlphaMissense''s layout (AlphaMissense_aa_substitutions.tsv.gz:
-      uniprot_id, protein_variant, am_pathogenicity; plain or gzipped) or any TSV/CSV with protein, change and score
-      columns; proteins are matched by their FASTA names. Scores are written as the table has them (AlphaMissense:
-      higher is more likely pathogenic), empty where it has none.'
+    doc: 'For --scorer table: precomputed scores of single substitutions looked up by transcript id (AlphaMissense''s
+      per-genome files, AlphaMissense_hg38.tsv.gz: transcript_id, protein_variant, am_pathogenicity; plain or gzipped),
+      or any TSV/CSV with transcript, change and score columns.'
     inputBinding: {prefix: --table}
   method:
     type:
@@ -125,6 +129,14 @@ inputs:
     doc: Copies of a protein per forward pass (masked ones for esm, mutants for unirep).
     default: 32
     inputBinding: {prefix: --batch-size}
+  ref_mismatch:
+    type:
+      type: enum
+      symbols: [skip, error]
+    label: When REF differs from the reference
+    doc: 'When REF differs from the reference: skip (leave the record unannotated) or error.'
+    default: skip
+    inputBinding: {prefix: --ref-mismatch}
   precision:
     type:
       type: enum
@@ -136,14 +148,24 @@ inputs:
   prefix:
     type: string?
     label: Name of the outputs
-    doc: 'Outputs: <prefix>.tsv [default: the name of proteins, less its extensions (sample.fa.gz gives sample)].'
+    doc: 'Outputs: <prefix>.vcf.gz, <prefix>.tsv [default: the name of genes, less its extensions (sample.tsv gives
+      sample)].'
 
 outputs:
   output:
     type: File
+    format: edam:format_3016
+    secondaryFiles:
+      - {pattern: .tbi, required: false}
+    label: Variants with protein impact
+    doc: 'Annotated variants: .vcf, .vcf.gz or .bcf (indexed when bgzipped or BCF); ''-'' writes VCF to standard
+      output.'
+    outputBinding: {glob: $(prefix()).vcf.gz}
+  tsv:
+    type: File
     format: edam:format_3475
-    label: Scores
-    doc: 'Scores to write (TSV): protein, change, the scorer''s score, and the baselines'' beside it.'
+    label: Effects table
+    doc: 'Also write a table: one row per ALT allele and transcript, with the unrounded scores.'
     outputBinding: {glob: $(prefix()).tsv}
 
 $namespaces:

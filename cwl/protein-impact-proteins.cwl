@@ -1,7 +1,7 @@
 #!/usr/bin/env cwl-runner
 cwlVersion: v1.2
 class: CommandLineTool
-label: Score protein changes with a protein language model, beside BLOSUM62 and a position baseline (GPU)
+label: Score protein changes with a protein language model, beside BLOSUM62 and a position baseline
 doc: |
   Score protein changes for their effect on the protein, without labels: with a protein language model (ESM:
   the log-likelihood ratio of the mutant against the wild-type residue, masked-marginal by default; UniRep: of
@@ -15,12 +15,11 @@ doc: |
   - A table of changes: variants
   - Changes of the only protein typed here: variant
 
-  This variant asks for one GPU and runs in the CUDA image (cwltool and Toil: --enable-ext); a runner that gives
-  none runs it on the CPU. ../protein-impact.cwl is the CPU one.
+  This descriptor runs on the CPU; gpu/protein-impact-proteins.cwl runs the same on a GPU.
 
   Example:
 
-      genotools-protein-impact --proteins P04637.fa --variant R175H --variant R248Q --scorer esm --model esm2_t33_650M_UR50D --output tp53.tsv
+      genotools-protein-impact proteins --proteins P04637.fa --variant R175H --variant R248Q --scorer esm --model esm2_t33_650M_UR50D --output tp53.tsv
 intent:
   - edam:operation_0331
 
@@ -39,12 +38,12 @@ requirements:
               return file.basename.replace(/\.(gz|bgz|bz2|xz|zst)$/, "").replace(/\.[^.]*$/, "");
             }
           }
-          return "protein-impact";
+          return "protein-impact-proteins";
         }
 
 hints:
   DockerRequirement:
-    dockerPull: ghcr.io/genotools/genotools-dl:0.1.0-cuda12.6
+    dockerPull: quay.io/biocontainers/genotools-dl:0.1.0--pyhdfd78af_0
   SoftwareRequirement:
     packages:
       genotools-dl:
@@ -53,11 +52,10 @@ hints:
           - https://anaconda.org/bioconda/genotools-dl
           - https://pypi.org/project/genotools-dl/
   ResourceRequirement: {coresMin: 2, ramMin: 8192}
-  cwltool:CUDARequirement: {cudaVersionMin: '12.6', cudaComputeCapability: '7.5', cudaDeviceCountMin: 1, cudaDeviceCountMax: 1}
 
-baseCommand: genotools-protein-impact
+baseCommand: [genotools-protein-impact, proteins]
 arguments:
-  - {prefix: --device, valueFrom: auto}
+  - {prefix: --device, valueFrom: cpu}
   - {prefix: --threads, valueFrom: $(runtime.cores)}
   - --quiet
   - {prefix: --output, valueFrom: $(prefix()).tsv}
@@ -151,7 +149,6 @@ outputs:
 $namespaces:
   edam: http://edamontology.org/
   s: https://schema.org/
-  cwltool: http://commonwl.org/cwltool#
 
 s:keywords:
   - edam:topic_3474
