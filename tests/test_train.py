@@ -24,7 +24,7 @@ def test_training_writes_model_metrics_and_learning_curves(encoded, trained):
     assert metadata["hyperparameters"]["channels"] == 32 and metadata["hyperparameters"]["kernel_size"] == 19
     assert metadata["kmer_fallback"] == [[6, 0], [6, 1], [6, 2]]
     # 6,293 training windows: the automatic batch size and patience are their largest and smallest
-    assert metadata["training"]["batch_size"] == 64 and metadata["training"]["patience"] == 5
+    assert metadata["training"]["batch_size"] == 64 and metadata["training"]["patience"] == 15
     metrics = json.loads(trained.with_suffix(".metrics.json").read_text())
     assert metrics["sequences"]["valid"] > 0 and metrics["sequences"]["test"] > 0
     assert set(metrics["test"]["ap1_bound"]) == {"n", "positives", "auroc", "auprc"}
@@ -62,7 +62,7 @@ def test_tasks_the_network_validates_worse_on_fall_back_on_the_kmer_baseline(enc
 
 
 @pytest.mark.parametrize("windows, batch_size, patience", [(200, 16, 150), (800, 16, 38), (2_000, 40, 15),
-                                                             (6_000, 64, 5), (1_000_000, 64, 5)])
+                                                             (8_000, 64, 15), (1_000_000, 64, 15)])
 def test_small_datasets_train_in_smaller_batches_with_patience_counted_in_windows(windows, batch_size, patience):
     assert sized_for(TrainConfig(), windows) == TrainConfig(batch_size=batch_size, patience=patience)
     assert sized_for(TrainConfig(batch_size=8, patience=3), windows) == TrainConfig(batch_size=8, patience=3)
