@@ -1,5 +1,6 @@
 """Gene annotations: each gene's name, contig, strand, span and exons, from SpliceAI's gene tables, GTF or GFF3
-files (plain or gzipped; the format is told from the contents, as platforms name datasets as they like).
+files (plain or gzipped; the format is told from the contents, as platforms name datasets as they like); and the
+protein-coding transcripts of a GTF or GFF3, with their exons, coding span and phase.
 
 Coordinates are 1-based and inclusive, as in GTF and GFF3; SpliceAI's tables, whose starts are 0-based as UCSC's
 (TX_START, EXON_START), are shifted on reading, as SpliceAI shifts them. A gene of a GTF or GFF3 spans its gene
@@ -99,7 +100,7 @@ def _sniff(path, what_to_give):
 class GeneIndex:
     """The genes (or transcripts) that overlap a position or a span, in the order they were given."""
 
-    def __init__(self, genes: list[Gene] | list["Transcript"]) -> None:
+    def __init__(self, genes: list[Gene] | list[Transcript]) -> None:
         self.genes = genes
         by_chrom = {}
         for index, gene in enumerate(genes):
