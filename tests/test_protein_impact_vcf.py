@@ -64,6 +64,16 @@ def test_each_kind_of_variant_on_a_real_contig_is_called_and_its_missense_change
     assert synonymous[:6] == ["C", "synonymous_variant", "DGYR_LOCUS12552", isoform, "CAD5125114.1", "p.Ala138%3D"]
 
 
+def test_bcf_output_keeps_a_symbolic_allele_and_is_indexed(tmp_path):
+    """htslib writes END for a symbolic allele (<DEL>): BCF needs it declared in the header."""
+    output = tmp_path / "annotated.bcf"
+    run_tool("protein-impact", "vcf", *[str(part) for item in ANNELID.items() for part in item], "--scorer",
+             "blosum62", "--output", output)
+    with pysam.VariantFile(str(output)) as annotated:
+        assert [record.id for record in annotated][-1] == "outside"
+    assert (tmp_path / "annotated.bcf.csi").exists()
+
+
 def test_a_ref_that_differs_from_the_reference_is_refused_with_error_and_no_output(tmp_path):
     variants = tmp_path / "wrong.vcf"
     text = ANNELID["--vcf"].read_text().replace("2227\tmissense\tT\tA", "2227\tmissense\tG\tA")

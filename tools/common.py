@@ -238,6 +238,20 @@ def vcf_output_type(path, requested):
     return "b" if name.endswith(".bcf") else "z" if name.endswith((".gz", ".bgz")) else "v"
 
 
+def annotated_header(variants, tool, replaced=()):
+    """A copy of the header of `variants` for what `tool` (e.g. score_splicing) writes: END declared (htslib writes
+    it for symbolic alleles, and BCF needs every INFO key declared), the INFO fields `replaced` removed (an input
+    annotated before gets them anew), and the tool's version line."""
+    header = variants.header.copy()
+    if "END" not in header.info:
+        header.info.add("END", 1, "Integer", "End position of the variant described in this record")
+    for info_id in replaced:
+        if info_id in header.info:
+            header.info.remove_header(info_id)
+    header.add_line(f"##genotools_{tool}_version={__version__}")
+    return header
+
+
 @contextlib.contextmanager
 def vcf_writer(output, kind, header):
     """A pysam VariantFile writing a VCF or BCF of `kind` (v, z or b) with `header`: to standard output, or to a

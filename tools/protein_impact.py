@@ -10,7 +10,6 @@ from typing import Annotated, Optional
 import pandas as pd
 import typer
 
-from genotools import __version__
 from genotools.errors import InputError
 from genotools.io.atomic import atomic_output
 from genotools.io.fasta import Reference, read_sequences
@@ -37,6 +36,7 @@ from .common import (
     VariantsIn,
     VcfOutputType,
     Version,
+    annotated_header,
     check_choices,
     existing_file,
     group_app,
@@ -290,14 +290,11 @@ def vcf(
         with Reference(reference) as genome, variants, contextlib.ExitStack() as outputs:
             reference_contigs = contig_names(variants.header.contigs, genome.lengths)
             transcript_contigs = contig_names(variants.header.contigs, index.chroms)
-            header = variants.header.copy()
-            if INFO_ID in header.info:  # annotated before: its entries are replaced
-                header.info.remove_header(INFO_ID)
+            header = annotated_header(variants, "protein_impact", replaced=[INFO_ID])
             header.add_line(f'##INFO=<ID={INFO_ID},Number=.,Type=String,Description="Effect of each ALT allele on '
                             f'each protein-coding transcript, by genotools-protein-impact (lower scores: more likely '
                             f'damaging, but for a table\'s own scores). Format: Allele|Consequence|Gene|Transcript|'
                             f'Protein|HGVSp|{"|".join(names)}">')
-            header.add_line(f"##genotools_protein_impact_version={__version__}")
             tsv_path = outputs.enter_context(atomic_output(tsv)) if tsv else None
             out = outputs.enter_context(vcf_writer(output, kind, header))
             rows = csv.writer(outputs.enter_context(open(tsv_path, "w", newline="")), delimiter="\t",

@@ -9,7 +9,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from genotools import __version__
 from genotools.errors import InputError
 from genotools.io.atomic import atomic_output
 from genotools.io.fasta import Reference
@@ -39,6 +38,7 @@ from .common import (
     VariantsIn,
     VcfOutputType,
     Version,
+    annotated_header,
     check_choices,
     existing_file,
     progress_bar,
@@ -48,17 +48,6 @@ from .common import (
     vcf_output_type,
     vcf_writer,
 )
-
-
-def _header(variants):
-    header = variants.header.copy()
-    if "END" not in header.info:  # htslib writes END for symbolic alleles; BCF needs every INFO key declared
-        header.info.add("END", 1, "Integer", "End position of the variant described in this record")
-    if INFO_ID in header.info:  # the input was scored before: its scores are replaced
-        header.info.remove_header(INFO_ID)
-    header.add_line(INFO_LINE)
-    header.add_line(f"##genotools_score_splicing_version={__version__}")
-    return header
 
 
 def score_splicing(
@@ -119,7 +108,8 @@ def score_splicing(
             scored = score_records(read_records(variants, vcf, indexable=indexed), genome, index, reference_contigs,
                                     gene_contigs, network, metadata["context"], device, distance=distance, mask=mask,
                                     ref_mismatch=ref_mismatch, batch_size=batch_size, vcf_path=vcf)
-            header = _header(variants)
+            header = annotated_header(variants, "score_splicing", replaced=[INFO_ID])
+            header.add_line(INFO_LINE)
             # The side outputs are entered first, so they leave last: each is renamed into place only once the VCF is
             # complete and indexed, and an error anywhere leaves none of them.
             tsv_path, summary_path = (outputs.enter_context(atomic_output(path)) if path else None

@@ -11,7 +11,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from genotools import __version__
 from genotools.errors import InputError
 from genotools.io.atomic import atomic_output
 from genotools.io.fasta import Reference
@@ -34,6 +33,7 @@ from .common import (
     VariantsIn,
     VcfOutputType,
     Version,
+    annotated_header,
     existing_file,
     reported_errors,
     say,
@@ -58,10 +58,7 @@ def _info_id(score, task):
 
 
 def _header(vcf, tasks, scores):
-    header = vcf.header.copy()
-    if "END" not in header.info:  # htslib writes END for symbolic alleles; BCF needs every INFO key declared
-        header.info.add("END", 1, "Integer", "End position of the variant described in this record")
-    header.add_line(f"##genotools_score_variants_version={__version__}")
+    header = annotated_header(vcf, "score_variants")
     header.info.add(f"{PREFIX}STATUS", "A", "String",
                     f"Outcome of scoring each ALT allele with genotools-score-variants: {', '.join(OUTCOMES)}")
     descriptions = {"ref": "prediction for the REF allele", "alt": "prediction for the ALT allele",
