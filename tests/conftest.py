@@ -28,7 +28,7 @@ def encoded(test_data, tmp_path_factory):
 def trained(encoded, tmp_path_factory):
     """A small model trained on the bundled data, shared by the prediction tests."""
     out = tmp_path_factory.mktemp("trained") / "model.safetensors"
-    run_tool("train", "--data", encoded, "--output", out, "--epochs", 4, "--device", "cpu", *SMALL_MODEL)
+    run_tool("train", "--data", encoded, "--output", out, "--epochs", 8, "--device", "cpu", *SMALL_MODEL)
     return out
 
 

@@ -80,6 +80,7 @@ def test_a_region_starting_past_its_contigs_end_is_refused_by_line(tmp_path):
 @pytest.mark.parametrize("param, message", [
     ("dropout=30", "hyperparameter dropout of 'danq' must be at least 0 and below 1, not 30"),
     ("dropout=-0.1", "hyperparameter dropout of 'danq' must be at least 0 and below 1, not -0.1"),
+    ("positional_dropout=1", "hyperparameter positional_dropout of 'danq' must be at least 0 and below 1, not 1"),
     ("channels=0", "hyperparameter channels of 'danq' must be at least 1, not 0"),
     ("lstm_hidden=-4", "hyperparameter lstm_hidden of 'danq' must be at least 1, not -4"),
 ])

@@ -30,7 +30,7 @@ def test_training_writes_model_metrics_and_learning_curves(encoded, trained):
     assert set(metrics["test"]["ap1_bound"]) == {"n", "positives", "auroc", "auprc"}
     assert set(metrics["test"]["activity"]) == {"n", "pearson", "spearman"}
     assert metrics["test"]["ap1_bound"]["auroc"] > 0.8  # AP-1 sites are learnt within a few epochs
-    assert len(metrics["history"]) == metrics["epochs_run"] == 4
+    assert len(metrics["history"]) == metrics["epochs_run"] == 8
     baseline = metrics["baseline"]
     assert set(baseline["penalty"]) == set(baseline["test"]) == {"ap1_bound", "gata_ebox", "activity"}
     assert baseline["test"]["ap1_bound"]["auroc"] > 0.95  # AP-1's site TGASTCA is all in its k-mers

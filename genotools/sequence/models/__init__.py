@@ -35,9 +35,10 @@ ARCHITECTURES = {
     ),
     "danq": Architecture(
         DanQ,
-        dict(channels=128, kernel_size=19, pool_size=8, lstm_hidden=64, hidden=128, dropout=0.3),
-        "DanQ-style hybrid: one convolution layer for motifs, a bidirectional LSTM for their grammar "
-        "(Quang & Xie 2016, Nucleic Acids Research)",
+        dict(channels=128, kernel_size=19, pool_size=8, lstm_hidden=64, hidden=128, dropout=0.3,
+             positional_dropout=0.5),
+        "DanQ-style hybrid: one convolution layer for motifs, a bidirectional LSTM for their grammar, read out by "
+        "position and position-free (Quang & Xie 2016, Nucleic Acids Research)",
     ),
     "dilated": Architecture(
         DilatedResNet,
@@ -91,7 +92,7 @@ def _same_kind(value, default, any_length=False):
 def _in_range(key, value):
     """A dropout is a probability below 1; every other hyperparameter counts something (channels, bases, blocks)."""
     values = value if isinstance(value, list) else [value]
-    return all(0 <= v < 1 if key == "dropout" else v >= 1 for v in values)
+    return all(0 <= v < 1 if key.endswith("dropout") else v >= 1 for v in values)
 
 
 def build_model(name: str, seq_len: int, n_tasks: int, hyperparameters: dict | None = None,
@@ -108,7 +109,7 @@ def build_model(name: str, seq_len: int, n_tasks: int, hyperparameters: dict | N
             raise InputError(f"hyperparameter {key} of {name!r} takes values like {json.dumps(arch.defaults[key])}, "
                              f"not {json.dumps(value)}")
         if not _in_range(key, value):
-            bounds = "at least 0 and below 1" if key == "dropout" else "at least 1"
+            bounds = "at least 0 and below 1" if key.endswith("dropout") else "at least 1"
             raise InputError(f"hyperparameter {key} of {name!r} must be {bounds}, not {json.dumps(value)}")
     params = {**arch.defaults, **(hyperparameters or {})}
     return arch.builder(seq_len=seq_len, n_tasks=n_tasks, **params), params
