@@ -102,8 +102,8 @@ inputs:
   epochs:
     type: int
     label: Epochs
-    doc: Maximum number of epochs.
-    default: 200
+    doc: 'Maximum number of epochs: a bound only, early stopping ends training first.'
+    default: 1000
     inputBinding: {prefix: --epochs}
   batch_size:
     type: int?
@@ -119,7 +119,7 @@ inputs:
   patience:
     type: int?
     label: Patience
-    doc: 'Stop after this many epochs without a better validation loss [default: 5, or on small datasets as many
+    doc: 'Stop after this many epochs without a better validation loss [default: 15, or on small datasets as many
       as show 30,000 training windows].'
     inputBinding: {prefix: --patience}
   reverse_complement:

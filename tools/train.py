@@ -18,7 +18,7 @@ from genotools.sequence.baseline import kmer_baseline
 from genotools.sequence.inference import predict
 from genotools.sequence.model_file import sequence_model_metadata
 from genotools.sequence.models import ARCHITECTURES
-from genotools.sequence.training import SPLITS, TrainConfig, fit
+from genotools.sequence.training import MIN_PATIENCE, PATIENCE_WINDOWS, SPLITS, TrainConfig, fit
 
 from .common import (
     Checkpoint,
@@ -72,15 +72,16 @@ def train(
         "Datasets without coordinates use a seeded random 10% instead.")] = DEFAULTS.valid_chroms,
     test_chroms: Annotated[list[str], typer.Option(
         help="Chromosomes held out for the final test (as --valid-chroms).")] = DEFAULTS.test_chroms,
-    epochs: Annotated[int, typer.Option(min=1, help="Maximum number of epochs.")] = DEFAULTS.epochs,
+    epochs: Annotated[int, typer.Option(min=1, help="Maximum number of epochs: a bound only, early stopping ends "
+                                        "training first.")] = DEFAULTS.epochs,
     batch_size: Annotated[Optional[int], typer.Option(
         min=2, help="Windows per optimizer step [default: about 50 steps an epoch, between 16 and 64 windows]."
     )] = DEFAULTS.batch_size,
     lr: Annotated[float, typer.Option(min=0, help="Initial learning rate (AdamW); halved when the "
                                       "validation loss stalls.")] = DEFAULTS.lr,
     patience: Annotated[Optional[int], typer.Option(
-        min=1, help="Stop after this many epochs without a better validation loss [default: 5, or on small "
-        "datasets as many as show 30,000 training windows].")] = DEFAULTS.patience,
+        min=1, help=f"Stop after this many epochs without a better validation loss [default: {MIN_PATIENCE}, or "
+        f"on small datasets as many as show {PATIENCE_WINDOWS:,} training windows].")] = DEFAULTS.patience,
     reverse_complement: Annotated[bool, typer.Option(
         help="Augment by reverse-complementing a random half of each batch.")] = DEFAULTS.reverse_complement,
     kmer_fallback: Annotated[bool, typer.Option(

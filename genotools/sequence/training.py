@@ -27,7 +27,7 @@ SPLITS = ("train", "valid", "test")
 class TrainConfig:
     arch: str = "danq"
     hyperparameters: dict = field(default_factory=dict)
-    epochs: int = 200  # a bound only: early stopping ends training
+    epochs: int = 1000  # a bound only: early stopping ends training
     batch_size: int | None = None  # None: chosen by sized_for
     lr: float = 1e-3
     weight_decay: float = 1e-2
