@@ -18,7 +18,15 @@ from genotools.sequence.baseline import kmer_baseline
 from genotools.sequence.inference import predict
 from genotools.sequence.model_file import sequence_model_metadata
 from genotools.sequence.models import ARCHITECTURES
-from genotools.sequence.training import MIN_PATIENCE, PATIENCE_WINDOWS, SPLITS, TrainConfig, fit
+from genotools.sequence.training import (
+    BATCH_SIZES,
+    BATCHES_PER_EPOCH,
+    MIN_PATIENCE,
+    PATIENCE_WINDOWS,
+    SPLITS,
+    TrainConfig,
+    fit,
+)
 
 from .common import (
     Checkpoint,
@@ -75,7 +83,8 @@ def train(
     epochs: Annotated[int, typer.Option(min=1, help="Maximum number of epochs: a bound only, early stopping ends "
                                         "training first.")] = DEFAULTS.epochs,
     batch_size: Annotated[Optional[int], typer.Option(
-        min=2, help="Windows per optimizer step [default: about 50 steps an epoch, between 16 and 64 windows]."
+        min=2, help=f"Windows per optimizer step [default: about {BATCHES_PER_EPOCH} steps an epoch, between "
+        f"{BATCH_SIZES[0]} and {BATCH_SIZES[1]} windows]."
     )] = DEFAULTS.batch_size,
     lr: Annotated[float, typer.Option(min=0, help="Initial learning rate (AdamW); halved when the "
                                       "validation loss stalls.")] = DEFAULTS.lr,
