@@ -148,6 +148,25 @@ inputs:
     default: true
     inputBinding:
       valueFrom: '$(self ? "--baseline" : "--no-baseline")'
+  loading:
+    type:
+      type: enum
+      symbols: [auto, memory, stream]
+    label: How the sequences are read
+    doc: 'How the sequences are read: memory (the whole one-hot array loaded first: fastest), stream (read from
+      the file as training goes, shuffled over its chunks and within a buffer of them, a buffer read ahead: for
+      datasets larger than memory), or auto: memory when the array takes at most a quarter of the memory this process
+      may use (a Slurm job''s or container''s cap included).'
+    default: auto
+    inputBinding: {prefix: --loading}
+  devices:
+    type: int
+    label: Devices (processes) to train on
+    doc: 'Train on this many devices of this machine with DistributedDataParallel: GPUs with --device cuda, or processes
+      sharing the CPU threads otherwise. --batch-size is divided among them, so that they learn as one. Over several
+      machines, start genotools-train with torchrun instead.'
+    default: 1
+    inputBinding: {prefix: --devices}
   resume:
     type: File?
     format: edam:format_2333

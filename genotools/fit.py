@@ -65,11 +65,12 @@ class Progress:
 
 
 class Job:
-    """A training job's checkpoint: written after every epoch of every network to `path`, read back from
-    `resume_from`. `options` (JSON) must be the same when resuming. After each network the domain records what
-    it keeps of it in `kept` (JSON) and `tensors`, which a resumed job gets back."""
+    """A training job's checkpoint: written after every epoch of every network to `path` (None: by another
+    process of a distributed run), read back from `resume_from`. `options` (JSON) must be the same when
+    resuming. After each network the domain records what it keeps of it in `kept` (JSON) and `tensors`, which a
+    resumed job gets back."""
 
-    def __init__(self, path: Path | str, options: dict, resume_from: Path | str | None = None) -> None:
+    def __init__(self, path: Path | str | None, options: dict, resume_from: Path | str | None = None) -> None:
         self.path, self.options = path, options
         self.run = 0  # networks finished
         self.kept: dict = {}
@@ -129,11 +130,12 @@ class Job:
                       "seconds": round(time.perf_counter() - started, 3)}
             state["history"].append(record)
             state["epoch"] = epoch + 1
-            save_training_state(self.path, model, best_state, optimizer,
-                                {**state, "scaler": scaler.state_dict(),
-                                 "scheduler": scheduler.state_dict() if scheduler is not None else None,
-                                 "options": self.options, "run": self.run, "kept": self.kept},
-                                extra=self.tensors)
+            if self.path is not None:
+                save_training_state(self.path, model, best_state, optimizer,
+                                    {**state, "scaler": scaler.state_dict(),
+                                     "scheduler": scheduler.state_dict() if scheduler is not None else None,
+                                     "options": self.options, "run": self.run, "kept": self.kept},
+                                    extra=self.tensors)
             progress.end_epoch(record)
 
         model.load_state_dict(best_state)

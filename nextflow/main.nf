@@ -1,7 +1,8 @@
 #!/usr/bin/env nextflow
 /*
  * genotools: check each sample's inputs against the reference (QC, summarised by MultiQC), encode its labelled
- * regions, train a sequence model on them, predict every region with it, and score the sample's variants with it.
+ * regions, train a sequence model on them, predict every region with it, and score the sample's variants with it,
+ * a contig at a time in parallel, into one indexed VCF.
  *
  * The samplesheet (--input, CSV; assets/schema_input.json, validated by nf-schema) has one row per sample:
  *   sample,regions,vcf            regions: a labelled BED file; vcf (optional): variants, VCF or BCF
@@ -18,6 +19,8 @@ include { GENOTOOLS_TRAIN         } from './modules/genotools/genotools/train/ma
 include { GENOTOOLS_PREDICT       } from './modules/genotools/genotools/predict/main'
 include { GENOTOOLS_SCOREVARIANTS } from './modules/genotools/genotools/scorevariants/main'
 include { MULTIQC                 } from './modules/nf-core/multiqc/main'
+include { VCF_SPLIT               } from './modules/local/vcfsplit/main'
+include { VCF_CONCAT              } from './modules/local/vcfconcat/main'
 
 workflow {
 
@@ -38,9 +41,9 @@ workflow {
         ch_fai
     )
 
-    // encode: [ meta, regions, fasta, labels ], reference, fai
+    // encode: [ meta, regions, peaks, exclude, fasta, labels ], reference, fai
     GENOTOOLS_ENCODE (
-        ch_samples.map { meta, regions, _vcf -> [ meta, regions, [], [] ] },
+        ch_samples.map { meta, regions, _vcf -> [ meta, regions, [], [], [], [] ] },
         ch_fasta,
         ch_fai
     )
@@ -60,14 +63,32 @@ workflow {
         ch_fai
     )
 
-    // score-variants: [ meta, model, vcf ], reference, fai; the samples that have variants
+    // score-variants, a contig at a time: each sample's VCF split into one part per contig (VCF_SPLIT), the parts
+    // scored side by side with the sample's model ([ meta, model, vcf ], reference, fai), and joined in order into
+    // one bgzipped, indexed VCF and one TSV (VCF_CONCAT): the records one run over the whole VCF writes
+    def ch_vcfs = ch_samples
+        .filter { _meta, _regions, vcf -> vcf }
+        .map { meta, _regions, vcf -> [ meta, vcf ] }
+    VCF_SPLIT (
+        ch_vcfs
+    )
+    def ch_models = GENOTOOLS_TRAIN.out.safetensors.map { meta, model -> [ meta.id, model ] }
     GENOTOOLS_SCOREVARIANTS (
-        GENOTOOLS_TRAIN.out.safetensors
-            .join(ch_samples)
-            .filter { _meta, _model, _regions, vcf -> vcf }
-            .map { meta, model, _regions, vcf -> [ meta, model, vcf ] },
+        VCF_SPLIT.out.parts
+            .flatMap { meta, parts -> [ parts ].flatten().collect { part -> [ meta.id, meta + [ id: "${meta.id}.${part.simpleName}", sample: meta.id, parts: [ parts ].flatten().size() ], part ] } }
+            .combine(ch_models, by: 0)
+            .map { _sample, meta, part, model -> [ meta, model, part ] },
         ch_fasta,
         ch_fai
+    )
+    VCF_CONCAT (
+        GENOTOOLS_SCOREVARIANTS.out.vcf
+            .join(GENOTOOLS_SCOREVARIANTS.out.tsv)
+            .map { meta, vcf, tsv -> [ groupKey(meta.sample, meta.parts), meta.id, vcf, tsv ] }
+            .groupTuple()
+            .map { sample, ids, vcfs, tsvs ->
+                def order = (0..<ids.size()).sort { i -> ids[i] }  // the parts' order: their zero-padded numbers
+                [ [ id: sample.toString() ], order.collect { i -> vcfs[i] }, order.collect { i -> tsvs[i] } ] }
     )
 
     // Software versions: every module reports to the `versions` topic; one YAML for MultiQC, grouped by process

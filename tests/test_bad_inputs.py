@@ -153,9 +153,13 @@ def test_hdf5_stores_with_absurd_or_inconsistent_shapes_are_refused_before_readi
             store.create_dataset(name, shape=(10**11,), dtype=h5py.string_dtype(), chunks=(1000,))
         store.create_dataset("task_names", data=["bound"], dtype=h5py.string_dtype())
         store.attrs["alphabet"] = "ACGT"
-    result = run_tool("train", "--data", absurd, "--output", tmp_path / "model.safetensors", expect=2)
+    result = run_tool("train", "--data", absurd, "--loading", "memory", "--output", tmp_path / "model.safetensors",
+                      expect=2)
     assert error_line(result).startswith(f"genotools-train: error: {absurd}: its 100,000,000,000 sequences of "
                                          "1,000 bp take 372,529.0 GiB, more than this machine's memory")
+    result = run_tool("train", "--data", absurd, "--output", tmp_path / "model.safetensors", expect=2)  # streamed
+    assert error_line(result).startswith(f"genotools-train: error: {absurd}: the names, labels and coordinates of "
+                                         "its 100,000,000,000 sequences alone take about 18,626.5 GiB, more than")
     damaged = tmp_path / "damaged.h5"
     shutil.copy(TEST_DATA / "small.h5", damaged)
     with h5py.File(damaged, "a") as store:

@@ -1,6 +1,7 @@
 """The CWL descriptors run for real: cwltool validates them, cwltest runs every spec test with cwltool, and the
 workflow runs under cwltool and under Toil, on test-data, with the genotools executables of this environment."""
 
+import gzip
 import json
 import os
 import shutil
@@ -21,6 +22,7 @@ from genotools.wrappers.model import CPU_IMAGE, DISTRIBUTION, GPU_IMAGE
 CWL = ROOT / "cwl"
 TEST_DATA = ROOT / "test-data"
 WORKFLOW = CWL / "workflows" / "encode-train-predict.cwl"
+SCATTERED = CWL / "workflows" / "score-variants-scattered.cwl"
 BIN = Path(sys.executable).parent
 ENV = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
 
@@ -189,10 +191,41 @@ def test_cwltest_runs_every_spec_test_with_cwltool(tmp_path):
             check(outputs[name][output]["path"], expectations)
 
 
-def test_the_workflow_runs_under_cwltool(tmp_path):
-    outputs = cwltest(WORKFLOW.parent / "tests.yml", tmp_path)["encode-train-predict"]
-    check(outputs["metrics"]["path"], {"has_text": "auroc"})
-    check(outputs["predictions"]["path"], {"has_text": "ap1_bound"})
+def scored_in_one_run(tmp_path):
+    """(VCF text, TSV text) of genotools-score-variants over the bundled variants, as the scattered workflow runs it."""
+    result = run(BIN / "genotools-score-variants", "--model", TEST_DATA / "small.safetensors", "--reference",
+                 TEST_DATA / "genome.fa", "--vcf", TEST_DATA / "variants.vcf.gz", "--output", tmp_path / "one.vcf.gz",
+                 "--tsv", tmp_path / "one.tsv", "--device", "cpu", "--quiet", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    return gzip.decompress((tmp_path / "one.vcf.gz").read_bytes()), (tmp_path / "one.tsv").read_text()
+
+
+def test_the_workflows_run_under_cwltool(tmp_path):
+    outputs = cwltest(WORKFLOW.parent / "tests.yml", tmp_path)
+    check(outputs["encode-train-predict"]["metrics"]["path"], {"has_text": "auroc"})
+    check(outputs["encode-train-predict"]["predictions"]["path"], {"has_text": "ap1_bound"})
+    scattered = outputs["score-variants-scattered"]
+    vcf, tsv = scored_in_one_run(tmp_path)
+    assert gzip.decompress(Path(scattered["scored"]["path"]).read_bytes()) == vcf  # header and records alike
+    assert Path(scattered["tsv"]["path"]).read_text() == tsv
+
+
+def test_variants_scored_region_by_region_under_toil_are_those_of_one_run(tmp_path):
+    # chr2 in two halves: a record belongs to the region its POS lies in, so the halves neither lose nor repeat one
+    regions = ["chr1", "chr2:1-45000", "chr2:45001-90000", *(f"chr{c}" for c in range(3, 10))]
+    job = yaml.safe_load(SCATTERED.with_suffix(".job.yml").read_text())
+    for name in ("model", "reference", "vcf"):
+        job[name]["location"] = str((SCATTERED.parent / job[name]["location"]).resolve())
+    (tmp_path / "job.yml").write_text(yaml.safe_dump({**job, "regions": regions}))
+    result = run(BIN / "toil-cwl-runner", "--batchSystem", "single_machine", "--no-container", "--jobStore",
+                 tmp_path / "jobstore", "--workDir", tmp_path, "--outdir", tmp_path / "out", SCATTERED,
+                 tmp_path / "job.yml", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr[-5000:]
+    outputs = json.loads(result.stdout)
+    vcf, tsv = scored_in_one_run(tmp_path)
+    assert gzip.decompress(Path(outputs["scored"]["path"]).read_bytes()) == vcf
+    assert Path(outputs["tsv"]["path"]).read_text() == tsv
+    assert Path(outputs["scored"]["secondaryFiles"][0]["path"]).name == "variants.vcf.gz.tbi"
 
 
 def test_the_workflow_runs_under_toil(tmp_path):

@@ -80,6 +80,7 @@ def test_every_cheetah_variable_is_quoted_and_names_an_input_or_output(name):
     names = {p.get("name") or p.get("argument")[2:].replace("-", "_") for p in root.find("inputs").iter("param")}
     names |= {e.get("name") for e in root.find("inputs").iter() if e.tag in ("conditional", "repeat")}
     names |= {data.get("name") for data in root.find("outputs")} | {"item"}
+    names |= set(re.findall(r"#set \$(\w+)", _command(root)))  # what the command defines itself
     booleans = {p.get("argument") for p in root.find("inputs").iter("param") if p.get("type") == "boolean"}
     for line in _command(root).splitlines():
         line = line.strip()

@@ -10,7 +10,7 @@ from genotools import __version__
 from genotools.errors import InputError
 from genotools.io.bed import read_regions
 from genotools.io.fasta import Reference, clip_window, read_sequences
-from genotools.io.hdf5 import EncodedDataset, read_dataset, write_dataset
+from genotools.io.hdf5 import DatasetChunks, EncodedDataset, read_dataset, write_dataset
 from genotools.io.tables import normalise, read_omics, read_rows
 from genotools.io.vcf import contig_names, open_vcf
 
@@ -41,9 +41,13 @@ def toy_dataset(**changes):
     return EncodedDataset(**{**fields, **changes})
 
 
+def in_one_chunk(data):
+    return DatasetChunks(len(data.names), data.seq_len, data.task_names, data.attrs, iter([data]))
+
+
 def test_a_written_dataset_reads_back_field_for_field(tmp_path):
     data = toy_dataset()
-    write_dataset(tmp_path / "data.h5", data)
+    write_dataset(tmp_path / "data.h5", in_one_chunk(data))
     back = read_dataset(tmp_path / "data.h5")
     np.testing.assert_array_equal(back.onehot, data.onehot)
     assert back.onehot.dtype == np.uint8 and back.seq_len == 5
@@ -60,8 +64,8 @@ def test_a_written_dataset_reads_back_field_for_field(tmp_path):
 
 
 def test_a_dataset_without_labels_coordinates_or_kmers_reads_back_without_them(tmp_path):
-    write_dataset(tmp_path / "data.h5", toy_dataset(task_names=[], labels=None, chroms=None, starts=None, ends=None,
-                                                    kmers=None))
+    write_dataset(tmp_path / "data.h5", in_one_chunk(toy_dataset(task_names=[], labels=None, chroms=None, starts=None,
+                                                                 ends=None, kmers=None)))
     back = read_dataset(tmp_path / "data.h5")
     assert back.task_names == [] and back.names == ["a", "b", "a"]
     assert back.labels is None and back.chroms is None and back.starts is None and back.kmers is None

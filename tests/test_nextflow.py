@@ -12,6 +12,7 @@ and nf-core's schema lint require, and the nf-core pipeline template's own schem
 
 import ast
 import csv
+import gzip
 import json
 import os
 import re
@@ -227,9 +228,14 @@ def _run_statements(statements, variables):
         elif match := re.fullmatch(r"def (\w+) = (\w+) \? \"(.*)\" : ''", statement):
             name, condition, text = match.groups()
             variables[name] = _interpolate(text, variables) if variables[condition] else ""
-        elif match := re.fullmatch(r"def (\w+) = (\w+)\.collect \{ (\w+) -> \"(.*)\" \}\.join\(' '\)", statement):
+        elif match := re.fullmatch(r"def (\w+) = \[(\w+)\]\.flatten\(\)\.join\(' '\)", statement):
+            name, items = match.groups()
+            variables[name] = " ".join(variables[items] if isinstance(variables[items], list) else [variables[items]])
+        elif match := re.fullmatch(r"def (\w+) = \[(\w+)\]\.flatten\(\)\.collect \{ (\w+) -> \"(.*)\" \}\.join\(' '\)",
+                                   statement):
             name, items, item, text = match.groups()
-            variables[name] = " ".join(_interpolate(text, variables | {item: value}) for value in variables[items])
+            files = variables[items] if isinstance(variables[items], list) else [variables[items]]  # one: a Path
+            variables[name] = " ".join(_interpolate(text, variables | {item: value}) for value in files)
         else:
             raise AssertionError(f"the test does not know how Nextflow evaluates: {statement}")
 
@@ -589,9 +595,9 @@ def test_the_pipeline_calls_every_module_with_its_inputs():
         start = re.search(rf"^    {name} \(", pipeline, re.M).end()
         arguments = _split_top_level(pipeline[start:])
         assert len(arguments) == len(parsed["input"]), f"{name} takes {len(parsed['input'])} input channels"
-        tuple_value = re.search(r"-> (\[.*\])", arguments[0], re.S)
-        if tuple_value:
-            assert len(_split_top_level(tuple_value[1].strip()[1:])) == len(parsed["input"][0])
+        tuple_values = re.findall(r"-> (\[.*\]) \}$", arguments[0], re.M)  # the last closure's makes the tuple
+        if tuple_values:
+            assert len(_split_top_level(tuple_values[-1].strip()[1:])) == len(parsed["input"][0])
         for argument, declared in zip(arguments[1:], parsed["input"][1:]):
             if [n for _, n in declared] == ["meta2", "reference"]:
                 assert argument == "ch_fasta"
@@ -604,6 +610,38 @@ def test_the_pipeline_calls_every_module_with_its_inputs():
     call = pipeline[re.search(r"^    MULTIQC \(", pipeline, re.M).end():]
     sent = re.search(r"files -> (\[.*?\]) \}", call)[1]
     assert len(_split_top_level(sent[1:])) == len(re.findall(r"\b(?:val|path)\(", declared))
+
+
+def test_variants_split_by_contig_scored_and_joined_are_those_of_one_run(tmp_path):
+    """The pipeline's scatter, as its tasks would run: VCF_SPLIT's script, GENOTOOLS_SCOREVARIANTS' on each part, and
+    VCF_CONCAT's on the scored parts in their order."""
+    split, concat = (parse_module(re.sub(r"^(//.*\n)+", "", (PIPELINE / "modules" / "local" / name / "main.nf")
+                                         .read_text())) for name in ("vcfsplit", "vcfconcat"))
+    score = parse_module((MODULES / "scorevariants" / "main.nf").read_text())
+    for name in ("variants.vcf", "genome.fa", "genome.fa.fai", "small.safetensors"):
+        (tmp_path / name).symlink_to(TEST_DATA / name)
+    environment = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+
+    def task(block, **variables):
+        script, _ = render(block, {"task.ext.args": "", "task.ext.prefix": None, "task.cpus": 1,
+                                   "task.accelerator": None, **variables})
+        result = subprocess.run(["bash", "-eu", "-c", script], cwd=tmp_path, env=environment, capture_output=True,
+                                text=True, timeout=1800)  # only a hang guard
+        assert result.returncode == 0, f"{script}\n{result.stderr}"
+
+    task(split["script"], vcf="variants.vcf")
+    parts = sorted(path.name.split(".")[0] for path in (tmp_path / "parts").iterdir())
+    assert parts == [f"{n:06d}" for n in range(1, 10)]  # one per contig, chr1 to chr9
+    for part in parts:
+        task(score["script"], model="small.safetensors", reference="genome.fa", vcf=f"parts/{part}.vcf.gz",
+             **{"meta.id": f"sample.{part}"})
+    task(concat["script"], vcfs=[f"sample.{part}.vcf.gz" for part in parts],
+         tsvs=[f"sample.{part}.tsv" for part in parts], **{"meta.id": "sample"})
+    task(score["script"], model="small.safetensors", reference="genome.fa", vcf="variants.vcf", **{"meta.id": "one"})
+    assert gzip.decompress((tmp_path / "sample.vcf.gz").read_bytes()) == \
+        gzip.decompress((tmp_path / "one.vcf.gz").read_bytes())
+    assert (tmp_path / "sample.tsv").read_text() == (tmp_path / "one.tsv").read_text()
+    assert (tmp_path / "sample.vcf.gz.tbi").exists()
 
 
 def test_the_pipeline_collects_versions_from_the_topic_and_sends_qc_to_multiqc():
@@ -641,7 +679,8 @@ def _config_block(text, name, indent=0):
 def test_the_pipeline_has_the_profiles_users_need():
     config = (PIPELINE / "nextflow.config").read_text()
     profiles = _config_block(config, "profiles")
-    assert {"conda", "mamba", "docker", "singularity", "apptainer", "wave", "gpu", "slurm", "test"} <= \
+    assert {"conda", "mamba", "docker", "singularity", "apptainer", "wave", "gpu", "slurm", "awsbatch", "googlebatch",
+            "test"} <= \
         set(re.findall(r"^    (\w+) \{", profiles, re.M))
     assert "conda.enabled          = true" in _config_block(profiles, "conda", 4)
     assert "apptainer.enabled      = true" in _config_block(profiles, "apptainer", 4)

@@ -9,7 +9,7 @@ from genotools.sequence.simulate import TASKS, grammar
 def test_bundled_test_data_is_what_the_generator_makes(tmp_path):
     run_tool("simulate", "--output-dir", tmp_path, "--seed", 1)
     for name in ("genome.fa", "genome.fa.fai", "regions.bed", "regions_small.bed", "sequences.fa",
-                 "sequences_labels.tsv", "variants.vcf"):
+                 "sequences_labels.tsv", "ap1.narrowPeak", "gata.narrowPeak", "blacklist.bed", "variants.vcf"):
         assert filecmp.cmp(tmp_path / name, TEST_DATA / name, shallow=False), f"{name} differs from test-data/"
         assert (TEST_DATA / name).stat().st_size < 1_000_000
 

@@ -29,7 +29,6 @@ from rich.text import Text
 
 from genotools import __version__
 from genotools.errors import InputError
-from genotools.fit import Progress as FitProgress
 from genotools.io.atomic import atomic_output
 
 stderr = Console(stderr=True)  # progress bars and tables
@@ -292,8 +291,9 @@ def training_bar(quiet):
     return progress_bar(quiet, _LossAndThroughput())
 
 
-class TrainingProgress(FitProgress):
-    """A bar per network over its epochs, with the validation loss, and one over the current epoch's items
+class TrainingProgress:
+    """The genotools.fit.Progress of the tools (not a subclass, so that tools which train nothing do not import
+    PyTorch): a bar per network over its epochs, with the validation loss, and one over the current epoch's items
     (`unit`), with the running training loss and throughput."""
 
     def __init__(self, bar, unit):

@@ -74,26 +74,22 @@ def predict_command(
             raise InputError("give exactly one input: --data, --fasta, or --reference with --regions")
         network, metadata = load_sequence_model(model)
         if data:
-            dataset = read_dataset(data)
+            dataset = read_dataset(data, in_memory=False)
             check_compatible(metadata, dataset, data)
-        elif fasta:
-            dataset = encode_fasta(fasta, seq_len=metadata["seq_len"])
+            attrs, chunks = dataset.attrs, [dataset]
         else:
-            dataset = encode_regions(reference, regions, seq_len=metadata["seq_len"])
-        fingerprint = dataset.attrs.get("reference_fingerprint")
+            encoded = (encode_fasta(fasta, seq_len=metadata["seq_len"]) if fasta else
+                       encode_regions(reference, regions, seq_len=metadata["seq_len"]))
+            attrs, chunks = encoded.attrs, encoded.chunks
+        fingerprint = attrs.get("reference_fingerprint")
         if fingerprint and metadata.get("reference_fingerprint") and fingerprint != metadata["reference_fingerprint"]:
             say(quiet, "warning: the reference's contigs differ from those of the genome the model was trained on")
 
-        predicted = predict(network.to(device), metadata, dataset.onehot, device, batch_size, precision,
-                            reverse_complement)
-        table = pd.DataFrame(predicted, columns=metadata["task_names"])
-        if dataset.chroms is not None:
-            table.insert(0, "chrom", dataset.chroms)
-            table.insert(1, "start", dataset.starts)
-            table.insert(2, "end", dataset.ends)
-        if set(dataset.strands) != {"+"}:
-            table.insert(0, "strand", dataset.strands)
-        table.insert(0, "name", dataset.names)
+        network = network.to(device)
+        table = pd.concat([_predictions(network, metadata, chunk, device, batch_size, precision, reverse_complement)
+                           for chunk in chunks], ignore_index=True)
+        if set(table["strand"]) == {"+"}:
+            table = table.drop(columns="strand")
         with atomic_output(output) as tmp:
             if output_format == "tsv":
                 table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
@@ -101,6 +97,16 @@ def predict_command(
                 _bedgraph(table, metadata["task_names"], task).to_csv(tmp, sep="\t", index=False, header=False,
                                                                        float_format="%.6g")
         say(quiet, f"predicted {len(table)} sequences for {len(metadata['task_names'])} task(s) into {output}")
+
+
+def _predictions(network, metadata, dataset, device, batch_size, precision, reverse_complement):
+    """A table of the predictions for each sequence of `dataset`: its name, strand and coordinates, then each
+    task's prediction."""
+    predicted = predict(network, metadata, dataset.onehot, device, batch_size, precision, reverse_complement)
+    table = pd.DataFrame({"name": dataset.names, "strand": dataset.strands})
+    if dataset.chroms is not None:
+        table = table.assign(chrom=dataset.chroms, start=dataset.starts, end=dataset.ends)
+    return pd.concat([table, pd.DataFrame(predicted, columns=metadata["task_names"])], axis=1)
 
 
 def _bedgraph(table, task_names, task):

@@ -1,16 +1,21 @@
 """genotools-train: fit a sequence-to-function model to an encoded dataset."""
 
 import json
+import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Optional
 
+import torch
 import typer
 from rich.table import Table
 
+from genotools import distributed
 from genotools.checkpoint import save_model
+from genotools.distributed import from_environment
 from genotools.errors import InputError
 from genotools.io.atomic import atomic_output
-from genotools.io.hdf5 import read_dataset
+from genotools.io.hdf5 import fits_in_memory, read_dataset
 from genotools.metrics import task_metrics
 from genotools.report import plot_learning_curves
 from genotools.runtime import configure, resolve_device
@@ -40,6 +45,7 @@ from .common import (
     TrainingProgress,
     Version,
     beside,
+    check_choices,
     existing_file,
     reported_errors,
     say,
@@ -49,6 +55,7 @@ from .common import (
 )
 
 DEFAULTS = TrainConfig()
+LOADING = ("auto", "memory", "stream")
 
 
 def _parse_params(pairs):
@@ -103,6 +110,15 @@ def train(
         "logistic (binary tasks) or ridge regression on reverse-complement-collapsed 6-mer frequencies, plain and "
         "gapped, its penalty chosen on the validation chromosomes. A model with the k-mer fallback always reports "
         "it; this option matters only with --no-kmer-fallback.")] = True,
+    loading: Annotated[str, typer.Option(
+        help="How the sequences are read: memory (the whole one-hot array loaded first: fastest), stream (read from "
+        "the file as training goes, shuffled over its chunks and within a buffer of them, a buffer read ahead: for "
+        "datasets larger than memory), or auto: memory when the array takes at most a quarter of the memory this "
+        "process may use (a Slurm job's or container's cap included).")] = "auto",
+    devices: Annotated[int, typer.Option(
+        min=1, help="Train on this many devices of this machine with DistributedDataParallel: GPUs with --device "
+        "cuda, or processes sharing the CPU threads otherwise. --batch-size is divided among them, so that they "
+        "learn as one. Over several machines, start genotools-train with torchrun instead.")] = 1,
     resume: Resume = None,
     checkpoint: Checkpoint = None,
     metrics: Annotated[Optional[Path], typer.Option(
@@ -123,46 +139,99 @@ def train(
     JSON metadata), per-task metrics on the validation and test chromosomes (AUROC and AUPRC, or Pearson and
     Spearman) beside those of a k-mer baseline fitted on the same split, and a learning-curve plot."""
     with reported_errors("genotools-train", debug):
-        configure(threads, seed)
-        device = resolve_device(device)
-        checkpoint = checkpoint or beside(output, ".checkpoint.safetensors")
-        metrics = metrics or beside(output, ".metrics.json")
-        plot = plot or beside(output, ".learning_curves.png")
+        check_choices([("--loading", loading, LOADING)])
+        if resolve_device(device).type == "cuda" and devices > torch.cuda.device_count():
+            raise InputError(f"--devices {devices}: only {torch.cuda.device_count()} CUDA device(s) are visible")
         config = TrainConfig(arch=arch, hyperparameters=_parse_params(param), epochs=epochs, batch_size=batch_size,
                              lr=lr, patience=patience, precision=precision, reverse_complement=reverse_complement,
                              kmer_fallback=kmer_fallback, seed=seed, valid_chroms=_chroms(valid_chroms),
                              test_chroms=_chroms(test_chroms))
-        dataset = read_dataset(data)
-        with training_bar(quiet) as bar:
-            result = fit(dataset, config, device, checkpoint, resume, TrainingProgress(bar, unit="seq"), source=data)
+        run = TrainingRun(data, output, config, loading, baseline, resume,
+                          checkpoint or beside(output, ".checkpoint.safetensors"),
+                          metrics or beside(output, ".metrics.json"), plot or beside(output, ".learning_curves.png"),
+                          device, threads, quiet)
+        if devices == 1:
+            train_process(run)
+        elif from_environment().world > 1:
+            raise InputError("--devices starts its own processes; under torchrun, leave it out (torchrun's "
+                             "--nproc-per-node sets the processes)")
+        else:
+            distributed.spawn(train_process, (run,), devices)
 
-        metadata = sequence_model_metadata(result, dataset, data)
-        report = {"best_epoch": result.best_epoch, "epochs_run": len(result.history), "history": result.history,
-                  "sequences": {split: int(len(result.splits[split])) for split in SPLITS}}
-        for split in ("valid", "test"):
-            index = result.splits[split]
-            predicted = predict(result.model, metadata, dataset.onehot[index], device, precision=precision)
-            report[split] = task_metrics(dataset.labels[index], predicted, dataset.task_names, result.task_types)
-        if result.baseline is not None:
-            uses_kmer = result.model.use_kmer.tolist()
-            report["kmer_fallback"] = [task for task, used in zip(dataset.task_names, uses_kmer) if used]
-        fitted = result.baseline
-        if baseline and fitted is None:
-            say(quiet, "fitting the k-mer baseline")
-            fitted = kmer_baseline(dataset.onehot, dataset.labels, result.task_types, result.splits, seed)
-        if fitted is not None:
-            report["baseline"] = {
-                "name": fitted.name, "penalty": dict(zip(dataset.task_names, fitted.penalties)),
-                **{split: task_metrics(dataset.labels[result.splits[split]], fitted.predictions[split],
-                                       dataset.task_names, result.task_types) for split in ("valid", "test")}}
-        save_model(output, result.model, metadata)
-        with atomic_output(metrics) as tmp:
-            tmp.write_text(json.dumps(report, indent=2) + "\n")
-        with atomic_output(plot) as tmp:
-            plot_learning_curves(result.history, result.best_epoch, tmp)
-        if not quiet:
-            stderr.print(_metrics_table(report))
-        say(quiet, f"model: {output}\nmetrics: {metrics}\nlearning curves: {plot}\ncheckpoint: {checkpoint}")
+
+@dataclass
+class TrainingRun:
+    """What every process of a training run is told."""
+
+    data: Path
+    output: Path
+    config: TrainConfig
+    loading: str
+    baseline: bool
+    resume: Path | None
+    checkpoint: Path
+    metrics: Path
+    plot: Path
+    device: str
+    threads: int
+    quiet: bool
+
+
+def train_process(run: TrainingRun) -> None:
+    """Train alone, or as one of several processes (started by --devices or by torchrun): each on its own device
+    (its GPU, or a share of the CPU threads), its share of every batch; rank 0 writes the outputs."""
+    ranks = from_environment()
+    device = resolve_device(run.device)
+    if device.type == "cuda" and ranks.world > 1:
+        device = torch.device("cuda", ranks.local_rank)
+        torch.cuda.set_device(device)
+    threads = run.threads or (os.cpu_count() if ranks.local_world > 1 else 0)
+    configure(max(1, threads // ranks.local_world) if threads else 0, run.config.seed)
+    quiet = run.quiet or not ranks.writes
+    in_memory = run.loading == "memory" or (run.loading == "auto" and fits_in_memory(run.data))
+    dataset = read_dataset(run.data, in_memory)
+    distributed.start(ranks, device)
+    try:
+        with training_bar(quiet) as bar:
+            result = fit(dataset, run.config, device, run.checkpoint, run.resume, TrainingProgress(bar, unit="seq"),
+                         source=run.data, ranks=ranks)
+    finally:
+        distributed.stop(ranks)
+    if result is not None:
+        _write_outputs(run, dataset, result, device)
+
+
+def _write_outputs(run, dataset, result, device):
+    """The model, its metrics (network beside baseline) and learning curves."""
+    metadata = sequence_model_metadata(result, dataset, run.data)
+    report = {"best_epoch": result.best_epoch, "epochs_run": len(result.history), "history": result.history,
+              "sequences": {split: int(len(result.splits[split])) for split in SPLITS}}
+    for split in ("valid", "test"):
+        index = result.splits[split]
+        predicted = predict(result.model, metadata, dataset.onehot, device, precision=run.config.precision,
+                            rows=index)
+        report[split] = task_metrics(dataset.labels[index], predicted, dataset.task_names, result.task_types)
+    if result.baseline is not None:
+        uses_kmer = result.model.use_kmer.tolist()
+        report["kmer_fallback"] = [task for task, used in zip(dataset.task_names, uses_kmer) if used]
+    fitted = result.baseline
+    if run.baseline and fitted is None:
+        say(run.quiet, "fitting the k-mer baseline")
+        fitted = kmer_baseline(dataset.onehot, dataset.labels, result.task_types, result.splits, run.config.seed)
+    if fitted is not None:
+        report["baseline"] = {
+            "name": fitted.name, "penalty": dict(zip(dataset.task_names, fitted.penalties)),
+            **{split: task_metrics(dataset.labels[result.splits[split]], fitted.predictions[split],
+                                   dataset.task_names, result.task_types) for split in ("valid", "test")}}
+    save_model(run.output, result.model, metadata)
+    with atomic_output(run.metrics) as tmp:
+        tmp.write_text(json.dumps(report, indent=2) + "\n")
+    with atomic_output(run.plot) as tmp:
+        plot_learning_curves(result.history, result.best_epoch, tmp)
+    if not run.quiet:
+        stderr.print(_metrics_table(report))
+    say(run.quiet, f"model: {run.output}\nmetrics: {run.metrics}\nlearning curves: {run.plot}\n"
+                   f"checkpoint: {run.checkpoint}")
 
 
 def _metrics_table(report):

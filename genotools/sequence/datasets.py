@@ -1,4 +1,5 @@
-"""Building encoded datasets from a reference and BED regions, or from ready-made FASTA sequences."""
+"""Building encoded datasets from a reference and BED regions, a reference and peak files, or ready-made FASTA
+sequences; each made and written a run of sequences at a time."""
 
 import re
 from pathlib import Path
@@ -9,9 +10,10 @@ from genotools.errors import InputError
 from genotools.io import fasta
 from genotools.io.bed import Regions, read_regions
 from genotools.io.fasta import Reference, read_sequences
-from genotools.io.hdf5 import EncodedDataset
+from genotools.io.hdf5 import DatasetChunks, EncodedDataset, chunk_rows
 from genotools.io.text import read_label_table
-from genotools.sequence import encoding
+from genotools.sequence import encoding, peaks
+from genotools.sequence.peaks import PeakOptions
 
 MAX_WINDOW = 2**20  # bases; the longest inputs of published sequence models are about half of this
 
@@ -67,19 +69,54 @@ def check_on_reference(path: Path | str, regions: Regions, lengths: dict[str, in
 
 
 def encode_regions(reference_path: Path | str, regions_path: Path | str, seq_len: int | None = None, kmer: int = 0,
-                   reverse_complement: bool = False) -> EncodedDataset:
+                   reverse_complement: bool = False) -> DatasetChunks:
     """Encode windows of `seq_len` (default: the regions' common length) centred on each BED region."""
     regions = read_regions(regions_path)
     seq_len = _window_length(seq_len, regions.ends - regions.starts, f"{regions_path}: regions")
     with Reference(reference_path) as reference:
         check_on_reference(regions_path, regions, reference.lengths)
-        starts, ends = encoding.centred_window(regions.starts, regions.ends, seq_len)
-        sequences = [reference.fetch(c, s, e) for c, s, e in zip(regions.chroms, starts.tolist(), ends.tolist())]
         fingerprint = reference.fingerprint
-    data = _encode(sequences, regions.names, regions.task_names, regions.labels, kmer, reverse_complement,
-                   coordinates=(regions.chroms, starts, ends))
-    data.attrs.update(reference_fingerprint=fingerprint, reference=str(reference_path), regions=str(regions_path))
-    return data
+    starts, ends = encoding.centred_window(regions.starts, regions.ends, seq_len)
+    return _chunked(regions.names, regions.task_names, regions.labels, (regions.chroms, starts, ends),
+                    _from_reference(reference_path, regions.chroms, starts, ends), seq_len, kmer, reverse_complement,
+                    reference_fingerprint=fingerprint, reference=str(reference_path), regions=str(regions_path))
+
+
+def encode_peaks(reference_path: Path | str, peak_paths: list[Path], task_names: list[str], tile: int | None,
+                 regions_path: Path | str | None, seq_len: int | None, options: PeakOptions, kmer: int = 0,
+                 reverse_complement: bool = False, seed: int = 0) -> DatasetChunks:
+    """Label tiles of `tile` bases (or the BED regions of `regions_path`) by their overlap with the peaks of each
+    file (tasks named `task_names`, or after the files), and encode the windows of `seq_len` (default: the tiles'
+    or regions' length) centred on them that `options` keep."""
+    task_names = peaks.task_names(peak_paths, task_names)
+    with Reference(reference_path) as reference:
+        fingerprint = reference.fingerprint
+        if tile:
+            regions = peaks.tiles(reference.lengths, tile)
+        else:
+            bed = read_regions(regions_path)
+            if bed.task_names:
+                raise InputError(f"{regions_path}: has label columns, but --peaks makes the labels; give the "
+                                 "regions without them")
+            check_on_reference(regions_path, bed, reference.lengths)
+            regions = peaks.Windows.of(bed, list(reference.lengths))
+        seq_len = _window_length(seq_len, regions.ends - regions.starts,
+                                 f"{regions_path}: regions" if regions_path else "--tile")
+        windows = peaks.Windows(regions.contigs, regions.contig,
+                                *encoding.centred_window(regions.starts, regions.ends, seq_len))
+        labels = np.stack([peaks.peak_labels(path, regions, options) for path in peak_paths], axis=1)
+        kept = peaks.kept_windows(reference, windows, labels, options, np.random.default_rng(seed),
+                                  _run_length(seq_len))
+    names = regions.subset(kept).names() if tile else [bed.names[i] for i in kept.tolist()]
+    windows = windows.subset(kept)
+    chroms = windows.chroms()
+    return _chunked(names, task_names, labels[kept], (chroms, windows.starts, windows.ends),
+                    _from_reference(reference_path, chroms, windows.starts, windows.ends), seq_len, kmer,
+                    reverse_complement, reference_fingerprint=fingerprint, reference=str(reference_path),
+                    peaks=[str(path) for path in peak_paths], tile=tile or 0, regions=str(regions_path or ""),
+                    min_overlap=options.min_overlap, overlap_of=options.overlap_of,
+                    background=-1 if options.background is None else options.background, max_n=options.max_n,
+                    exclude=str(options.exclude or ""), seed=seed)
 
 
 # A record named by its region, as bedtools getfasta ("chr1:99-200", 0-based start, "(+)" with -s) and
@@ -107,7 +144,7 @@ def fasta_coordinates(records: list[tuple[str, str]]) -> tuple[list, np.ndarray,
 
 
 def encode_fasta(fasta_path: Path | str, labels_path: Path | str | None = None, seq_len: int | None = None,
-                 kmer: int = 0, reverse_complement: bool = False) -> EncodedDataset:
+                 kmer: int = 0, reverse_complement: bool = False) -> DatasetChunks:
     """Encode every FASTA record, resized to `seq_len` when given; labels come from a TSV keyed by name. Records
     named by their region (chr1:100-300) keep its coordinates, so that training can hold out chromosomes."""
     records = read_dna(fasta_path)
@@ -125,24 +162,50 @@ def encode_fasta(fasta_path: Path | str, labels_path: Path | str | None = None, 
         if unlabelled:
             raise InputError(f"{labels_path}: no labels for {len(unlabelled)} FASTA record(s), e.g. {unlabelled[0]!r}")
         labels = np.array([rows[name] for name in names], dtype=np.float32)
-    data = _encode(sequences, names, task_names, labels, kmer, reverse_complement, coordinates)
-    data.attrs.update(fasta=str(fasta_path))
-    return data
+    return _chunked(names, task_names, labels, coordinates, lambda runs: (sequences[a:b] for a, b in runs), seq_len,
+                    kmer, reverse_complement, fasta=str(fasta_path))
 
 
-def _encode(sequences, names, task_names, labels, kmer, reverse_complement, coordinates=None):
-    """One-hot (and k-mer) encode; with `reverse_complement`, append each sequence's reverse complement."""
-    strands = ["+"] * len(names)
-    if reverse_complement:
-        sequences = sequences + [fasta.reverse_complement(s) for s in sequences]
-        names, strands = names * 2, strands + ["-"] * len(names)
-        labels = None if labels is None else np.concatenate([labels, labels])
-        if coordinates is not None:
-            chroms, starts, ends = coordinates
-            coordinates = chroms * 2, np.concatenate([starts, starts]), np.concatenate([ends, ends])
-    onehot = encoding.one_hot_many(sequences, len(sequences[0]))
-    kmers = np.stack([encoding.kmer_counts(s, kmer) for s in sequences]) if kmer else None
+WRITE_CHUNKS = 16  # HDF5 chunks of sequences encoded and written at a time: about 16 MiB of one-hot
+
+
+def _run_length(seq_len):
+    return chunk_rows(seq_len) * WRITE_CHUNKS
+
+
+def _from_reference(path, chroms, starts, ends):
+    """The sequences of each run of windows, read from the reference at `path`."""
+    def sequences(runs):
+        with Reference(path) as reference:
+            for a, b in runs:
+                yield [reference.fetch(c, s, e) for c, s, e in zip(chroms[a:b], starts[a:b].tolist(),
+                                                                   ends[a:b].tolist())]
+    return sequences
+
+
+def _chunked(names, task_names, labels, coordinates, sequences, seq_len, kmer, reverse_complement,
+             **attrs) -> DatasetChunks:
+    """The dataset of the windows `names`, encoded a run at a time: `sequences(runs)` yields the sequences of each
+    run of rows (start, end). With `reverse_complement`, every window's reverse complement follows them all."""
+    strands = ("+", "-") if reverse_complement else ("+",)
     chroms, starts, ends = coordinates or (None, None, None)
     attrs = {"alphabet": encoding.ALPHABET, "unknown_base_encoding": encoding.UNKNOWN_BASE_ENCODING, "kmer": kmer,
-             "reverse_complement": reverse_complement}
-    return EncodedDataset(onehot, names, strands, task_names, labels, chroms, starts, ends, kmers, attrs)
+             "reverse_complement": reverse_complement, **attrs}
+    runs = [(start, min(start + _run_length(seq_len), len(names))) for start in range(0, len(names),
+                                                                                      _run_length(seq_len))]
+
+    def chunks():
+        for strand in strands:
+            for (start, end), batch in zip(runs, sequences(runs)):
+                if strand == "-":
+                    batch = [fasta.reverse_complement(s) for s in batch]
+                yield EncodedDataset(
+                    onehot=encoding.one_hot_many(batch, seq_len), names=names[start:end],
+                    strands=[strand] * (end - start), task_names=task_names,
+                    labels=None if labels is None else labels[start:end],
+                    chroms=None if chroms is None else chroms[start:end],
+                    starts=None if starts is None else starts[start:end],
+                    ends=None if ends is None else ends[start:end],
+                    kmers=np.stack([encoding.kmer_counts(s, kmer) for s in batch]) if kmer else None)
+
+    return DatasetChunks(len(names) * len(strands), seq_len, task_names, attrs, chunks())

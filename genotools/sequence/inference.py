@@ -7,23 +7,26 @@ import torch
 from torch import nn
 
 from genotools.errors import InputError
-from genotools.io.hdf5 import EncodedDataset
+from genotools.io.hdf5 import EncodedDataset, StoredOneHot
 from genotools.runtime import autocast
 from genotools.sequence.encoding import reverse_complement_one_hot
 
 
 @torch.no_grad()
-def raw_outputs(model: nn.Module, onehot: np.ndarray | torch.Tensor, device: torch.device, batch_size: int = 256,
-                precision: str = "fp32", reverse_complement: bool = True) -> np.ndarray:
-    """Raw model outputs (N, tasks) for uint8 one-hot sequences (N, length, 4), a numpy array or tensor.
+def raw_outputs(model: nn.Module, onehot: np.ndarray | torch.Tensor | StoredOneHot, device: torch.device,
+                batch_size: int = 256, precision: str = "fp32", reverse_complement: bool = True,
+                rows: np.ndarray | None = None) -> np.ndarray:
+    """Raw model outputs (N, tasks) for uint8 one-hot sequences (N, length, 4): a numpy array, a tensor, or a
+    dataset's array left in its file (read a batch at a time); only for `rows` (sorted) of them when given.
 
     With `reverse_complement`, the outputs for each sequence and its reverse complement are averaged.
     """
-    onehot = torch.as_tensor(onehot)
     model.eval()
     chunks = []
-    for start in range(0, len(onehot), batch_size):
-        batch = onehot[start : start + batch_size].to(device, non_blocking=True).float()
+    for start in range(0, len(onehot) if rows is None else len(rows), batch_size):
+        part = slice(start, start + batch_size)
+        batch = torch.as_tensor(onehot[part] if rows is None else onehot[rows[part]])
+        batch = batch.to(device, non_blocking=True).float()
         with autocast(device, precision):
             out = model(batch).float()
             if reverse_complement:
@@ -40,10 +43,12 @@ def to_output_scale(raw: np.ndarray, task_types: list[str], target_mean: list[fl
     return np.where(binary, 1 / (1 + np.exp(-raw)), scaled).astype(np.float32)
 
 
-def predict(model: nn.Module, metadata: dict, onehot: np.ndarray | torch.Tensor, device: torch.device,
-            batch_size: int = 256, precision: str = "fp32", reverse_complement: bool = True) -> np.ndarray:
-    """Predictions on the output scale for every task of a model loaded with `model_file.load_sequence_model`."""
-    raw = raw_outputs(model, onehot, device, batch_size, precision, reverse_complement)
+def predict(model: nn.Module, metadata: dict, onehot: np.ndarray | torch.Tensor | StoredOneHot, device: torch.device,
+            batch_size: int = 256, precision: str = "fp32", reverse_complement: bool = True,
+            rows: np.ndarray | None = None) -> np.ndarray:
+    """Predictions on the output scale for every task of a model loaded with `model_file.load_sequence_model`
+    (for `rows` of `onehot` only, when given)."""
+    raw = raw_outputs(model, onehot, device, batch_size, precision, reverse_complement, rows)
     return to_output_scale(raw, metadata["task_types"], metadata["target_mean"], metadata["target_std"])
 
 

@@ -22,6 +22,7 @@ from genotools.io.fasta import reverse_complement
 MOTIFS = {"ap1": "TGA[CG]TCA", "gata": "AGATAA|TTATCT", "ebox": "CACGTG"}
 PLANTED = {"ap1": ["TGACTCA", "TGAGTCA"], "gata": ["AGATAA"], "ebox": ["CACGTG"]}
 TASKS = ["ap1_bound", "gata_ebox", "activity"]
+PEAK_MOTIFS = ["ap1", "gata"]  # the motifs whose sites become the peaks of a peak file each
 _SCANNERS = {name: re.compile(f"(?=({pattern}))") for name, pattern in MOTIFS.items()}
 
 
@@ -38,9 +39,10 @@ def grammar(sequence: str) -> tuple[float, float, float]:
 
 
 def simulate(outdir: Path | str, seed: int = 1, n_chroms: int = 9, chrom_len: int = 90_000, region_len: int = 200,
-             stride: int = 100, site_spacing: int = 150) -> tuple[Path, Path, Path, Path, Path, Path]:
+             stride: int = 100, site_spacing: int = 150) -> tuple[Path, ...]:
     """Write genome.fa (+ .fai), regions.bed (and regions_small.bed, every tenth region), sequences.fa with
-    sequences_labels.tsv, and variants.vcf to `outdir`; return their paths.
+    sequences_labels.tsv, ap1.narrowPeak and gata.narrowPeak (peaks on the sites of each motif), blacklist.bed
+    (the soft-masked repeats) and variants.vcf to `outdir`; return their paths.
 
     Motif sites are planted about every `site_spacing` bases, each a random motif in a random orientation; the
     regions tile every chromosome with windows of `region_len` every `stride` bases.
@@ -48,7 +50,7 @@ def simulate(outdir: Path | str, seed: int = 1, n_chroms: int = 9, chrom_len: in
     rng = np.random.default_rng(seed)
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    genome, sites = {}, []
+    genome, sites, repeats = {}, [], []
     for c in range(1, n_chroms + 1):
         chrom = f"chr{c}"
         seq = list(rng.choice(np.frombuffer(b"ACGT", np.uint8), chrom_len, p=[0.3, 0.2, 0.2, 0.3]).tobytes().decode())
@@ -60,6 +62,7 @@ def simulate(outdir: Path | str, seed: int = 1, n_chroms: int = 9, chrom_len: in
             sites.append((chrom, position, len(site)))
         masked = int(rng.integers(0, chrom_len - 2000))  # a soft-masked repeat
         seq[masked : masked + 2000] = "".join(seq[masked : masked + 2000]).lower()
+        repeats.append(f"{chrom}\t{masked}\t{masked + 2000}\trepeat\n")
         genome[chrom] = "".join(seq)
     genome["chr1"] = "N" * 150 + genome["chr1"][150:]  # an assembly gap at a contig end
 
@@ -88,9 +91,26 @@ def simulate(outdir: Path | str, seed: int = 1, n_chroms: int = 9, chrom_len: in
     sequences.write_text("".join(f">{r[3]}\n{genome['chr9'][int(r[1]) : int(r[2])]}\n" for r in chr9))
     labels.write_text("\t".join(["name", *TASKS]) + "\n" + "".join("\t".join(r[3:]) for r in chr9))
 
+    peaks = [outdir / f"{motif}.narrowPeak" for motif in PEAK_MOTIFS]
+    for path, motif in zip(peaks, PEAK_MOTIFS):
+        path.write_text(_peaks(genome, motif, region_len // 2))
+    blacklist = outdir / "blacklist.bed"
+    blacklist.write_text("".join(repeats))
+
     vcf = outdir / "variants.vcf"
     _write_variants(vcf, genome, sites, rng, flank=region_len // 2)
-    return fasta, bed, small_bed, sequences, labels, vcf
+    return fasta, bed, small_bed, sequences, labels, *peaks, blacklist, vcf
+
+
+def _peaks(genome, motif, flank):
+    """narrowPeak lines of a peak `flank` bases either side of every site of `motif`, its summit on the site."""
+    lines = []
+    for chrom, seq in genome.items():
+        for number, site in enumerate(_SCANNERS[motif].finditer(seq.upper()), start=1):
+            start, end = max(0, site.start() - flank), min(len(seq), site.start() + flank)
+            lines.append(f"{chrom}\t{start}\t{end}\t{motif}_{chrom}_{number}\t1000\t.\t10\t-1\t-1\t"
+                         f"{site.start() - start}\n")
+    return "".join(lines)
 
 
 def _write_variants(path, genome, sites, rng, flank, count=200):

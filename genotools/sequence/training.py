@@ -3,22 +3,26 @@ augmentation and a masked loss over binary and regression tasks, fitted by the s
 
 import dataclasses
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.parallel import DistributedDataParallel
 
+from genotools.distributed import SINGLE, Ranks, total
 from genotools.errors import InputError
 from genotools.fit import Job, Progress, Schedule
-from genotools.io.hdf5 import EncodedDataset
+from genotools.io.hdf5 import EncodedDataset, StoredOneHot
 from genotools.runtime import seed_everything
 from genotools.sequence.baseline import Baseline, kmer_baseline, kmer_layer, score
 from genotools.sequence.encoding import reverse_complement_one_hot
 from genotools.sequence.inference import raw_outputs
 from genotools.sequence.models import build_model
 from genotools.sequence.models.kmer import WithKmerFallback
+from genotools.sequence.streaming import ChunkShuffledBatches
 
 SPLITS = ("train", "valid", "test")
 
@@ -112,14 +116,21 @@ def split_dataset(data: EncodedDataset, valid_chroms: list[str], test_chroms: li
     return splits
 
 
-def masked_loss(outputs: torch.Tensor, targets: torch.Tensor, binary: torch.Tensor) -> torch.Tensor:
-    """Mean loss over labelled entries: binary cross-entropy (logits) for binary tasks, MSE for the others."""
+def masked_loss_sum(outputs: torch.Tensor, targets: torch.Tensor, binary: torch.Tensor) -> torch.Tensor:
+    """(summed loss, number) of the labelled entries: binary cross-entropy (logits) for binary tasks, MSE for the
+    others."""
     labelled = ~torch.isnan(targets)
     targets = torch.nan_to_num(targets)
     bce = nn.functional.binary_cross_entropy_with_logits(outputs, targets, reduction="none")
     mse = (outputs - targets) ** 2
     losses = torch.where(binary, bce, mse)
-    return (losses * labelled).sum() / labelled.sum().clamp(min=1)
+    return torch.stack([(losses * labelled).sum(), labelled.sum().to(losses.dtype)])
+
+
+def masked_loss(outputs: torch.Tensor, targets: torch.Tensor, binary: torch.Tensor) -> torch.Tensor:
+    """Mean loss over labelled entries (see masked_loss_sum)."""
+    summed, labelled = masked_loss_sum(outputs, targets, binary)
+    return summed / labelled.clamp(min=1)
 
 
 def target_scaling(labels: np.ndarray, kinds: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -152,12 +163,37 @@ def check_labelled(data: EncodedDataset, splits: dict[str, np.ndarray], source: 
                              "chromosomes")
 
 
+def share_batches(order: torch.Tensor, batch_size: int, ranks: Ranks) -> list[torch.Tensor]:
+    """This process's batches of an epoch's `order`: its share (every world-th row) cut into batches of
+    `batch_size` (batch norm needs two rows: a last single row is left out), as many as every process has."""
+    shares = [order[rank :: ranks.world].split(batch_size) for rank in range(ranks.world)]
+    steps = min(sum(len(batch) > 1 for batch in share) for share in shares)
+    return [batch for batch in shares[ranks.rank] if len(batch) > 1][:steps]
+
+
+def _training_batches(onehot, train, batch_size, device, reader, ranks):
+    """Where the one-hot rows are read from, a function giving an epoch's batches (row numbers) and one giving a
+    batch's uint8 rows. A dataset in memory goes to `device` whole and is shuffled as one; one left in its file
+    (StoredOneHot) is shuffled over chunks and within a buffer, read ahead by the thread pool `reader`."""
+    if isinstance(onehot, StoredOneHot):
+        stream = ChunkShuffledBatches(onehot, train, batch_size, reader, ranks)
+        return onehot, stream.epoch, lambda batch: stream.inputs(batch).to(device)
+    x = torch.from_numpy(onehot).to(device)  # uint8: a quarter of float32, cast per batch
+    train = torch.from_numpy(train)
+
+    def batches():
+        return [batch.to(device) for batch in share_batches(train[torch.randperm(len(train))], batch_size, ranks)]
+
+    return x, batches, lambda batch: x[batch]
+
+
 def fit(data: EncodedDataset, config: TrainConfig, device: torch.device, checkpoint_path: Path | str,
         resume_from: Path | str | None = None, progress: Progress | None = None,
-        source: Path | str | None = None) -> FitResult:
+        source: Path | str | None = None, ranks: Ranks = SINGLE) -> FitResult | None:
     """Train on `data` (an EncodedDataset with labels, read from the file `source`, which messages name);
     checkpoint after every epoch; return the best model and the options it was trained with (the automatic
-    batch size and patience chosen)."""
+    batch size and patience chosen). As one of several processes (`ranks`, in their process group), train on its
+    share of each batch; only rank 0 checkpoints, and gets the result (the others None)."""
     if data.labels is None or not data.task_names:
         raise InputError("the dataset has no labels; encode a BED with a '#chrom start end name task...' header "
                          "or pass --labels to genotools-encode")
@@ -170,36 +206,37 @@ def fit(data: EncodedDataset, config: TrainConfig, device: torch.device, checkpo
     seed_everything(config.seed)
     model, hyperparameters = build_model(config.arch, data.seq_len, len(data.task_names), config.hyperparameters)
     model.to(device)
-    x = torch.from_numpy(data.onehot).to(device)  # uint8: a quarter of float32, cast per batch
+    forward = model if ranks.world == 1 else DistributedDataParallel(model)  # averages gradients over processes
     y = torch.from_numpy((data.labels - mean) / std).to(device)
     binary = torch.tensor([kind == "binary" for kind in kinds], device=device)
-    train_index = torch.from_numpy(splits["train"])
-
-    def batches():
-        order = train_index[torch.randperm(len(train_index))]
-        batches = order.split(config.batch_size)
-        return [batch.to(device) for batch in batches if len(batch) > 1]  # batch normalisation needs two
-
-    def loss(batch):
-        inputs = x[batch].float()
-        if config.reverse_complement:
-            flip = (torch.rand(len(batch)) < 0.5).to(device)
-            inputs[flip] = reverse_complement_one_hot(inputs[flip])
-        return masked_loss(model(inputs).float(), y[batch], binary)
-
-    def valid_loss():
-        valid = splits["valid"]
-        outputs = raw_outputs(model, x[valid], device, precision=config.precision, reverse_complement=False)
-        return masked_loss(torch.from_numpy(outputs).to(device), y[valid], binary).item()
-
     schedule = Schedule(epochs=config.epochs, patience=config.patience, lr=config.lr,
                         weight_decay=config.weight_decay, precision=config.precision, halve_lr_on_plateau=True)
-    job = Job(checkpoint_path, dataclasses.asdict(config), resume_from)
-    fitted = job.fit("training", model, schedule, device, batches, loss, valid_loss, config.seed, progress)
+    job = Job(checkpoint_path if ranks.writes else None, dataclasses.asdict(config), resume_from)
+    with ThreadPoolExecutor(1, thread_name_prefix="genotools-reader") as reader:
+        onehot, batches, inputs = _training_batches(data.onehot, splits["train"],
+                                                    max(2, config.batch_size // ranks.world), device, reader, ranks)
+
+        def loss(batch):
+            x = inputs(batch).float()
+            if config.reverse_complement:
+                flip = (torch.rand(len(batch)) < 0.5).to(device)
+                x[flip] = reverse_complement_one_hot(x[flip])
+            return masked_loss(forward(x).float(), y[batch.to(device)], binary)
+
+        def valid_loss():  # over every process's share of the validation windows
+            valid = splits["valid"][ranks.rank :: ranks.world]
+            outputs = raw_outputs(model, onehot, device, precision=config.precision, reverse_complement=False,
+                                  rows=valid)
+            summed, labelled = total(masked_loss_sum(torch.from_numpy(outputs).to(device), y[valid], binary), ranks)
+            return (summed / labelled.clamp(min=1)).item()
+
+        fitted = job.fit("training", model, schedule, device, batches, loss, valid_loss, config.seed, progress)
+    if not ranks.writes:
+        return None
     model, baseline = fitted.model, None
     if config.kmer_fallback:
         baseline = kmer_baseline(data.onehot, data.labels, kinds, splits, config.seed)
-        network = raw_outputs(model, x[splits["valid"]], device, precision=config.precision)
+        network = raw_outputs(model, onehot, device, precision=config.precision, rows=splits["valid"])
         use_kmer = torch.tensor([_kmer_validates_better(network[:, task], baseline.predictions["valid"][:, task],
                                                         data.labels[splits["valid"], task], kind)
                                  for task, kind in enumerate(kinds)])

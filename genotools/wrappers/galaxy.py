@@ -36,6 +36,7 @@ PARAM_TYPES = {"integer": "integer", "float": "float", "text": "text", "boolean"
 # from the delimiter of the header: these are the inputs it reads, by option name.
 VCF_FORMATS = ("vcf", "vcf_bgzip", "bcf")
 MORE_FORMATS = {"vcf": VCF_FORMATS, "vcf_bgzip": VCF_FORMATS}
+PEAK_FILES = {"peaks"}  # BED inputs that narrowPeak and broadPeak files (Galaxy's encodepeak) may also fill
 CSV_TABLES = {"phenotypes", "response", "omics", "drugs", "pairs", "expression", "network", "matrix", "batches",
               "variants", "table"}
 
@@ -164,6 +165,8 @@ def _formats(option):
     formats = [option.format, *MORE_FORMATS.get(option.format, ())]
     if option.format == "tabular" and option.name in CSV_TABLES:
         formats.append("csv")
+    if option.format == "bed" and option.name in PEAK_FILES:
+        formats += ["encodepeak", "interval"]
     return ",".join(dict.fromkeys(formats))
 
 
@@ -298,9 +301,12 @@ def _argument(tool, option):
     if option.kind == "boolean":
         return [variable]
     if option.multiple and option.kind != "file":
-        return [f"#for $item in ${_repeat(option)}:", f"    {option.flag} '$item.{option.name}'", "#end for"]
+        repeat = variable.removesuffix(option.name) + _repeat(option)
+        return [f"#for $item in {repeat}:", f"    {option.flag} '$item.{option.name}'", "#end for"]
     if option.multiple:
-        given = [f"#for $item in {variable}:", f"    {option.flag} '$item'", "#end for"]
+        path = [f"    {_named_path(option)}"] if option.named else []
+        given = [f"#for $item in {variable}:", *path,
+                 f"    {option.flag} '${option.name + '_path' if option.named else 'item'}'", "#end for"]
         if not _optional(tool, option):
             return given
         # An optional multiple param left empty holds one None dataset: test it before looping.
@@ -319,10 +325,23 @@ def _argument(tool, option):
     return given
 
 
+def _named_path(option):
+    """The #set directive of the path each dataset of a multiple input whose names the tool reads is linked at: in
+    a folder named after the option, under the dataset's name in the history (its element identifier, made safe as
+    a file name)."""
+    return (f"#set ${option.name}_path = '{option.name}/' + re.sub('[^\\w.+-]', '_', "
+            "str($item.element_identifier))")
+
+
 def _link(tool, option):
-    """The command that links an input into the working directory, inside the #if that says it was given."""
+    """The command that links an input into the working directory (or, for an input whose names the tool reads,
+    each of its datasets under its name), inside the #if that says it was given."""
     variable = _reference(tool, option)
-    lines = [f"ln -s '{variable}' {option.name}.{LINKED[option.format]} &&"]
+    if option.named:
+        lines = [f"mkdir -p {option.name} &&", f"#for $item in {variable}:", f"    {_named_path(option)}",
+                 f"    ln -s '$item' '${option.name}_path' &&", "#end for"]
+    else:
+        lines = [f"ln -s '{variable}' {option.name}.{LINKED[option.format]} &&"]
     if _optional(tool, option):
         lines = [f"#if {variable}:", *_indent(lines), "#end if"]
     if _is_reference(option):
@@ -337,7 +356,9 @@ def _link(tool, option):
 
 
 def _command(tool):
-    links = [line for option in tool.inputs if option.format in LINKED for line in _link(tool, option)]
+    links = [line for option in tool.inputs if option.format in LINKED or option.named
+             for line in _link(tool, option)]
+    links = ["#import re", *links] if any(option.named for option in tool.inputs) else links
     lines = [tool.command]
     groups, done = _groups(tool), set()
     for option in tool.inputs + tool.parameters:

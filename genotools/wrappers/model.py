@@ -70,6 +70,7 @@ class Option:
     contents: dict | None = None  # an output folder's files: {name: {path, format, label}}
     collection: str | None = None  # or: the format of an output folder's files, any number, named by the tool
     suffix: str = ""  # what an output file's name ends with before its extension, for tools that find files by name
+    named: bool = False  # the tool reads meaning from an input file's name (e.g. a task name), so keep it
 
 
 @dataclass
@@ -161,6 +162,7 @@ def describe(command: "click.Command", function: Callable, spec_path: Path | str
             option.contents = info.get("contents")
             option.collection = info.get("collection")
             option.suffix = info.get("suffix", "")
+            option.named = info.get("named", False)
             if option.format == "directory" and not (option.contents or option.collection):
                 raise ValueError(f"{spec_path}: folder {option.flag} needs its 'contents' or a 'collection' format")
         options.append(option)

@@ -199,7 +199,9 @@ def _indent(text, spaces):
 def _input_arg(option):
     """The Groovy that makes the command-line words of an input that is a list of files, or optional."""
     if option.multiple:  # the files in the order given, each after the option
-        return f"def {option.name}_arg = {option.name}.collect {{ f -> \"{option.flag} ${{f}}\" }}.join(' ')"
+        # One file staged is a Path, which Groovy would iterate over its name's parts: wrap, then flatten a list.
+        return (f"def {option.name}_arg = [{option.name}].flatten().collect {{ f -> \"{option.flag} ${{f}}\" }}"
+                ".join(' ')")
     return f"def {option.name}_arg = {option.name} ? \"{option.flag} ${{{option.name}}}\" : ''"
 
 

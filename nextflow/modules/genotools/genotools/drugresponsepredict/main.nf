@@ -24,7 +24,7 @@ process GENOTOOLS_DRUGRESPONSEPREDICT {
     // task.ext.args takes --orientation, --batch-size, --precision (see genotools-drug-response predict --help)
     def args = task.ext.args ?: ''
     prefix = task.ext.prefix ?: "${meta.id}"
-    def omics_arg = omics.collect { f -> "--omics ${f}" }.join(' ')
+    def omics_arg = [omics].flatten().collect { f -> "--omics ${f}" }.join(' ')
     def pairs_arg = pairs ? "--pairs ${pairs}" : ''
     """
     genotools-drug-response predict \\

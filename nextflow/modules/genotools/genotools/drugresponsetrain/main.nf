@@ -32,7 +32,7 @@ process GENOTOOLS_DRUGRESPONSETRAIN {
     // --precision, --seed (see genotools-drug-response train --help)
     def args = task.ext.args ?: ''
     prefix = task.ext.prefix ?: "${meta.id}"
-    def omics_arg = omics.collect { f -> "--omics ${f}" }.join(' ')
+    def omics_arg = [omics].flatten().collect { f -> "--omics ${f}" }.join(' ')
     def feature_list_arg = feature_list ? "--feature-list ${feature_list}" : ''
     def resume_arg = resume ? "--resume ${resume}" : ''
     """

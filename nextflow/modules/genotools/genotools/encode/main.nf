@@ -8,7 +8,7 @@ process GENOTOOLS_ENCODE {
         'quay.io/biocontainers/genotools-dl:0.1.0--pyhdfd78af_0' }"
 
     input:
-    tuple val(meta), path(regions), path(fasta), path(labels)
+    tuple val(meta), path(regions), path(peaks), path(exclude), path(fasta), path(labels)
     tuple val(meta2), path(reference)
     tuple val(meta3), path(fai)
 
@@ -20,19 +20,23 @@ process GENOTOOLS_ENCODE {
     task.ext.when == null || task.ext.when
 
     script:
-    // task.ext.args takes --seq-len, --kmer, --reverse-complement/--no-reverse-complement (see genotools-encode
-    // --help)
+    // task.ext.args takes --task-names, --tile, --min-overlap, --overlap-of, --background, --max-n, --seq-len,
+    // --kmer, --reverse-complement/--no-reverse-complement (see genotools-encode --help)
     // fai: staged beside the reference, so the tool reads it rather than building one
     def args = task.ext.args ?: ''
     prefix = task.ext.prefix ?: "${meta.id}"
     def reference_arg = reference ? "--reference ${reference}" : ''
     def regions_arg = regions ? "--regions ${regions}" : ''
+    def peaks_arg = [peaks].flatten().collect { f -> "--peaks ${f}" }.join(' ')
+    def exclude_arg = exclude ? "--exclude ${exclude}" : ''
     def fasta_arg = fasta ? "--fasta ${fasta}" : ''
     def labels_arg = labels ? "--labels ${labels}" : ''
     """
     genotools-encode \\
         ${reference_arg} \\
         ${regions_arg} \\
+        ${peaks_arg} \\
+        ${exclude_arg} \\
         ${fasta_arg} \\
         ${labels_arg} \\
         --output ${prefix}.h5 \\

@@ -22,7 +22,7 @@ process GENOTOOLS_IMPORTMODEL {
     // task.ext.args: genotools-import-model has no options beside its inputs (see genotools-import-model --help)
     def args = task.ext.args ?: ''
     prefix = task.ext.prefix ?: "${meta.id}"
-    def weights_arg = weights.collect { f -> "--weights ${f}" }.join(' ')
+    def weights_arg = [weights].flatten().collect { f -> "--weights ${f}" }.join(' ')
     """
     genotools-import-model \\
         ${weights_arg} \\

@@ -29,7 +29,7 @@ process GENOTOOLS_QC {
     def reference_arg = reference ? "--reference ${reference}" : ''
     def regions_arg = regions ? "--regions ${regions}" : ''
     def vcf_arg = vcf ? "--vcf ${vcf}" : ''
-    def matrix_arg = matrix.collect { f -> "--matrix ${f}" }.join(' ')
+    def matrix_arg = [matrix].flatten().collect { f -> "--matrix ${f}" }.join(' ')
     def batches_arg = batches ? "--batches ${batches}" : ''
     """
     genotools-qc \\

@@ -26,7 +26,7 @@ process GENOTOOLS_TRAIN {
     script:
     // task.ext.args takes --arch, --param, --valid-chroms, --test-chroms, --epochs, --batch-size, --lr, --patience,
     // --reverse-complement/--no-reverse-complement, --kmer-fallback/--no-kmer-fallback, --baseline/--no-baseline,
-    // --precision, --seed (see genotools-train --help)
+    // --loading, --devices, --precision, --seed (see genotools-train --help)
     def args = task.ext.args ?: ''
     prefix = task.ext.prefix ?: "${meta.id}"
     def resume_arg = resume ? "--resume ${resume}" : ''
