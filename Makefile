@@ -70,6 +70,8 @@ test: $(INSTALLED)
 # splice model of the platform tests (SpliceAI-80nt, synthetic weights) imported from two more of them.
 test-data: $(INSTALLED)
 	$(BIN)/genotools-simulate --output-dir test-data --seed 1
+	$(BIN)/python -c 'import pysam; pysam.tabix_compress("test-data/variants.vcf", "test-data/variants.vcf.gz", \
+		force=True); pysam.tabix_index("test-data/variants.vcf.gz", preset="vcf", force=True)'
 	rm -rf test-data/tiny_esm2 && $(BIN)/python tests/tiny_esm.py test-data/tiny_esm2
 	$(BIN)/python -c 'from genotools.qc.simulate import simulate_qc; simulate_qc("test-data", seed=1)'
 	$(BIN)/python -c 'from genotools.drugs.simulate import simulate_drug_response; simulate_drug_response("test-data", seed=1)'
@@ -116,6 +118,7 @@ galaxy-test: $(INSTALLED)
 benchmark: $(INSTALLED)
 	$(BIN)/python benchmarks/encode.py
 	$(BIN)/python benchmarks/train.py
+	$(BIN)/python benchmarks/genome_scale.py
 
 clean:
 	rm -rf $(VENV) results
