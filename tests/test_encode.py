@@ -290,7 +290,7 @@ def test_a_genome_of_gaps_leaves_no_window(tmp_path):
     assert not (tmp_path / "out.h5").exists()
 
 
-@pytest.mark.parametrize("args", [["--tile", 200], ["--background", 1], ["--exclude", "{data}/blacklist.bed"],
+@pytest.mark.parametrize("args", [["--tile", 200], ["--background", 0], ["--exclude", "{data}/blacklist.bed"],
                                   ["--task-names", "a"]])
 def test_peak_options_without_peaks_are_refused(test_data, tmp_path, args):
     result = encode("--reference", test_data / "genome.fa", "--regions", test_data / "regions_small.bed",

@@ -110,7 +110,7 @@ def _dataset(reference, regions, peaks, task_names, tile, fasta, labels, seq_len
     if not peaks:
         given = [flag for flag, value in (("--tile", tile), ("--task-names", task_names),
                                           ("--background", peak_options.background),
-                                          ("--exclude", peak_options.exclude)) if value]
+                                          ("--exclude", peak_options.exclude)) if value not in (None, [])]
         if given:
             raise InputError(f"{given[0]} goes with --peaks")
         return encode_regions(reference, regions, seq_len, kmer, reverse_complement)
