@@ -15,7 +15,7 @@ from genotools.checkpoint import save_model
 from genotools.distributed import from_environment
 from genotools.errors import InputError
 from genotools.io.atomic import atomic_output
-from genotools.io.hdf5 import fits_in_memory, read_dataset
+from genotools.io.hdf5 import read_dataset
 from genotools.metrics import task_metrics
 from genotools.report import plot_learning_curves
 from genotools.runtime import configure, resolve_device
@@ -188,8 +188,7 @@ def train_process(run: TrainingRun) -> None:
     threads = run.threads or (os.cpu_count() if ranks.local_world > 1 else 0)
     configure(max(1, threads // ranks.local_world) if threads else 0, run.config.seed)
     quiet = run.quiet or not ranks.writes
-    in_memory = run.loading == "memory" or (run.loading == "auto" and fits_in_memory(run.data))
-    dataset = read_dataset(run.data, in_memory)
+    dataset = read_dataset(run.data, {"memory": True, "stream": False, "auto": None}[run.loading])
     distributed.start(ranks, device)
     try:
         with training_bar(quiet) as bar:

@@ -4,6 +4,7 @@ import gzip
 import hashlib
 from pathlib import Path
 
+import numpy as np
 import pysam
 
 from genotools.errors import InputError
@@ -57,6 +58,10 @@ class Reference:
         before, inner_start, inner_end, after = clip_window(start, end, self.lengths[chrom])
         inside = self._fasta.fetch(chrom, inner_start, inner_end) if inner_end > inner_start else ""
         return "N" * before + inside.upper() + "N" * after
+
+    def fetch_many(self, chroms: list, starts: np.ndarray, ends: np.ndarray) -> list[str]:
+        """`fetch` of each window (chroms[i], starts[i], ends[i])."""
+        return [self.fetch(c, s, e) for c, s, e in zip(chroms, starts.tolist(), ends.tolist())]
 
     def bases(self, chrom: str, start: int, end: int) -> str:
         """The bases of [start, end) on `chrom` as the file holds them: soft-masking (lower case) kept."""

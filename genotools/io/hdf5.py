@@ -208,21 +208,14 @@ def memory_bytes() -> int:
     return min(limits)
 
 
-def fits_in_memory(path: Path | str) -> bool:
-    """Whether the one-hot array of the dataset at `path` takes at most a quarter of memory_bytes(): room for the
-    rest of training beside it."""
+def read_dataset(path: Path | str, in_memory: bool | None = True) -> EncodedDataset:
+    """Read a dataset written by `write_dataset`, its one-hot array into memory or (`in_memory` False) left in the
+    file as a StoredOneHot; None: in memory where the array takes at most a quarter of memory_bytes(), room for the
+    rest of training beside it. Raises InputError for files that are not a dataset."""
     try:
         with h5py.File(path, "r") as store:
-            return "onehot" not in store or store["onehot"].nbytes <= memory_bytes() // 4
-    except OSError as error:
-        raise InputError(f"{path}: cannot read as HDF5 ({error})") from None
-
-
-def read_dataset(path: Path | str, in_memory: bool = True) -> EncodedDataset:
-    """Read a dataset written by `write_dataset`, its one-hot array into memory or (not `in_memory`) left in the
-    file as a StoredOneHot; raises InputError for files that are not one."""
-    try:
-        with h5py.File(path, "r") as store:
+            if in_memory is None:
+                in_memory = "onehot" not in store or store["onehot"].nbytes <= memory_bytes() // 4
             _check_layout(path, store, in_memory)
             stored = store["onehot"]
             onehot = stored[()] if in_memory else StoredOneHot(

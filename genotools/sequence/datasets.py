@@ -178,8 +178,7 @@ def _from_reference(path, chroms, starts, ends):
     def sequences(runs):
         with Reference(path) as reference:
             for a, b in runs:
-                yield [reference.fetch(c, s, e) for c, s, e in zip(chroms[a:b], starts[a:b].tolist(),
-                                                                   ends[a:b].tolist())]
+                yield reference.fetch_many(chroms[a:b], starts[a:b], ends[a:b])
     return sequences
 
 

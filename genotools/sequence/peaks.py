@@ -88,13 +88,12 @@ def intervals(path: Path | str, contigs: list[str]) -> dict[int, tuple[np.ndarra
     other contigs are left out, but a file with none on `contigs` is refused (another assembly's naming)."""
     regions = read_regions(path)
     index = {name: i for i, name in enumerate(contigs)}
-    on_reference = np.array([chrom in index for chrom in regions.chroms])
-    if not on_reference.any():
+    chrom_index = np.array([index.get(chrom, -1) for chrom in regions.chroms])
+    if (chrom_index < 0).all():
         example = regions.chroms[0]
         renamed = example[3:] if example.startswith("chr") else "chr" + example
         hint = " (the names differ by a 'chr' prefix: rename them)" if renamed in index else ""
         raise InputError(f"{path}: no interval is on a contig of the reference (the first is on {example}){hint}")
-    chrom_index = np.array([index.get(chrom, -1) for chrom in regions.chroms])
     return {i: (regions.starts[chrom_index == i], regions.ends[chrom_index == i]) for i in np.unique(chrom_index)
             if i >= 0}
 
@@ -166,8 +165,7 @@ def composition(reference: Reference, windows: Windows, run: int) -> tuple[np.nd
     chroms = windows.chroms()
     for start in range(0, len(windows), run):
         rows = slice(start, start + run)
-        sequences = [reference.fetch(c, s, e) for c, s, e in
-                     zip(chroms[rows], windows.starts[rows].tolist(), windows.ends[rows].tolist())]
+        sequences = reference.fetch_many(chroms[rows], windows.starts[rows], windows.ends[rows])
         codes = np.frombuffer("".join(sequences).encode("ascii"), dtype=np.uint8).reshape(-1, length)
         n = _UNKNOWN[codes].sum(axis=1)
         gc[rows] = _GC[codes].sum(axis=1) / np.maximum(length - n, 1)
