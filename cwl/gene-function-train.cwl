@@ -7,9 +7,9 @@ doc: |
   protein sequences, and, for a gnn, their interaction network. Annotations are propagated up the ontology;
   obsolete and unknown terms, and genes that the files name differently, are reported. The model is evaluated
   on held-out genes (random or time split) with the CAFA metrics (Fmax, Smin, term-centric AUPR) beside the
-  naive and network-neighbour baselines, then trained on every annotated gene and saved with what predict
-  needs to rebuild the features from the same kinds of files. A checkpoint written every epoch lets --resume
-  finish a killed run as it would have ended.
+  naive, network-neighbour and random-walk baselines, then trained on every annotated gene and saved with what
+  predict needs to rebuild the features from the same kinds of files. A checkpoint written every epoch lets
+  --resume finish a killed run as it would have ended.
 
   This descriptor runs on the CPU; gpu/gene-function-train.cwl runs the same on a GPU.
 
@@ -114,7 +114,7 @@ inputs:
     type: int
     label: Least training genes of a term learned
     doc: Terms annotating fewer training genes are not learned (the model scores them 0).
-    default: 5
+    default: 1
     inputBinding: {prefix: --min-genes-per-term}
   log:
     type: boolean
@@ -136,8 +136,8 @@ inputs:
       type: enum
       symbols: [auto, mlp, gnn]
     label: Model
-    doc: 'Network: mlp (over each gene''s features) or gnn (also over its neighbours'' features and known terms
-      in --network); auto: gnn with a network, else mlp.'
+    doc: 'Network: mlp (over each gene''s features) or gnn (also over its neighbours'' features in --network, and
+      the known terms of the genes a random walk over it reaches); auto: gnn with a network, else mlp.'
     default: auto
     inputBinding: {prefix: --model}
   split:
@@ -247,3 +247,4 @@ s:keywords:
 s:citation:
   - https://doi.org/10.1038/nmeth.2340
   - https://doi.org/10.1186/s13059-016-1037-6
+  - https://doi.org/10.1186/gb-2008-9-s1-s4

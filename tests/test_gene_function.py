@@ -62,7 +62,7 @@ def test_train_reports_terms_and_genes_and_evaluates_beside_the_baselines(traine
     assert (report["split"], report["network"], report["aspect"]) == ("random", "gnn", "BP")
     assert report["evidence_dropped"] == ["IEA"] and report["annotation_lines_dropped"]["evidence code"] > 30
     assert report["reported_terms"]["obsolete terms without a replacement"] == ["GO:0990997"]
-    assert set(report["baselines"]) == {"naive", "neighbours"}
+    assert set(report["baselines"]) == {"naive", "neighbours", "random walk"}
     for metrics in [report["model"], *report["baselines"].values()]:
         assert metrics["genes"] == report["test_genes"] and 0 < metrics["fmax"] <= 1 and metrics["smin"] > 0
         assert len(metrics["curve"]["precision"]) == 100

@@ -3,14 +3,15 @@ import re
 
 import numpy as np
 import pytest
+from scipy import sparse
 from sklearn.metrics import average_precision_score
 
 from genotools.errors import InputError
 from genotools.function.annotations import read_gaf, read_gene_terms
-from genotools.function.baselines import naive, neighbours
+from genotools.function.baselines import naive, neighbours, random_walk
 from genotools.function.metrics import evaluate, fmax, information_content, smin, term_aupr
-from genotools.function.model import neighbour_votes
-from genotools.function.network import aligned, read_network
+from genotools.function.model import VOTE_PRIOR_WEIGHT, walk_votes
+from genotools.function.network import RESTART, aligned, read_network
 from genotools.function.ontology import Ontology, consistent_scores, read_obo
 from genotools.io.tables import summarise
 
@@ -244,11 +245,39 @@ def test_neighbour_baseline_on_a_small_network(tmp_path):
     # is g3, a test gene: it gets the term frequencies of the training genes.
     assert scores == pytest.approx(np.array([[1, 2 / 3, 1 / 3], [1, 1 / 3, 2 / 3]]))
     assert np.array_equal(naive(truth, train, test), [[1, 1 / 3, 2 / 3]] * 2)
-    # The gnn's vote counts the term frequencies as one more neighbour of weight 1, and caps certainty (the root).
-    known = np.isin(np.arange(5), train)
-    votes = neighbour_votes(adjacency, truth, known, prior=truth[train].mean(0))[test]
-    assert 1 / (1 + np.exp(-votes)) == pytest.approx(np.array([[1 - 1e-4, 7 / 12, 5 / 12],
-                                                               [1 - 1e-4, 1 / 3, 2 / 3]]), rel=1e-5)
+
+
+def walk_from_every_gene(adjacency):
+    """sum over k >= 1 of (1 - RESTART)^(k - 1) P^k, P the row-normalised adjacency, in closed form."""
+    adjacency = adjacency.toarray()
+    transition = adjacency / np.maximum(adjacency.sum(1, keepdims=True), 1e-300)
+    return transition @ np.linalg.inv(np.eye(len(adjacency)) - (1 - RESTART) * transition)
+
+
+def test_the_random_walk_reaches_annotated_genes_beyond_the_neighbours():
+    # A chain g0 - g1 - g2 - g3 - g4 and g5 alone; g0 (term A) and g4 (term B) are the training genes.
+    edges = [(0, 1, 1.0), (1, 2, 2.0), (2, 3, 1.0), (3, 4, 1.0)]
+    rows, columns, weights = zip(*edges)
+    upper = sparse.coo_matrix((weights, (rows, columns)), shape=(6, 6))
+    adjacency = (upper + upper.T).tocsr()
+    truth = np.array([[1, 1, 0], [1, 0, 0], [1, 0, 0], [1, 0, 0], [1, 0, 1], [1, 0, 0]], bool)
+    train, test = np.array([0, 4]), np.array([1, 2, 3, 5])
+    walk = walk_from_every_gene(adjacency)
+    labels = truth * np.isin(np.arange(6), train)[:, None]
+    reaching = test[:3]  # g5 reaches no training gene: it gets the term frequencies
+    expected = np.vstack([(walk @ labels)[reaching] / (walk @ labels[:, 0])[reaching, None], [1, 0.5, 0.5]])
+    scores = random_walk(truth, adjacency, train, test)
+    assert scores == pytest.approx(expected, abs=0.005)  # the walk stops after 13 steps
+    # g1's only training neighbour is g0 (A), but the walk also reaches g4 (B); g2 and g3 reach neither directly.
+    assert neighbours(truth, adjacency, train, test)[:3, 1:] == pytest.approx(np.array([[1, 0], [0.5, 0.5], [0, 1]]))
+    assert 0 < scores[0, 2] < scores[1, 2] < 0.5 < scores[2, 2] < 1
+    # The gnn's vote counts the term frequencies as a part of the gene's direct neighbours, and caps certainty
+    # (the root, which every gene has).
+    prior = np.array([1, 0.5, 0.5])
+    votes = walk_votes(adjacency, truth, np.isin(np.arange(6), train), prior)[test]
+    shares = (((walk @ labels)[test] + VOTE_PRIOR_WEIGHT * prior)
+              / ((walk @ labels[:, 0])[test, None] + VOTE_PRIOR_WEIGHT))
+    assert 1 / (1 + np.exp(-votes)) == pytest.approx(np.minimum(shares, 1 - 1e-4), abs=0.005)
 
 
 @pytest.mark.parametrize("name, text, message", [

@@ -95,8 +95,8 @@ def train(
     log: Annotated[bool, typer.Option(help="log2(x + 1) the expression values (counts or TPM) first.")] = False,
     orientation: Orientation = "auto",
     model: Annotated[str, typer.Option(
-        help="Network: mlp (over each gene's features) or gnn (also over its neighbours' features and known terms "
-        "in --network); auto: gnn with a network, else mlp.")] = "auto",
+        help="Network: mlp (over each gene's features) or gnn (also over its neighbours' features in --network, and "
+        "the known terms of the genes a random walk over it reaches); auto: gnn with a network, else mlp.")] = "auto",
     split: Annotated[str, typer.Option(
         help="Evaluation: random (hold out --test-fraction of the annotated genes) or time (as in CAFA: genes "
         "first annotated in --newer-annotations).")] = "random",
@@ -132,9 +132,9 @@ def train(
     protein sequences, and, for a gnn, their interaction network. Annotations are propagated up the ontology;
     obsolete and unknown terms, and genes that the files name differently, are reported. The model is evaluated
     on held-out genes (random or time split) with the CAFA metrics (Fmax, Smin, term-centric AUPR) beside the
-    naive and network-neighbour baselines, then trained on every annotated gene and saved with what predict
-    needs to rebuild the features from the same kinds of files. A checkpoint written every epoch lets --resume
-    finish a killed run as it would have ended."""
+    naive, network-neighbour and random-walk baselines, then trained on every annotated gene and saved with what
+    predict needs to rebuild the features from the same kinds of files. A checkpoint written every epoch lets
+    --resume finish a killed run as it would have ended."""
     with reported_errors("genotools-gene-function train", debug):
         configure(threads, seed)
         device = resolve_device(device)

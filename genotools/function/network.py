@@ -71,6 +71,34 @@ def aligned(network: Network, genes: list[str]) -> sparse.csr_matrix:
     return (selection.T @ network.adjacency @ selection).tocsr()
 
 
+RESTART = 0.3  # the random walk's chance of stopping at each step
+
+
+def walk_shares(adjacency: sparse.spmatrix, labels: np.ndarray, known: np.ndarray, prior: np.ndarray,
+                restart: float = RESTART, prior_weight: float = 0.0) -> np.ndarray:
+    """genes x terms (float32): for each gene, each term's share of the annotated genes that a random walk from
+    the gene reaches (guilt by association over several steps, as in label propagation): the walk reaches the
+    gene's neighbours with their edge-weighted shares, then theirs, and so on, each further step counting
+    (1 - restart) times the one before; a gene reached by several paths counts for each. restart=1 gives the
+    direct neighbours' share. `labels` (genes x terms, 0/1) count only for the `known` genes (bool per gene);
+    the term frequencies `prior` count as `prior_weight` more of the gene's neighbourhood, so a gene that
+    reaches no known gene gets the prior. A walk from a known gene can come back to it, so its own terms count
+    in its shares."""
+    transition = sparse.csr_matrix(adjacency, dtype=np.float32)
+    degree = np.asarray(transition.sum(1)).ravel()
+    transition = (sparse.diags(np.divide(1, degree, out=np.zeros_like(degree), where=degree > 0)) @ transition)
+    start = np.hstack([np.asarray(labels, np.float32) * known[:, None], known[:, None]], dtype=np.float32)
+    reached = np.zeros_like(start)
+    # Longer paths count for less than 1% of the walk: each step costs a pass over every edge and term.
+    steps = 1 if restart == 1 else math.ceil(math.log(0.01) / math.log(1 - restart))
+    for _ in range(steps):
+        reached = transition @ (start + (1 - restart) * reached)
+    annotated = reached[:, -1:] + prior_weight
+    return np.divide(reached[:, :-1] + prior_weight * np.asarray(prior, np.float32), annotated,
+                     out=np.broadcast_to(np.asarray(prior, np.float32), reached[:, :-1].shape).copy(),
+                     where=annotated > 0)
+
+
 def _splitter(first_line):
     delimiter = "\t" if "\t" in first_line else "," if "," in first_line else None
     return lambda line: [field.strip() for field in line.split(delimiter)]
