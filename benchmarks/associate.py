@@ -1,8 +1,12 @@
 """genotools-associate scan on a simulated cohort with known causal variants: how many of them rank in the top k
 (k = the number of causal variants) by classical p-value and by neural importance, the held-out AUROC of the
-neural model beside the covariates-only and polygenic-score baselines, the run time, and the peak memory of the
-run as a ratio to the int8 genotype matrix it holds.
-Run: .venv/bin/python benchmarks/associate.py [--samples 2000] [--variants 10000] [--causal 20] [--device cpu]
+neural model beside the covariates-only, polygenic-score and elastic-net baselines, the run time, and the peak
+memory of the run as a ratio to the int8 genotype matrix it holds. The cohort's variants are independent, or in
+linkage disequilibrium within blocks of 20 (--ld, the correlation of neighbours' latent haplotype values), and its
+causal variants act additively, dominantly or recessively, or in interacting pairs (--effects; see
+genotools.association.simulate).
+Run: .venv/bin/python benchmarks/associate.py [--samples 2000] [--variants 10000] [--causal 20] [--ld 0.9]
+     [--effects additive|dominance|interaction] [--device cpu]
      [-- extra scan options, e.g. --folds 2 --epochs 2 for a memory figure alone]
 """
 
@@ -17,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from genotools.association.simulate import simulate_cohort
+from genotools.association.simulate import EFFECTS, simulate_cohort
 
 
 def main():
@@ -26,6 +30,8 @@ def main():
     parser.add_argument("--variants", type=int, default=10_000)
     parser.add_argument("--causal", type=int, default=20)
     parser.add_argument("--seed", type=int, default=2)
+    parser.add_argument("--ld", type=float, default=0.0)
+    parser.add_argument("--effects", choices=EFFECTS, default="additive")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("scan_options", nargs="*", help="more options for genotools-associate scan")
@@ -34,8 +40,9 @@ def main():
         work = Path(work)
         started = time.perf_counter()
         vcf, phenotypes, causal, _ = simulate_cohort(work, "bench", args.samples, args.variants, args.causal,
-                                                     args.seed)
-        print(f"simulated {args.samples} samples x {args.variants} variants ({args.causal} causal) in "
+                                                     args.seed, args.ld, args.effects)
+        print(f"simulated {args.samples} samples x {args.variants} variants ({args.causal} causal, {args.effects}, "
+              f"LD {args.ld}) in "
               f"{time.perf_counter() - started:.0f} s; VCF {vcf.stat().st_size / 2**20:.0f} MiB")
         started = time.perf_counter()
         scan = Path(sys.executable).parent / "genotools-associate"

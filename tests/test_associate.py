@@ -73,7 +73,7 @@ def test_scan_writes_every_output_and_leaves_out_what_qc_and_matching_remove(cas
     risk = pd.read_csv(case_control / "risk_scores.tsv", sep="\t")
     samples_removed = (qc.kind == "sample").sum()
     assert len(risk) == 600 + 4 - samples_removed and set(risk.fold) == {1, 2}
-    assert risk[["model", "covariates", "polygenic_score"]].stack().between(0, 1).all()
+    assert risk[["model", "covariates", "polygenic_score", "elastic_net"]].stack().between(0, 1).all()
 
 
 def test_the_known_causal_variants_rank_first_by_p_value_and_by_neural_importance(case_control):
@@ -87,13 +87,16 @@ def test_the_known_causal_variants_rank_first_by_p_value_and_by_neural_importanc
     assert (np.sign(top.beta) == np.sign(CAUSAL.log_odds_ratio.values)).mean() >= 0.9
 
 
-def test_metrics_give_the_model_and_both_baselines_per_fold(case_control):
+def test_metrics_give_the_model_and_every_baseline_per_fold(case_control):
     metrics = json.loads((case_control / "metrics.json").read_text())
     assert metrics["metric"] == "auroc" and len(metrics["folds"]) == 2
-    for method in ("model", "covariates", "polygenic_score"):
+    for method in ("model", "covariates", "polygenic_score", "elastic_net"):
         assert 0.5 < metrics["mean"][method] <= 1
         assert all(0 <= fold[method] <= 1 for fold in metrics["folds"])
     assert metrics["mean"]["model"] > metrics["mean"]["covariates"]
+    # The elastic net keeps a few of the ~900 variants: the causal ones and some noise.
+    assert metrics["mean"]["elastic_net"] > metrics["mean"]["covariates"]
+    assert all(len(CAUSAL) // 2 <= fold["net_variants"] < 300 for fold in metrics["folds"])
     assert 0.8 < metrics["genomic_inflation"] < 1.2  # no inflation beyond chance over ~1,000 variants
     metadata = read_metadata(case_control / "model.safetensors")
     assert metadata["kind"] == "association" and metadata["covariate_levels"] == {"sex": ["F", "M"]}
@@ -194,6 +197,8 @@ def test_a_quantitative_trait_gets_linear_tests_and_r_squared(tmp_path):
     scan(tmp_path / "out", "--folds", 2, "--epochs", 3, phenotype="biomarker")
     metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
     assert metrics["trait"] == "quantitative" and metrics["metric"] == "r2"
+    # The biomarker is half the causal variants' doing, half noise and age.
+    assert metrics["mean"]["elastic_net"] > metrics["mean"]["covariates"] + 0.2
     variants = pd.read_csv(tmp_path / "out" / "variants.tsv", sep="\t")
     assert "odds_ratio" not in variants and len(set(variants.nsmallest(10, "p").id) & set(CAUSAL.id)) >= 8
     qc = pd.read_csv(tmp_path / "out" / "qc.tsv", sep="\t")
@@ -398,3 +403,19 @@ def test_the_bundled_cohort_is_what_the_simulator_writes(tmp_path):
     for path in simulate_cohort(tmp_path, seed=1):
         assert path.read_bytes() == (TEST_DATA / path.name).read_bytes(), f"{path.name}: run make test-data"
         assert path.stat().st_size < 1_000_000
+
+
+def test_simulated_cohorts_carry_linkage_disequilibrium_in_blocks_and_the_effects_asked_for(tmp_path):
+    vcf, _, causal, _ = simulate_cohort(tmp_path, "ld", samples=500, variants=200, causal=4, seed=3, ld=0.9,
+                                        effects="interaction")
+    with pysam.VariantFile(str(vcf)) as records:
+        dosage = np.array([[np.nan if None in call["GT"] else sum(call["GT"]) for call in record.samples.values()]
+                           for record in records]).T
+    r2 = [pd.Series(dosage[:, j]).corr(pd.Series(dosage[:, j + 1])) ** 2 for j in range(dosage.shape[1] - 1)]
+    block_ends = np.arange(19, len(r2), 20)  # variant 20k - 1 and 20k lie in different blocks
+    within = np.delete(np.arange(len(r2)), block_ends)
+    assert np.nanmean(np.take(r2, within)) > 0.3 and np.nanmean(np.take(r2, block_ends)) < 0.05
+    pairs = pd.read_csv(causal, sep="\t")
+    assert [acts.removeprefix("with ") for acts in pairs.acts] == list(pairs.id[[1, 0, 3, 2]])
+    with pytest.raises(ValueError, match="even number of causal variants"):
+        simulate_cohort(tmp_path, "odd", samples=50, variants=100, causal=3, effects="interaction")

@@ -126,10 +126,11 @@ def scan(
     genotype set to the variant's mean dosage: effect (log odds ratio or trait units per ALT allele), standard
     error and Wald/t-test p-value; a case/control test falls back to Firth's penalised regression where the
     variant separates cases from controls or the fit does not converge (column test). A neural network (linear
-    term plus MLP) over all variants and the covariates is evaluated by K-fold cross-validation beside two
-    baselines fitted on the same training samples: the covariates alone, and covariates plus a classical
-    polygenic score (effects from the training samples, p-value threshold chosen on a hold-out). A final network
-    trained on every sample is saved, and its gradient x input attribution ranks the variants.
+    term plus MLP) over all variants and the covariates is evaluated by K-fold cross-validation beside three
+    baselines fitted on the same training samples: the covariates alone, covariates plus a classical polygenic
+    score (effects from the training samples, p-value threshold chosen on a hold-out), and covariates plus an
+    elastic net over the variants jointly (penalty chosen on the hold-out). A final network trained on every
+    sample is saved, and its gradient x input attribution ranks the variants.
 
     The networks' training writes a checkpoint every epoch, by default beside the output folder (OUTPUT_DIR
     with .checkpoint.safetensors), where a killed scan leaves it: --resume continues from it."""
