@@ -122,24 +122,29 @@ def covariates_baseline(data: StudyData, train: np.ndarray, test: np.ndarray) ->
     return _on_scale(test_design @ coefficients, data.binary)
 
 
+def filled_dosages(block: np.ndarray, means: np.ndarray) -> np.ndarray:
+    """Float64 dosages of an int8 block, a missing call set to its variant's `means` (the fitting samples'),
+    not to the block's own mean as regression.dosages sets it."""
+    return np.where(block == MISSING, means, dosages(block))
+
+
 def polygenic_scores(genotypes: np.ndarray, rows: np.ndarray, effects: np.ndarray, means: np.ndarray) -> np.ndarray:
     """rows x effects.shape[1] scores: sum over variants of effect x dosage, a missing dosage set to `means`."""
     scores = np.zeros((len(rows), effects.shape[1]))
     block_size = variants_per_block(len(rows))
     for start in range(0, genotypes.shape[1], block_size):
         block = genotypes[rows, start:start + block_size]
-        values = np.where(block == MISSING, means[start:start + block_size], dosages(block))
-        scores += values @ effects[start:start + block_size]
+        scores += filled_dosages(block, means[start:start + block_size]) @ effects[start:start + block_size]
     return scores
 
 
-def polygenic_baseline(data: StudyData, fit: np.ndarray, hold_out: np.ndarray, test: np.ndarray, beta: np.ndarray,
-                       p: np.ndarray) -> tuple[np.ndarray, float]:
+def polygenic_baseline(data: StudyData, hold_out: np.ndarray, test: np.ndarray, beta: np.ndarray, p: np.ndarray,
+                       means: np.ndarray) -> tuple[np.ndarray, float]:
     """Predictions for `test` of the polygenic score with its p-value threshold chosen on `hold_out` (see the
-    module's description), and the chosen threshold; `beta` and `p` are the classical tests' on `fit`."""
+    module's description), and the chosen threshold; `beta` and `p` are the classical tests', `means` the
+    dosages' means (dosage_moments), on the fitting samples."""
     beta = np.nan_to_num(beta)
     effects = np.column_stack([np.where(p < threshold, beta, 0.0) for threshold in P_THRESHOLDS])
-    means, _ = dosage_moments(data.genotypes, fit)
     held_scores = polygenic_scores(data.genotypes, hold_out, effects, means)
     best = _best_score(data, hold_out, held_scores)
     test_score = polygenic_scores(data.genotypes, test, effects[:, [best]], means)[:, 0]
@@ -147,15 +152,15 @@ def polygenic_baseline(data: StudyData, fit: np.ndarray, hold_out: np.ndarray, t
 
 
 def elastic_net_baseline(data: StudyData, fit: np.ndarray, hold_out: np.ndarray, test: np.ndarray,
-                         p: np.ndarray) -> tuple[np.ndarray, float, int]:
+                         p: np.ndarray, moments: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, float, int]:
     """Predictions for `test` of the elastic net with its penalty chosen on `hold_out` (see the module's
-    description), the penalty and how many variants it kept; `p` are the classical tests' p-values on `fit`."""
+    description), the penalty and how many variants it kept; `p` are the classical tests' p-values, `moments`
+    the dosages' means and scales (dosage_moments), on the samples `fit`."""
     columns = np.sort(np.argsort(np.nan_to_num(p, nan=1.0), kind="stable")[:NET_VARIANTS])
-    means, scales = dosage_moments(data.genotypes[:, columns], fit)
+    means, scales = (values[columns] for values in moments)
 
     def standardised(rows):
-        block = data.genotypes[np.ix_(rows, columns)]
-        return ((np.where(block == MISSING, means, dosages(block)) - means) / scales).astype(np.float32)
+        return ((filled_dosages(data.genotypes[np.ix_(rows, columns)], means) - means) / scales).astype(np.float32)
 
     target = data.trait[fit]
     target = ((target - target.mean()) / (target.std() or 1.0)).astype(np.float32)
@@ -197,15 +202,17 @@ def samples_per_batch(n_variants: int) -> int:
     return max(1, BATCH_VALUES // max(n_variants, 1))
 
 
-def train_network(data: StudyData, fit: np.ndarray, hold_out: np.ndarray, config: AssociationConfig,
-                  device: torch.device, job: Job, name: str, progress: Progress | None = None) -> Fitted:
-    """A RiskNet fitted by `job` (genotools.fit) on the samples `fit`, stopped early on the loss of `hold_out`;
-    returns the Fitted. The loss adds `config.sparsity` times the group lasso of the inputs' weights: with far
-    more variants than samples, a network without it fits noise within a few epochs; with it, most variants'
-    weights shrink to about zero and the few that carry signal stand out."""
+def train_network(data: StudyData, fit: np.ndarray, hold_out: np.ndarray, moments: tuple[np.ndarray, np.ndarray],
+                  config: AssociationConfig, device: torch.device, job: Job, name: str,
+                  progress: Progress | None = None) -> Fitted:
+    """A RiskNet fitted by `job` (genotools.fit) on the samples `fit`, whose dosages' means and scales are
+    `moments` (dosage_moments), stopped early on the loss of `hold_out`; returns the Fitted. The loss adds
+    `config.sparsity` times the group lasso of the inputs' weights: with far more variants than samples, a
+    network without it fits noise within a few epochs; with it, most variants' weights shrink to about zero and
+    the few that carry signal stand out."""
     seed_everything(config.seed)
     model = build_risk_model(data.genotypes.shape[1], data.covariates.shape[1], config.hyperparameters)
-    genotype_mean, genotype_scale = dosage_moments(data.genotypes, fit)
+    genotype_mean, genotype_scale = moments
     covariates = data.covariates[fit]
     covariate_scale = covariates.std(0)
     target = data.trait[fit]
@@ -285,14 +292,16 @@ def cross_validate(data: StudyData, config: AssociationConfig, device: torch.dev
         train, test = np.flatnonzero(fold_of != fold), np.flatnonzero(fold_of == fold)
         strata = data.trait[train] if data.binary else np.zeros(len(train))
         fit, hold_out = split_hold_out(train, strata, config.validation, config.seed + fold)
-        fitted = train_network(data, fit, hold_out, config, device, job, f"fold {fold + 1}", progress)
+        moments = dosage_moments(data.genotypes, fit)
+        fitted = train_network(data, fit, hold_out, moments, config, device, job, f"fold {fold + 1}", progress)
         risk = predict_risk(fitted.model, data.genotypes[test], data.covariates[test], device, config.precision)
         predictions["model"][test] = _on_scale(risk, data.binary)
         predictions["covariates"][test] = covariates_baseline(data, train, test)
         beta, _, p, _, _ = association_tests(data.genotypes, data.trait[fit], design_matrix(data.covariates[fit]),
                                              data.binary, rows=fit)
-        predictions["polygenic_score"][test], threshold = polygenic_baseline(data, fit, hold_out, test, beta, p)
-        predictions["elastic_net"][test], penalty, kept = elastic_net_baseline(data, fit, hold_out, test, p)
+        predictions["polygenic_score"][test], threshold = polygenic_baseline(data, hold_out, test, beta, p,
+                                                                             moments[0])
+        predictions["elastic_net"][test], penalty, kept = elastic_net_baseline(data, fit, hold_out, test, p, moments)
         records.append({"fold": fold + 1, "samples": len(test), "best_epoch": fitted.best_epoch,
                         "p_threshold": threshold, "net_penalty": penalty, "net_variants": kept,
                         **{method: metric(data.trait[test], predictions[method][test], data.binary)
@@ -306,4 +315,5 @@ def final_model(data: StudyData, config: AssociationConfig, device: torch.device
     everyone = np.arange(len(data.trait))
     strata = data.trait if data.binary else np.zeros(len(everyone))
     fit, hold_out = split_hold_out(everyone, strata, config.validation, config.seed)
-    return train_network(data, fit, hold_out, config, device, job, "final model", progress)
+    return train_network(data, fit, hold_out, dosage_moments(data.genotypes, fit), config, device, job, "final model",
+                         progress)
