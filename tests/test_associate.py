@@ -17,6 +17,7 @@ from safetensors.torch import load_file
 from scipy import stats
 from scipy.optimize import minimize
 
+from genotools.association.clumping import CLUMPED, clump
 from genotools.association.genotypes import read_genotypes, vcf_samples
 from genotools.association.phenotypes import parse_covariate_list, read_phenotypes
 from genotools.association.qc import hwe_exact
@@ -44,10 +45,21 @@ def case_control(tmp_path_factory):
     return output
 
 
-def _vcf_dosages(ids):
-    """{variant id: {sample: ALT dosage or NaN}} read straight from the bundled VCF with pysam."""
+@pytest.fixture(scope="module")
+def dominance_ld(tmp_path_factory):
+    """A scan of a cohort in LD blocks whose causal variants act dominantly or recessively: (results, VCF,
+    causal variants)."""
+    work = tmp_path_factory.mktemp("dominance")
+    vcf, phenotypes, causal, _ = simulate_cohort(work, "dominance", samples=800, variants=400, causal=6, seed=1,
+                                                 ld=0.9, effects="dominance")
+    scan(work / "results", vcf=vcf, phenotypes=phenotypes)
+    return work / "results", vcf, pd.read_csv(causal, sep="\t")
+
+
+def _vcf_dosages(ids, path=VCF):
+    """{variant id: {sample: ALT dosage or NaN}} read straight from a VCF with pysam."""
     found = {}
-    with pysam.VariantFile(str(VCF)) as vcf:
+    with pysam.VariantFile(str(path)) as vcf:
         for record in vcf:
             name = record.id or f"{record.chrom}:{record.pos}:{record.ref}:{record.alts[0]}"
             if name in ids:
@@ -85,6 +97,49 @@ def test_the_known_causal_variants_rank_first_by_p_value_and_by_neural_importanc
     assert len(by_importance & set(CAUSAL.id)) >= 0.8 * k
     top = variants.set_index("id").loc[CAUSAL.id]
     assert (np.sign(top.beta) == np.sign(CAUSAL.log_odds_ratio.values)).mean() >= 0.9
+
+
+def test_where_variants_act_dominantly_or_recessively_the_network_beats_the_additive_scores(dominance_ld):
+    results, _, causal = dominance_ld
+    mean = json.loads((results / "metrics.json").read_text())["mean"]
+    assert mean["model"] > max(mean["polygenic_score"], mean["elastic_net"]) + 0.02
+    variants = pd.read_csv(results / "variants.tsv", sep="\t")
+    k = len(causal)
+    assert len(set(variants.nlargest(k, "neural_importance").id) & set(causal.id)) >= k - 1
+    assert len(set(variants.nsmallest(k, "p").id) & set(causal.id)) <= k - 2  # the additive test misses some
+
+
+def test_ld_clumps_gather_each_leads_correlated_neighbours_and_lift_causal_variants_up_the_ranking(dominance_ld):
+    results, vcf, causal = dominance_ld
+    variants = pd.read_csv(results / "variants.tsv", sep="\t").set_index("id")
+    dosage = pd.DataFrame(_vcf_dosages(set(variants.index), vcf))
+    r2 = dosage.corr() ** 2  # pairwise complete, as the scan's mean filling barely differs with few missing calls
+    for ranking in ("p", "importance"):
+        clumped = variants[variants[f"{ranking}_clump"] <= 10]
+        for lead, members in clumped.groupby(f"{ranking}_lead"):
+            assert members[f"{ranking}_clump"].nunique() == 1 and lead in members.index
+            near = members.chrom.eq(variants.chrom[lead]) & (members.pos - variants.pos[lead]).abs().le(250_000)
+            assert near.all() and (r2.loc[lead, members.index] >= 0.09).all()
+        leads = clumped.index[clumped.index == clumped[f"{ranking}_lead"]]
+        assert len(leads) == 10 and sorted(clumped.loc[leads, f"{ranking}_clump"]) == list(range(1, 11))
+        for first, second in itertools.combinations(leads, 2):
+            if variants.chrom[first] == variants.chrom[second] and abs(variants.pos[first] - variants.pos[second]) \
+                    <= 250_000:
+                assert r2.loc[first, second] < 0.11
+    causal_rows = variants.loc[causal.id]  # neighbours of the first signals no longer hide the others:
+    assert (causal_rows.p_clump <= 10).all() and (causal_rows.p_rank <= 10).sum() <= len(causal) - 2
+
+
+def test_a_clump_takes_correlated_variants_on_its_chromosome_within_the_window_and_only_the_top_is_clumped():
+    rng = np.random.default_rng(0)
+    genotypes = rng.integers(0, 3, size=(200, CLUMPED + 100)).astype(np.int8) * 50
+    genotypes[:, 1:4] = genotypes[:, [0]]  # copies of variant 0: near it, too far, on another chromosome
+    chroms = ["chr1"] * 3 + ["chr2"] + ["chr1"] * (CLUMPED + 96)
+    positions = [1_000, 200_000, 300_000, 1_000] + list(range(400_000, 400_000 + 10 * (CLUMPED + 96), 10))
+    order = np.arange(CLUMPED + 100)
+    clumps = clump(genotypes, chroms, positions, order, r2=0.5, window=250_000)
+    assert clumps.lead[:5].tolist() == [0, 0, 2, 3, 4] and clumps.rank[:5].tolist() == [1, 1, 2, 3, 4]
+    assert (clumps.lead[CLUMPED:] == -1).all() and (clumps.rank[CLUMPED:] == 0).all()
 
 
 def test_metrics_give_the_model_and_every_baseline_per_fold(case_control):

@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 from threadpoolctl import threadpool_limits
 
+from genotools.association.clumping import R2, WINDOW_KB, clump
 from genotools.association.genotypes import FIELDS, Variants, aligned_matrix, read_genotypes, vcf_samples
 from genotools.association.model import DEFAULT_HYPERPARAMETERS, load_risk_model, risk_model_metadata
 from genotools.association.phenotypes import TRAITS, match_samples, parse_covariate_list, read_phenotypes
@@ -101,13 +102,19 @@ def scan(
     = AssociationConfig.batch_size,
     lr: Annotated[float, typer.Option(min=0, help="Learning rate (Adam).")] = AssociationConfig.lr,
     sparsity: Annotated[float, typer.Option(
-        min=0, help="Weight of the group-lasso penalty on each input's weights: higher keeps fewer variants.")]
+        min=0, help="Weight of the group-lasso penalty on each variant's weights, divided by the variant's |z| in the "
+        "classical test (adaptive lasso): higher keeps fewer variants.")]
     = AssociationConfig.sparsity,
     patience: Annotated[int, typer.Option(
         min=1, help="Stop a training run after this many epochs without a better hold-out loss.")]
     = AssociationConfig.patience,
     hidden: Annotated[int, typer.Option(min=1, help="Units of the network's hidden layer.")]
     = DEFAULT_HYPERPARAMETERS["hidden"],
+    clump_r2: Annotated[float, typer.Option(
+        min=0, max=1, help="LD clumping of the top of each ranking: a lead variant takes into its clump the "
+        "variants whose genotypes correlate with its own with at least this r².")] = R2,
+    clump_kb: Annotated[int, typer.Option(
+        min=0, help="LD clumping: how far from its lead (kb) a variant can join the lead's clump.")] = WINDOW_KB,
     resume: Resume = None,
     checkpoint: Checkpoint = None,
     precision: Precision = AssociationConfig.precision,
@@ -130,7 +137,9 @@ def scan(
     baselines fitted on the same training samples: the covariates alone, covariates plus a classical polygenic
     score (effects from the training samples, p-value threshold chosen on a hold-out), and covariates plus an
     elastic net over the variants jointly (penalty chosen on the hold-out). A final network trained on every
-    sample is saved, and its gradient x input attribution ranks the variants.
+    sample is saved, and its gradient x input attribution ranks the variants. The top 1,000 variants of each
+    ranking (p-value, neural importance) are LD-clumped as PLINK and PRSice do (columns p_clump, p_lead,
+    importance_clump, importance_lead), so that the neighbours in LD of one signal do not hide the next.
 
     The networks' training writes a checkpoint every epoch, by default beside the output folder (OUTPUT_DIR
     with .checkpoint.safetensors), where a killed scan leaves it: --resume continues from it."""
@@ -182,10 +191,13 @@ def scan(
             predictions, fold_of, records = cross_validate(data, config, device, job, progress)
             final = final_model(data, config, device, job, progress)
         importance = attributions(final.model, genotypes, data.covariates, device)
+        clumps = {ranking: clump(genotypes, variants.chroms, variants.positions, np.argsort(values, kind="stable"),
+                                 clump_r2, clump_kb * 1000)
+                  for ranking, values in (("p", np.nan_to_num(p, nan=np.inf)), ("importance", -importance))}
 
         report = _report(data, table, variants, p, records, final.best_epoch, removals, seed)
         _write_variants(tmp / "variants.tsv", variants, frequencies, beta, se, p, called, firth, importance,
-                        data.binary)
+                        clumps, data.binary)
         _write_removals(tmp / "qc.tsv", removals)
         plot_manhattan(variants.chroms, variants.positions, p, tmp / "manhattan.png",
                        highlight=np.argsort(-importance, kind="stable")[:TOP_MARKED])
@@ -303,7 +315,7 @@ def _report(data, table, variants, p, records, best_epoch, removals, seed):
     return report
 
 
-def _write_variants(path, variants, frequencies, beta, se, p, called, firth, importance, binary):
+def _write_variants(path, variants, frequencies, beta, se, p, called, firth, importance, clumps, binary):
     table = pd.DataFrame({"id": variants.ids, "chrom": variants.chroms, "pos": variants.positions,
                           "ref": variants.refs, "alt": variants.alts, "alt_frequency": frequencies,
                           "maf": np.minimum(frequencies, 1 - frequencies), "n": called.astype(np.int64),
@@ -316,6 +328,9 @@ def _write_variants(path, variants, frequencies, beta, se, p, called, firth, imp
     table["p_rank"] = table["p"].rank(method="min", na_option="bottom").astype(np.int64)
     table["neural_importance"] = importance
     table["importance_rank"] = table["neural_importance"].rank(method="min", ascending=False).astype(np.int64)
+    for ranking, clumped in clumps.items():  # outside the clumped top, both columns stay empty
+        table[f"{ranking}_clump"] = pd.Series(clumped.rank, dtype="Int64").where(clumped.rank > 0)
+        table[f"{ranking}_lead"] = np.where(clumped.lead >= 0, np.array(variants.ids, dtype=object)[clumped.lead], "")
     table.to_csv(path, sep="\t", index=False, float_format="%.6g")
 
 

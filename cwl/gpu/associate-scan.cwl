@@ -15,7 +15,9 @@ doc: |
   baselines fitted on the same training samples: the covariates alone, covariates plus a classical polygenic
   score (effects from the training samples, p-value threshold chosen on a hold-out), and covariates plus an
   elastic net over the variants jointly (penalty chosen on the hold-out). A final network trained on every
-  sample is saved, and its gradient x input attribution ranks the variants.
+  sample is saved, and its gradient x input attribution ranks the variants. The top 1,000 variants of each
+  ranking (p-value, neural importance) are LD-clumped as PLINK and PRSice do (columns p_clump, p_lead,
+  importance_clump, importance_lead), so that the neighbours in LD of one signal do not hide the next.
 
   The networks' training writes a checkpoint every epoch, by default beside the output folder (OUTPUT_DIR
   with .checkpoint.safetensors), where a killed scan leaves it: --resume continues from it.
@@ -151,7 +153,7 @@ inputs:
     type: int
     label: Epochs
     doc: Maximum epochs per training run.
-    default: 100
+    default: 200
     inputBinding: {prefix: --epochs}
   batch_size:
     type: int
@@ -168,14 +170,15 @@ inputs:
   sparsity:
     type: float
     label: Group-lasso weight
-    doc: 'Weight of the group-lasso penalty on each input''s weights: higher keeps fewer variants.'
-    default: 0.05
+    doc: 'Weight of the group-lasso penalty on each variant''s weights, divided by the variant''s |z| in the classical
+      test (adaptive lasso): higher keeps fewer variants.'
+    default: 0.2
     inputBinding: {prefix: --sparsity}
   patience:
     type: int
     label: Patience
     doc: Stop a training run after this many epochs without a better hold-out loss.
-    default: 10
+    default: 20
     inputBinding: {prefix: --patience}
   hidden:
     type: int
@@ -183,6 +186,19 @@ inputs:
     doc: Units of the network's hidden layer.
     default: 32
     inputBinding: {prefix: --hidden}
+  clump_r2:
+    type: float
+    label: "LD clumping r\xB2"
+    doc: "LD clumping of the top of each ranking: a lead variant takes into its clump the variants whose genotypes\
+      \ correlate with its own with at least this r\xB2."
+    default: 0.1
+    inputBinding: {prefix: --clump-r2}
+  clump_kb:
+    type: int
+    label: LD clumping window (kb)
+    doc: 'LD clumping: how far from its lead (kb) a variant can join the lead''s clump.'
+    default: 250
+    inputBinding: {prefix: --clump-kb}
   resume:
     type: File?
     format: edam:format_2333
@@ -263,3 +279,4 @@ s:keywords:
 s:citation:
   - https://doi.org/10.1086/429864
   - https://doi.org/10.1086/519795
+  - https://doi.org/10.1093/gigascience/giz082

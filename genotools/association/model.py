@@ -1,7 +1,10 @@
 """The neural risk model: a linear term plus a small MLP over the standardised genotypes and covariates.
 
-The linear term carries the additive effects that dominate complex traits; the MLP can add interactions.
-The standardisation (per-variant mean and scale of the dosage, per-covariate mean and scale) and the trait's
+Each variant enters twice: as its ALT dosage d, and as its heterozygosity d(2 - d) (1 for a heterozygote, 0 for
+either homozygote; continuous for imputed dosages). Together they span every effect a variant can have alone,
+dominant (carrying the ALT allele: (d + h) / 2) and recessive (two copies: (d - h) / 2) as well as additive, so
+the linear term carries those, and the MLP adds what needs several variants at once: interactions.
+The standardisation (per-variant mean and scale of both codings, per-covariate mean and scale) and the trait's
 scale are buffers of the network, so a model file holds everything that prediction needs.
 """
 
@@ -23,31 +26,45 @@ class RiskNet(nn.Module):
     def __init__(self, n_variants: int, n_covariates: int, hidden: int, dropout: float) -> None:
         super().__init__()
         for name, size in (("genotype_mean", n_variants), ("genotype_scale", n_variants),
+                           ("heterozygosity_mean", n_variants), ("heterozygosity_scale", n_variants),
                            ("covariate_mean", n_covariates), ("covariate_scale", n_covariates),
                            ("target_mean", 1), ("target_scale", 1)):
             self.register_buffer(name, torch.ones(size) if name.endswith("scale") else torch.zeros(size))
-        inputs = n_variants + n_covariates
+        self.n_variants = n_variants
+        inputs = 2 * n_variants + n_covariates
         self.linear = nn.Linear(inputs, 1)
         self.mlp = nn.Sequential(nn.Linear(inputs, hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(hidden, 1))
 
     def standardise(self, genotypes: torch.Tensor, covariates: torch.Tensor) -> torch.Tensor:
-        """Network inputs from int8 stored genotypes (a missing one becomes the mean, 0) and raw covariates."""
+        """Network inputs from int8 stored genotypes and raw covariates: the standardised dosages, then
+        heterozygosities (a missing genotype's are their means, 0), then covariates."""
         dosage = genotypes.float() / DOSAGE_SCALE
-        standard = torch.where(genotypes == MISSING, 0.0, (dosage - self.genotype_mean) / self.genotype_scale)
-        return torch.cat([standard, (covariates.float() - self.covariate_mean) / self.covariate_scale], 1)
+        missing = genotypes == MISSING
+        additive = torch.where(missing, 0.0, (dosage - self.genotype_mean) / self.genotype_scale)
+        dominance = torch.where(missing, 0.0, (heterozygosity(dosage) - self.heterozygosity_mean)
+                                / self.heterozygosity_scale)
+        return torch.cat([additive, dominance, (covariates.float() - self.covariate_mean) / self.covariate_scale], 1)
 
     def score(self, inputs: torch.Tensor) -> torch.Tensor:
         """The logit (binary trait) or the standardised trait value, from standardised inputs."""
         return (self.linear(inputs) + self.mlp(inputs))[:, 0]
 
-    def input_group_norm(self) -> torch.Tensor:
-        """The sum over inputs of the norm of all first-layer weights from that input (the group lasso)."""
+    def input_group_norm(self, variant_weights: torch.Tensor) -> torch.Tensor:
+        """The group lasso: the sum over variants of the norm of all first-layer weights from either coding of
+        the variant, each times its `variant_weights`, plus the sum over covariates of the norm of theirs."""
         weights = torch.cat([self.linear.weight, self.mlp[0].weight], 0)
-        return weights.norm(dim=0).sum()
+        n = self.n_variants
+        per_variant = torch.cat([weights[:, :n], weights[:, n:2 * n]], 0).norm(dim=0)
+        return (per_variant * variant_weights).sum() + weights[:, 2 * n:].norm(dim=0).sum()
 
     def forward(self, genotypes: torch.Tensor, covariates: torch.Tensor) -> torch.Tensor:
         """The risk in the trait's units: a log-odds, or a value of the quantitative trait."""
         return self.score(self.standardise(genotypes, covariates)) * self.target_scale + self.target_mean
+
+
+def heterozygosity(dosage):
+    """d(2 - d) of ALT dosages d (numpy or torch): 1 for a heterozygote, 0 for a homozygote."""
+    return dosage * (2 - dosage)
 
 
 def build_risk_model(n_variants: int, n_covariates: int, hyperparameters: dict = DEFAULT_HYPERPARAMETERS) -> RiskNet:

@@ -30,8 +30,8 @@ process GENOTOOLS_ASSOCIATESCAN {
 
     script:
     // task.ext.args takes --covariates, --trait, --genotype-field, --min-sample-call-rate, --min-variant-call-rate,
-    // --min-maf, --min-hwe-p, --folds, --epochs, --batch-size, --lr, --sparsity, --patience, --hidden, --precision,
-    // --seed (see genotools-associate scan --help)
+    // --min-maf, --min-hwe-p, --folds, --epochs, --batch-size, --lr, --sparsity, --patience, --hidden, --clump-r2,
+    // --clump-kb, --precision, --seed (see genotools-associate scan --help)
     def args = task.ext.args ?: ''
     prefix = task.ext.prefix ?: "${meta.id}"
     def resume_arg = resume ? "--resume ${resume}" : ''
