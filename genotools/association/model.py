@@ -91,4 +91,6 @@ def load_risk_model(path: Path | str) -> tuple[nn.Module, dict]:
         raise InputError(f"{path}: not a risk model; train one with genotools-associate scan")
     model = build_risk_model(len(metadata["variants"]["id"]), len(metadata["covariates"]),
                              metadata["hyperparameters"])
-    return load_weights(path, model), metadata
+    return load_weights(path, model, "the risk network, which reads each variant twice (dosage and "
+                        "heterozygosity): a model from an older genotools needs training again with "
+                        "genotools-associate scan"), metadata
