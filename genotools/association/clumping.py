@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from genotools.association.regression import dosages
+from genotools.association.regression import dosages, variants_per_block
 
 CLUMPED = 1000
 R2, WINDOW_KB = 0.1, 250  # PRSice's defaults
@@ -27,9 +27,13 @@ def clump(genotypes: np.ndarray, chroms: list, positions: list, order: np.ndarra
           window: int = WINDOW_KB * 1000) -> Clumps:
     """Clumps of the int8 genotypes' (samples x variants) variants, ranked best first by `order`."""
     top = np.asarray(order[:CLUMPED])
-    values = dosages(genotypes[:, top]).astype(np.float32)
+    values = np.empty((len(genotypes), len(top)), dtype=np.float32)
+    block_size = variants_per_block(len(genotypes))
+    for start in range(0, len(top), block_size):  # float64 work in blocks, as elsewhere
+        values[:, start:start + block_size] = dosages(genotypes[:, top[start:start + block_size]])
     values -= values.mean(0)
-    values /= np.where((scale := values.std(0)) > 0, scale, 1.0)
+    scale = values.std(0)
+    values /= np.where(scale > 0, scale, 1.0)
     chrom = np.asarray(chroms, dtype=object)[top]
     position = np.asarray(positions, dtype=np.int64)[top]
     lead_of = np.full(len(top), -1)
