@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from genotools.sequence.motifs import Motif, write_meme
+
 
 @dataclass
 class Dataset:
@@ -241,27 +243,51 @@ ORIENTATION_STATES = {"none": 0.2, "same": 0.4, "opposite": 0.4}  # POU5F1::SOX2
 CHROMS, VALID_CHROM, TEST_CHROM = 10, "chr8", "chr9"
 
 
-def jaspar_counts(cache):
-    """{motif: (length, 4) count matrix} of MOTIFS from the JASPAR 2024 database in the pyjaspar wheel."""
+def jaspar_db(cache):
+    """The JASPAR 2024 database of the pyjaspar wheel, extracted into `cache` the first time."""
     db_path = cache / "JASPAR2024.sqlite"
     if not db_path.exists():
         with zipfile.ZipFile(fetch(PYJASPAR, cache)) as wheel:
             db_path.with_suffix(".part").write_bytes(wheel.read(JASPAR_DB))
         db_path.with_suffix(".part").replace(db_path)
+    return db_path
+
+
+def _count_matrix(db, row_id):
+    """The (length, 4) count matrix of the database's matrix `row_id`."""
+    cells = db.execute("SELECT row, col, val FROM MATRIX_DATA WHERE ID = ?", (row_id,)).fetchall()
+    matrix = np.zeros((max(col for _, col, _ in cells), 4))
+    for base, col, value in cells:
+        matrix[col - 1, "ACGT".index(base.upper())] = value
+    return matrix
+
+
+def jaspar_counts(cache):
+    """{motif: (length, 4) count matrix} of MOTIFS from the JASPAR 2024 database in the pyjaspar wheel."""
     counts = {}
-    with sqlite3.connect(db_path) as db:
+    with sqlite3.connect(jaspar_db(cache)) as db:
         for motif, matrix_id in MOTIFS.items():
             base_id, version = matrix_id.split(".")
             [(row_id, name)] = db.execute("SELECT ID, NAME FROM MATRIX WHERE BASE_ID = ? AND VERSION = ?",
                                           (base_id, int(version))).fetchall()
             if name.upper() != motif:
                 raise SystemExit(f"JASPAR 2024: {matrix_id} is {name}, not {motif}")
-            cells = db.execute("SELECT row, col, val FROM MATRIX_DATA WHERE ID = ?", (row_id,)).fetchall()
-            matrix = np.zeros((max(col for _, col, _ in cells), 4))
-            for base, col, value in cells:
-                matrix[col - 1, "ACGT".index(base.upper())] = value
-            counts[motif] = matrix
+            counts[motif] = _count_matrix(db, row_id)
     return counts
+
+
+def write_jaspar_vertebrates(cache, path):
+    """The latest version of each JASPAR 2024 CORE vertebrate matrix in MEME minimal format (as JASPAR distributes
+    them) at `path`; returns how many."""
+    with sqlite3.connect(jaspar_db(cache)) as db:
+        rows = db.execute("SELECT m.ID, m.BASE_ID, m.VERSION, m.NAME FROM MATRIX m JOIN MATRIX_ANNOTATION a "
+                          "ON a.ID = m.ID WHERE m.COLLECTION = 'CORE' AND a.TAG = 'tax_group' "
+                          "AND a.VAL = 'vertebrates' ORDER BY m.BASE_ID, m.VERSION").fetchall()
+        latest = {base_id: (row_id, f"{base_id}.{version}", name) for row_id, base_id, version, name in rows}
+        counts = {matrix_id: (name, _count_matrix(db, row_id)) for row_id, matrix_id, name in latest.values()}
+    write_meme([Motif(matrix_id, name, matrix / matrix.sum(1, keepdims=True), round(matrix.sum(1).max()))
+                for matrix_id, (name, matrix) in counts.items()], path)
+    return len(counts)
 
 
 def _states(rng, n, states):

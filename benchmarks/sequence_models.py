@@ -3,8 +3,9 @@ with its default options, without the default's k-mer fallback, and with each ar
 them; beside them the k-mer baseline that genotools-train reports, a small two-layer CNN (`--arch cnn
 --no-kmer-fallback`)
 on the same split of the same HDF5, and for the motif grammars an oracle that knows the matrices and the rules.
-Prints the mean test AUROC and AUPRC over tasks (and per task) with the windows in each split, and writes the same
-tables as Markdown (--markdown).
+Prints the mean test AUROC and AUPRC over tasks (and per task) with the windows in each split, and the known motifs
+that the default model's first-layer filters match (genotools-interpret --filter-motifs on the test windows, against
+JASPAR 2024 CORE's vertebrate matrices); writes the same as Markdown (--markdown).
 
 Datasets (benchmarks/sequence_datasets.py), built from files of registry packages fetched into
 ~/.cache/genotools/benchmarks, checked by sha256 and read from the archives without installing them:
@@ -36,7 +37,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sequence_datasets import Dataset, grammar, grammar_oracle, janggu, splice
+from sequence_datasets import Dataset, grammar, grammar_oracle, janggu, splice, write_fasta, write_jaspar_vertebrates
 
 from genotools.io.hdf5 import read_dataset
 from genotools.metrics import task_metrics
@@ -48,6 +49,10 @@ BIN = Path(sys.executable).parent
 DEFAULTS = TrainConfig()  # genotools-train's
 DEFAULT = f"{DEFAULTS.arch} (default)"
 QUICK_EPOCHS = 2
+# A filter matches a known motif at this Pearson correlation over at least this many aligned columns (shorter
+# overlaps match by chance); 7 is the width of JASPAR's octamer, POU5F1 MA1115.2.
+MATCH_CORRELATION, MATCH_COLUMNS = 0.9, 7
+MOTIF_WINDOWS = 2000  # test windows the filter motifs are made from (993 in janggu's test set)
 
 
 def runs(archs):
@@ -132,12 +137,53 @@ def benchmark(name, dataset, folder, args):
                             "--metrics", metrics], metrics, args)
         results[method] = {"stopped": stopped} if stopped else json.loads(metrics.read_text())
     results["k-mer baseline"] = results[DEFAULT].get("baseline", {})  # n/a when stopped
+    motifs = filter_motifs(folder, data, splits["test"], args) if "history" in results[DEFAULT] else None
     if name.startswith(("grammar", "large")):
         test = splits["test"]
         scores = grammar_oracle(data.onehot[test], CACHE)
         results["oracle"] = {"test": task_metrics(data.labels[test], scores, data.task_names,
                                                   task_types(data.labels))}
-    return counts, data.task_names, results
+    return counts, data.task_names, results, motifs
+
+
+def filter_motifs(folder, data, test, args):
+    """The default model's first-layer filters as motifs, by genotools-interpret --filter-motifs on the first
+    MOTIF_WINDOWS test windows, each with its best match among JASPAR 2024's vertebrate matrices (every filter's
+    logo in filter_logos/): (filters made motifs, {known motif: [(correlation, filter)]} of the filters that match
+    one), or None when the tool was stopped."""
+    known, windows, out = folder / "jaspar_vertebrates.meme", folder / "test.fa", folder / "filter_motifs"
+    if not known.exists():
+        write_jaspar_vertebrates(CACHE, known)
+    if not windows.exists():
+        onehot = data.onehot[test[:MOTIF_WINDOWS]]
+        bases = np.array(list("ACGTN"))[np.where(onehot.any(2), onehot.argmax(2), 4)]  # an all-zero column: N
+        write_fasta(windows, [(data.names[i], "".join(row)) for i, row in zip(test, bases)])
+    if run_tool("genotools-interpret --filter-motifs", [
+            BIN / "genotools-interpret", "--model", folder / "default.safetensors", "--fasta", windows,
+            "--task", data.task_names[0], "--method", "gradient-input", "--output", folder / "test.attributions.tsv",
+            "--filter-motifs", out, "--known-motifs", known, "--filter-logos", folder / "filter_logos",
+            "--max-logos", 1000, "--threads", args.threads, "--quiet"], out / "matches.tsv", args):
+        return None
+    rows = (out / "matches.tsv").read_text().splitlines()
+    columns = rows[0].split("\t")
+    matches = {}
+    for row in (dict(zip(columns, line.split("\t"))) for line in rows[1:]):
+        if row["correlation"] and float(row["correlation"]) >= MATCH_CORRELATION \
+                and int(row["overlap"]) >= MATCH_COLUMNS:
+            matches.setdefault(row["match_name"], []).append((float(row["correlation"]), row["filter"]))
+    return len(rows) - 1, matches
+
+
+def motif_lines(summary):
+    """One line per dataset: the known motifs its default model's filters match, most filters first."""
+    lines = []
+    for name, (*_, motifs) in summary.items():
+        if motifs is not None:
+            filters, matches = motifs
+            found = sorted(matches.items(), key=lambda item: (-len(item[1]), -max(item[1])[0]))
+            lines.append(f"- {name}: {sum(len(m) for m in matches.values())} of {filters} filters match: " + (", ".join(
+                f"{known} {len(m)} (best r {max(m)[0]:.2f}, {max(m)[1]})" for known, m in found) or "none"))
+    return lines
 
 
 def mean(result, key):
@@ -154,7 +200,7 @@ def tables(summary):
     lines = ["| dataset | method | train | valid | test | mean AUROC | mean AUPRC | epochs (best) | training time |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     per_task = []
-    for name, (counts, tasks, results) in summary.items():
+    for name, (counts, tasks, results, _) in summary.items():
         for method, result in results.items():
             history = result.get("history")
             epochs = f"{result['epochs_run']} ({result['best_epoch']})" if history else ""
@@ -199,7 +245,7 @@ def main():
         notes += [f"{name}: {note}" for note in dataset.notes]
         print("\n".join(notes[-len(dataset.notes):]), flush=True)
         summary[name] = benchmark(name, dataset, work / name, args)
-    baselines = {r["name"] for _, _, results in summary.values() for m, r in results.items()
+    baselines = {r["name"] for _, _, results, _ in summary.values() for m, r in results.items()
                  if m == "k-mer baseline" and "name" in r}
     legend = [f"Test windows; means over tasks. `{DEFAULT}`: genotools-train's default options, which also stand "
               f"for `--arch {DEFAULTS.arch}`: per task the network or the k-mer baseline, whichever validates "
@@ -212,9 +258,13 @@ def main():
               " oracle (grammars): each motif's best log-odds match (min of the two for pair tasks, pushed down "
               "where the best matches break the rule)."]
     lines = tables(summary)
-    print("\n" + "\n".join(lines) + "\n\n" + "\n".join(legend))
+    motifs = [f"Filter motifs of the default models (genotools-interpret --filter-motifs on the test windows, "
+              f"gradient x input), matched with JASPAR 2024 CORE's vertebrate matrices at r >= {MATCH_CORRELATION} "
+              f"over >= {MATCH_COLUMNS} columns; logos in each dataset's filter_logos/:", *motif_lines(summary)]
+    print("\n" + "\n".join(lines) + "\n\n" + "\n".join(legend) + "\n\n" + "\n".join(motifs))
     if args.markdown:
-        text = [f"Reproduce: `{command}`", "", *[f"- {note}" for note in notes], "", *lines, "", *legend]
+        text = [f"Reproduce: `{command}`", "", *[f"- {note}" for note in notes], "", *lines, "", *legend, "",
+                *motifs]
         args.markdown.write_text("\n".join(text) + "\n")
 
 
