@@ -277,17 +277,17 @@ def jaspar_counts(cache):
 
 
 def write_jaspar_vertebrates(cache, path):
-    """The latest version of each JASPAR 2024 CORE vertebrate matrix in MEME minimal format (as JASPAR distributes
-    them) at `path`; returns how many."""
+    """The latest version of each JASPAR 2024 CORE vertebrate matrix, in MEME minimal format (as JASPAR distributes
+    them) at `path`."""
     with sqlite3.connect(jaspar_db(cache)) as db:
         rows = db.execute("SELECT m.ID, m.BASE_ID, m.VERSION, m.NAME FROM MATRIX m JOIN MATRIX_ANNOTATION a "
                           "ON a.ID = m.ID WHERE m.COLLECTION = 'CORE' AND a.TAG = 'tax_group' "
                           "AND a.VAL = 'vertebrates' ORDER BY m.BASE_ID, m.VERSION").fetchall()
-        latest = {base_id: (row_id, f"{base_id}.{version}", name) for row_id, base_id, version, name in rows}
+        latest = {base_id: (row_id, f"{base_id}.{version}", name)  # later versions replace earlier ones
+                  for row_id, base_id, version, name in rows}
         counts = {matrix_id: (name, _count_matrix(db, row_id)) for row_id, matrix_id, name in latest.values()}
     write_meme([Motif(matrix_id, name, matrix / matrix.sum(1, keepdims=True), round(matrix.sum(1).max()))
                 for matrix_id, (name, matrix) in counts.items()], path)
-    return len(counts)
 
 
 def _states(rng, n, states):

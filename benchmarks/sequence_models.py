@@ -152,9 +152,9 @@ def filter_motifs(folder, data, test, args):
     logo in filter_logos/): (filters made motifs, {known motif: [(correlation, filter)]} of the filters that match
     one), or None when the tool was stopped."""
     known, windows, out = folder / "jaspar_vertebrates.meme", folder / "test.fa", folder / "filter_motifs"
-    if not known.exists():
+    if args.force or not known.exists():
         write_jaspar_vertebrates(CACHE, known)
-    if not windows.exists():
+    if args.force or not windows.exists():
         onehot = data.onehot[test[:MOTIF_WINDOWS]]
         bases = np.array(list("ACGTN"))[np.where(onehot.any(2), onehot.argmax(2), 4)]  # an all-zero column: N
         write_fasta(windows, [(data.names[i], "".join(row)) for i, row in zip(test, bases)])
