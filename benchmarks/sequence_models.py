@@ -18,10 +18,11 @@ Datasets (benchmarks/sequence_datasets.py), built from files of registry package
   large     the grammar at 1,000,000 windows of 1,000 bp, for a GPU: only with --datasets large
 Every file a run writes stays in --work-dir, so a rerun skips what is done (--force redoes it).
 
-Measured with --threads 1 on a 2-core machine shared with other jobs, per training run: janggu 4 min (danq), 9
-(basset), 16 (dilated), 2 (CNN); splice and the 1,000-window grammar 0.1 to 3 min; the 10,000-window grammar 16 min
-(danq), 6 (basset), 25 (dilated), 3 (CNN): about 50 minutes with --archs danq, three hours with them all. Building
-the large dataset takes 7 minutes and writes a 1 GB FASTA (4 GB one-hot in memory when encoded).
+Measured with --threads 1 on a 2-core machine shared with other jobs, per training run: janggu 4 min (danq), 2
+(basset), 6 (dilated), 2 (CNN); splice and the 1,000-window grammar 0.1 to 3 min; the 10,000-window grammar 16 min
+(danq), 3 (basset), 9 (dilated), 3 (CNN); the filter motifs about a minute per dataset: about 50 minutes with
+--archs danq, 75 with them all. Building the large dataset takes 7 minutes and writes a 1 GB FASTA (4 GB one-hot in
+memory when encoded).
 
 Run: .venv/bin/python benchmarks/sequence_models.py [--datasets janggu splice grammar] [--sizes 1000 10000]
      [--archs basset danq dilated] [--device auto] [--threads 1] [--time-limit 25] [--markdown results.md] [--quick]
