@@ -29,6 +29,7 @@ Run: .venv/bin/python benchmarks/sequence_models.py [--datasets janggu splice gr
 """
 
 import argparse
+import csv
 import dataclasses
 import json
 import shlex
@@ -138,7 +139,7 @@ def benchmark(name, dataset, folder, args):
                             "--metrics", metrics], metrics, args)
         results[method] = {"stopped": stopped} if stopped else json.loads(metrics.read_text())
     results["k-mer baseline"] = results[DEFAULT].get("baseline", {})  # n/a when stopped
-    motifs = filter_motifs(folder, data, splits["test"], args) if "history" in results[DEFAULT] else None
+    motifs = None if "stopped" in results[DEFAULT] else filter_motifs(folder, data, splits["test"], args)
     if name.startswith(("grammar", "large")):
         test = splits["test"]
         scores = grammar_oracle(data.onehot[test], CACHE)
@@ -165,14 +166,14 @@ def filter_motifs(folder, data, test, args):
             "--filter-motifs", out, "--known-motifs", known, "--filter-logos", folder / "filter_logos",
             "--max-logos", 1000, "--threads", args.threads, "--quiet"], out / "matches.tsv", args):
         return None
-    rows = (out / "matches.tsv").read_text().splitlines()
-    columns = rows[0].split("\t")
+    with open(out / "matches.tsv", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
     matches = {}
-    for row in (dict(zip(columns, line.split("\t"))) for line in rows[1:]):
+    for row in rows:  # a filter without a match has empty match columns
         if row["correlation"] and float(row["correlation"]) >= MATCH_CORRELATION \
                 and int(row["overlap"]) >= MATCH_COLUMNS:
             matches.setdefault(row["match_name"], []).append((float(row["correlation"]), row["filter"]))
-    return len(rows) - 1, matches
+    return len(rows), matches
 
 
 def motif_lines(summary):
