@@ -37,12 +37,13 @@ from genotools.io.fasta import Reference
 from genotools.io.genes import GeneIndex, read_genes
 from genotools.io.vcf import contig_names, open_vcf, read_records
 from genotools.runtime import resolve_device
-from genotools.sequence.published import SPLICEAI_VERSION, load_splice_model
+from genotools.sequence.published import CISPLICEAI_VERSION, SPLICEAI_VERSION, load_splice_model
 from genotools.sequence.splicing import INFO_ID, INFO_LINE, score_records
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTIG_LENGTH = 1_000_000
 GENE_LENGTH = 40_000
+PUBLISHED_VERSIONS = {"spliceai": SPLICEAI_VERSION, "cispliceai": CISPLICEAI_VERSION}  # --source: wheel
 
 # Run by --original: argv = reference, gene table, variants (JSON), distance, output (JSON).
 ORIGINAL_SIDE = """
@@ -91,7 +92,7 @@ def main():
     rng = np.random.default_rng(args.seed)
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
-        model_file = synthetic_model(scratch) if args.synthetic else spliceai_model(scratch)
+        model_file = synthetic_model(scratch) if args.synthetic else published_model(scratch)
         model, metadata = load_splice_model(model_file)
         model.to(device)
         genome, genes, vcf, count = write_inputs(scratch, args.variants, rng)
@@ -176,15 +177,20 @@ def synthetic_model(folder):
     return import_model(folder, weights)
 
 
-def spliceai_model(folder):
+def published_model(folder, source="spliceai"):
+    """The model file that genotools-import-model writes from the wheel of `source` (pip downloads it)."""
+    return import_model(folder, ["--weights", download_wheel(folder, source)], source)
+
+
+def download_wheel(folder, source):
     subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--dest", folder,
-                    f"spliceai=={SPLICEAI_VERSION}"], check=True)
-    return import_model(folder, ["--weights", next(folder.glob("*.whl"))])
+                    f"{source}=={PUBLISHED_VERSIONS[source]}"], check=True)
+    return next(folder.glob(f"{source}-*.whl"))
 
 
-def import_model(folder, weights):
+def import_model(folder, weights, source="spliceai"):
     output = folder / "model.safetensors"
-    subprocess.run([Path(sys.executable).parent / "genotools-import-model", "--source", "spliceai", *weights,
+    subprocess.run([Path(sys.executable).parent / "genotools-import-model", "--source", source, *weights,
                     "--output", output, "--quiet"], check=True)
     return output
 

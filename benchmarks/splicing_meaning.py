@@ -1,6 +1,6 @@
-"""Does the imported SpliceAI mean what SpliceAI means? Checked on real sequence: the hg38 excerpt
-chr16:186,964-397,118 and its RefSeq transcripts, from the Debian package augustus-doc 3.5.0 (fetched with
-apt-get download, sha256 checked, read from the archive).
+"""Does an imported splice model (SpliceAI's, or CI-SpliceAI's with --source cispliceai) mean what SpliceAI means?
+Checked on real sequence: the hg38 excerpt chr16:186,964-397,118 and its RefSeq transcripts, from the Debian
+package augustus-doc 3.5.0 (fetched with apt-get download, sha256 checked, read from the archive).
 
 1. Top-k accuracy, SpliceAI's own measure (Jaganathan et al. 2019): for acceptors and for donors, the share of the
    annotated sites among the k positions of the transcripts' spans that the model scores highest, k being the
@@ -10,8 +10,8 @@ apt-get download, sha256 checked, read from the archive).
    canonical GT of a donor or AG of an acceptor, against SNVs deep in introns (at least 500 bases from an exon);
    the AUROC of the largest of the four delta scores, and the share of each group at or above 0.5.
 
-Run: .venv/bin/python benchmarks/splicing_meaning.py [--variants 40] [--device auto]   (SpliceAI-10k's five
-models, downloaded with pip; about 15 minutes on 2 CPU cores)
+Run: .venv/bin/python benchmarks/splicing_meaning.py [--source spliceai] [--variants 40] [--device auto]
+     (five SpliceAI-10k networks, downloaded with pip; about 15 minutes on 2 CPU cores)
 """
 
 import argparse
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pysam
-from score_splicing import spliceai_model
+from score_splicing import PUBLISHED_VERSIONS, published_model
 from sequence_datasets import AUGUSTUS_DATA, AUGUSTUS_DOC, fetch, parse_fasta, read_deb, read_gtf_exons
 from sklearn.metrics import roc_auc_score
 
@@ -121,6 +121,8 @@ def score(folder, model_file, contig, sequence, gtf, chosen, device):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--source", choices=list(PUBLISHED_VERSIONS), default="spliceai",
+                        help="whose published models: SpliceAI's or CI-SpliceAI's five")
     parser.add_argument("--variants", type=int, default=40, help="of each group")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--seed", type=int, default=0)
@@ -132,12 +134,13 @@ def main():
     transcripts = read_gtf_exons(files[gtf])
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
-        model_file = spliceai_model(folder)
+        model_file = published_model(folder, args.source)
         model, metadata = load_splice_model(model_file)
         model.to(device)
         annotated = sites(transcripts)
         print(f"augustus-doc 3.5.0: {contig}, {len(sequence):,} bp (hg38 chr16:186,964-397,118), "
-              f"{len(transcripts)} RefSeq transcripts; SpliceAI-10k, five models, on {device}")
+              f"{len(transcripts)} RefSeq transcripts; {metadata['source']['name']} (SpliceAI-10k, five models) on "
+              f"{device}")
         for kind, (accuracy, k) in top_k(model, metadata["context"], sequence, transcripts, annotated,
                                          device).items():
             print(f"top-k accuracy, {kind}s (k = {k}): {accuracy:.3f}")

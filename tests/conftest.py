@@ -59,6 +59,13 @@ def spliceai_wheel(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def cispliceai_wheel(tmp_path_factory):
+    """CI-SpliceAI's wheel, downloaded from PyPI (its frozen graph, 16 MB, is not kept in the repository)."""
+    return downloaded_wheel(tmp_path_factory.mktemp("cispliceai"), "cispliceai==1.2.2",
+                            "def1db5358848a19533fd387e0620fc0df79784b9e6e1cba1a045ad6678e1da7")
+
+
+@pytest.fixture(scope="session")
 def imported(spliceai_wheel, tmp_path_factory):
     """(the model file that genotools-import-model writes from SpliceAI's wheel, the tool's message)."""
     output = tmp_path_factory.mktemp("imported") / "spliceai.safetensors"

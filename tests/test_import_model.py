@@ -1,8 +1,11 @@
 """genotools-import-model: SpliceAI's published weights become a model file whose forward pass is that of the
-Keras files (computed here in numpy, layer by layer from their own layer graph), and anything else is refused with one
+Keras files (computed here in numpy, layer by layer from their own layer graph), CI-SpliceAI's frozen TensorFlow graph
+one whose forward pass is that of the graph (its operations run here in numpy), and anything else is refused with one
 line. SpliceAI's weights are downloaded from PyPI by the tests: their licence (CC BY-NC 4.0) keeps them out of the
-repository; the tests that need no download use Keras files of the same architecture with synthetic weights."""
+repository; the tests that need no download use Keras files of the same architecture with synthetic weights.
+CI-SpliceAI's graph (16 MB) is downloaded too."""
 
+import dataclasses
 import io
 import json
 import zipfile
@@ -11,13 +14,19 @@ import h5py
 import numpy as np
 import pytest
 import torch
+from frozen_graph import encode_graph, float_constant, run_graph
 from helpers import TEST_DATA, error_line, run_tool
 from keras_spliceai import VARIANTS, keras_forward, write_spliceai_keras, write_variant
 from safetensors.torch import load_file
 
 from genotools.errors import InputError
+from genotools.io.tensorflow_graph import read_graph
 from genotools.sequence.models import build_model
 from genotools.sequence.published import (
+    CISPLICEAI_CITATION,
+    CISPLICEAI_GRAPH,
+    CISPLICEAI_LICENCE,
+    CISPLICEAI_WHEEL_SHA256,
     SPLICEAI_CITATION,
     SPLICEAI_LICENCE,
     SPLICEAI_MODELS,
@@ -162,10 +171,113 @@ def test_anything_but_spliceai_is_refused_in_one_line_and_nothing_is_written(wei
     assert [path.name for path in tmp_path.iterdir()] == ["inputs"]
 
 
+@pytest.fixture(scope="module")
+def cispliceai_graph(cispliceai_wheel):
+    """{name: node} of CI-SpliceAI's frozen graph."""
+    with zipfile.ZipFile(cispliceai_wheel) as wheel:
+        return {node.name: node for node in read_graph(wheel.read(CISPLICEAI_GRAPH), CISPLICEAI_GRAPH)}
+
+
+def test_cispliceai_imports_as_its_frozen_graph_computes(cispliceai_wheel, cispliceai_graph, tmp_path):
+    output = tmp_path / "cispliceai.safetensors"
+    result = run_tool("import-model", "--source", "cispliceai", "--weights", cispliceai_wheel, "--output", output)
+    assert f"imported 5 CI-SpliceAI network(s) into {output}; licence of the weights: {CISPLICEAI_LICENCE}" \
+        in result.stderr
+    model, metadata = load_splice_model(output)
+    assert (metadata["licence"], metadata["citation"]) == (CISPLICEAI_LICENCE, CISPLICEAI_CITATION)
+    assert metadata["source"]["wheel_sha256"] == CISPLICEAI_WHEEL_SHA256
+    assert metadata["context"] == 10_000 and metadata["hyperparameters"]["members"] == 5
+    onehot = random_sequences(1, metadata["context"] + POSITIONS)
+    np.testing.assert_allclose(predict(model, onehot), run_graph(cispliceai_graph, onehot), rtol=0, atol=1e-5)
+
+
+def test_the_graph_alone_imports_as_the_wheel_does(cispliceai_wheel, tmp_path):
+    with zipfile.ZipFile(cispliceai_wheel) as wheel:
+        (tmp_path / "CI-SpliceAI.pb").write_bytes(wheel.read(CISPLICEAI_GRAPH))
+    for name, weights in [("graph", tmp_path / "CI-SpliceAI.pb"), ("wheel", cispliceai_wheel)]:
+        run_tool("import-model", "--source", "cispliceai", "--weights", weights, "--output",
+                 tmp_path / f"{name}.safetensors", "--quiet")
+    from_graph, from_wheel = load_file(tmp_path / "graph.safetensors"), load_file(tmp_path / "wheel.safetensors")
+    assert from_graph.keys() == from_wheel.keys()
+    assert all(torch.equal(from_graph[key], from_wheel[key]) for key in from_wheel)
+    assert load_splice_model(tmp_path / "graph.safetensors")[1]["source"]["wheel_sha256"] is None
+
+
+def test_a_graph_of_one_network_imports_as_that_network(cispliceai_wheel, cispliceai_graph, tmp_path):
+    """A frozen graph that ends in one network's probabilities, rather than in the mean of five, is that network."""
+    first = "model_1/conv1d_39/truediv"  # the softmax of the first network
+    averaging = {"stack", "Mean/reduction_indices", "Mean", "Identity", first}
+    alone = {name: node for name, node in cispliceai_graph.items() if name not in averaging}
+    (tmp_path / "one.pb").write_bytes(encode_graph({**alone, first: cispliceai_graph[first]}))
+    for name, weights in [("one", tmp_path / "one.pb"), ("five", cispliceai_wheel)]:
+        run_tool("import-model", "--source", "cispliceai", "--weights", weights, "--output",
+                 tmp_path / f"{name}.safetensors", "--quiet")
+    one, five = load_file(tmp_path / "one.safetensors"), load_file(tmp_path / "five.safetensors")
+    assert load_splice_model(tmp_path / "one.safetensors")[1]["hyperparameters"]["members"] == 1
+    assert all(torch.equal(one[key], five[key]) for key in one) and all(key.startswith("members.0.") for key in one)
+
+
+def _cispliceai_wheel_of_another_hash(folder):
+    wheel = folder / "cispliceai-1.2.2-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr(CISPLICEAI_GRAPH, b"")
+    return [wheel]
+
+
+@pytest.mark.parametrize("weights, message", [
+    (_cispliceai_wheel_of_another_hash, "cispliceai-1.2.2-py3-none-any.whl: not the cispliceai-1.2.2-py3-none-any.whl "
+                                        "wheel (sha256 "),
+    (lambda folder: [TEST_DATA / "genome.fa"], "genome.fa: not a TensorFlow graph (GraphDef protobuf); give the "
+                                               "cispliceai-1.2.2"),
+    (lambda folder: [SYNTHETIC], "spliceai_synthetic.h5: not a TensorFlow graph (GraphDef protobuf)"),
+    (lambda folder: [folder], "--weights takes one file for cispliceai; give the cispliceai-1.2.2"),
+    (lambda folder: [TEST_DATA / "genome.fa", SYNTHETIC], "--weights takes one file for cispliceai"),
+], ids=["wheel-of-another-hash", "fasta", "keras-file", "folder", "two-files"])
+def test_anything_but_a_cispliceai_graph_is_refused_in_one_line(weights, message, tmp_path):
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    arguments = [word for path in weights(inputs) for word in ("--weights", path)]
+    result = run_tool("import-model", "--source", "cispliceai", *arguments, "--output",
+                      tmp_path / "out.safetensors", expect=2)
+    assert message in error_line(result)
+    assert [path.name for path in tmp_path.iterdir()] == ["inputs"]
+
+
+def _truncated(nodes):
+    return encode_graph(nodes)[:5_000_000]
+
+
+def _epsilon_of_the_third_network(nodes):
+    name = "model_1/batch_normalization_1/batchnorm_2/add/y"
+    edited = dataclasses.replace(nodes[name], attrs={**nodes[name].attrs, "value": float_constant(1e-5)})
+    return encode_graph({**nodes, name: edited})
+
+
+def _relu6_in_the_second_network(nodes):
+    name = "model_1/activation_1/Relu_1"
+    return encode_graph({**nodes, name: dataclasses.replace(nodes[name], op="Relu6")})
+
+
+@pytest.mark.parametrize("edit, message", [
+    (_truncated, "CI-SpliceAI.pb: not a TensorFlow graph (GraphDef protobuf); give the cispliceai-1.2.2"),
+    (_epsilon_of_the_third_network, "CI-SpliceAI.pb (network 3): not a TensorFlow graph of SpliceAI's architecture: "
+                                    "layer model_1/batch_normalization_1 has epsilon 1e-05 where SpliceAI has 0.001"),
+    (_relu6_in_the_second_network, "CI-SpliceAI.pb (network 2): not a TensorFlow graph of SpliceAI's architecture: 0 "
+                                   "Activation layers take the output of layer model_1/batch_normalization_1, where "
+                                   "SpliceAI has one"),
+], ids=["truncated", "another-epsilon", "another-activation"])
+def test_a_graph_that_is_not_cispliceai_s_architecture_is_refused(edit, message, cispliceai_graph, tmp_path):
+    (tmp_path / "CI-SpliceAI.pb").write_bytes(edit(cispliceai_graph))
+    result = run_tool("import-model", "--source", "cispliceai", "--weights", tmp_path / "CI-SpliceAI.pb",
+                      "--output", tmp_path / "out.safetensors", expect=2)
+    assert message in error_line(result)
+    assert not (tmp_path / "out.safetensors").exists()
+
+
 def test_an_unknown_source_is_refused():
     result = run_tool("import-model", "--source", "basenji", "--weights", SYNTHETIC, "--output", "x.safetensors",
                       expect=2)
-    assert error_line(result) == "genotools-import-model: error: --source 'basenji': choose spliceai"
+    assert error_line(result) == "genotools-import-model: error: --source 'basenji': choose spliceai, cispliceai"
 
 
 def test_the_architecture_is_registered_as_published_with_probabilities_per_position():

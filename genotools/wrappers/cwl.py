@@ -195,7 +195,8 @@ def _input(option):
     described = {"type": cwl_type}
     doc = _doc(option, default is not None)
     if option.format and option.format != "model":
-        formats = [_edam(EDAM_FORMATS[option.format])] + [_edam(f) for f in ALSO_ACCEPTED.get(option.format, [])]
+        formats = [_edam(EDAM_FORMATS[f]) for f in [option.format, *option.also]]
+        formats += [_edam(f) for f in ALSO_ACCEPTED.get(option.format, [])]
         described["format"] = formats if len(formats) > 1 else formats[0]
         if option.name == REFERENCE and option.format == "fasta":
             described["secondaryFiles"] = REFERENCE_INDEXES

@@ -162,7 +162,7 @@ def _optional(tool, option):
 
 
 def _formats(option):
-    formats = [option.format, *MORE_FORMATS.get(option.format, ())]
+    formats = [option.format, *MORE_FORMATS.get(option.format, ()), *option.also]
     if option.format == "tabular" and option.name in CSV_TABLES:
         formats.append("csv")
     if option.format == "bed" and option.name in PEAK_FILES:

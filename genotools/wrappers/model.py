@@ -46,6 +46,8 @@ EDAM_FORMATS = {
     "obo": "format_2549",
     "txt": "format_2330",
     "html": "format_2331",
+    "protobuf3": "format_2333",  # binary: EDAM has no protobuf format
+    "zip": "format_3987",
 }
 
 KINDS = {int: "integer", float: "float", bool: "boolean", str: "text", Path: "file"}
@@ -66,6 +68,7 @@ class Option:
     choices: list | None = None  # from the spec, for text options with a fixed set of values
     role: str = "parameter"  # parameter, input or output
     format: str | None = None  # Galaxy datatype of a file, or "directory" for an output folder
+    also: list[str] = field(default_factory=list)  # Galaxy datatypes an input file may have besides its format
     label: str = ""  # short human label for forms
     contents: dict | None = None  # an output folder's files: {name: {path, format, label}}
     collection: str | None = None  # or: the format of an output folder's files, any number, named by the tool
@@ -159,6 +162,7 @@ def describe(command: "click.Command", function: Callable, spec_path: Path | str
             info = files[param.name]
             option.role = "output" if info.get("output") else "input"
             option.format = info["format"]
+            option.also = info.get("also", [])
             option.contents = info.get("contents")
             option.collection = info.get("collection")
             option.suffix = info.get("suffix", "")

@@ -52,6 +52,8 @@ EXTENSIONS = {
     "txt": ("txt", "*.txt"),
     "obo": ("obo", "*.obo"),
     "html": ("html", "*.html"),
+    "protobuf3": ("pb", "*.pb"),
+    "zip": ("zip", "*.{zip,whl}"),
 }
 # What the tools read beyond the format they write: variants as VCF or BCF, plain or bgzipped.
 INPUT_PATTERNS = {"vcf": "*.{vcf,vcf.gz,bcf}", "vcf_bgzip": "*.{vcf,vcf.gz,bcf}"}
@@ -253,14 +255,23 @@ def main_nf(tool: Tool) -> str:
     return "\n".join(lines)
 
 
-def _file_entry(description, fmt, is_input=False):
+def _file_entry(description, fmt, is_input=False, also=()):
     entry = {"type": "directory" if fmt in ("directory", "model") else "file", "description": description}
     pattern = INPUT_PATTERNS.get(fmt) if is_input else None
     if pattern or fmt in EXTENSIONS:
-        entry["pattern"] = pattern or EXTENSIONS[fmt][1]
+        entry["pattern"] = _joined_pattern([pattern or EXTENSIONS[fmt][1]] + [EXTENSIONS[other][1] for other in also])
     terms = (INPUT_ONTOLOGIES.get(fmt) if is_input else None) or ([EDAM_FORMATS[fmt]] if fmt in EDAM_FORMATS else [])
-    entry["ontologies"] = [{"edam": f"http://edamontology.org/{term}"} for term in terms]
+    terms = [*terms, *(EDAM_FORMATS[other] for other in also)]
+    entry["ontologies"] = [{"edam": f"http://edamontology.org/{term}"} for term in dict.fromkeys(terms)]
     return entry
+
+
+def _joined_pattern(patterns):
+    """One glob for files that match any of `patterns` (*.vcf and *.{bcf,vcf.gz}: *.{vcf,bcf,vcf.gz})."""
+    if len(patterns) == 1:
+        return patterns[0]
+    extensions = [extension for pattern in patterns for extension in pattern[2:].strip("{}").split(",")]
+    return "*.{" + ",".join(dict.fromkeys(extensions)) + "}"
 
 
 def _input_description(tool, option):
@@ -296,7 +307,8 @@ def _tool_description(tool):
 
 def meta_yml(tool: Tool) -> str:
     def entry(option):
-        return {option.name: _file_entry(_input_description(tool, option), option.format, is_input=True)}
+        return {option.name: _file_entry(_input_description(tool, option), option.format, is_input=True,
+                                         also=option.also)}
     inputs = [[{"meta": META}] + [entry(o) for o in tuple_inputs(tool)] if tuple_inputs(tool) else {"meta": META}]
     reference = reference_input(tool)
     if reference:
