@@ -172,10 +172,10 @@ def filter_motifs(folder, data, test, args):
     with open(out / "matches.tsv", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     matches = {}
-    for row in rows:  # a filter without a match has empty match columns
+    for rank, row in enumerate(rows, start=1):  # most influential first; a filter without a match: empty columns
         if row["correlation"] and float(row["correlation"]) >= MATCH_CORRELATION \
                 and int(row["overlap"]) >= MATCH_COLUMNS:
-            matches.setdefault(row["match_name"], []).append((float(row["correlation"]), row["filter"]))
+            matches.setdefault(row["match_name"], []).append((float(row["correlation"]), row["filter"], rank))
     return len(rows), matches
 
 
@@ -187,7 +187,8 @@ def motif_lines(summary):
             filters, matches = motifs
             found = sorted(matches.items(), key=lambda item: (-len(item[1]), -max(item[1])[0]))
             lines.append(f"- {name}: {sum(len(m) for m in matches.values())} of {filters} filters match: " + (", ".join(
-                f"{known} {len(m)} (best r {max(m)[0]:.2f}, {max(m)[1]})" for known, m in found) or "none"))
+                f"{known} {len(m)} (best r {max(m)[0]:.2f}, {max(m)[1]}; most influential: rank "
+                f"{min(rank for *_, rank in m)})" for known, m in found) or "none"))
     return lines
 
 

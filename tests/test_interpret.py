@@ -184,8 +184,8 @@ def test_an_existing_logo_folder_with_files_is_never_overwritten(test_data, tmp_
     assert [p.name for p in tmp_path.iterdir()] == ["logos"] and (logos / "mine.png").read_text() == "keep"
 
 
-MATCH_COLUMNS = ["filter", "sites", "information_content", "match_id", "match_name", "correlation", "strand", "offset",
-                 "overlap"]
+MATCH_COLUMNS = ["filter", "sites", "information_content", "influence", "match_id", "match_name", "correlation",
+                 "strand", "offset", "overlap"]
 JASPAR = TEST_DATA / "jaspar_motifs.meme"
 
 
@@ -211,7 +211,7 @@ def test_filter_motifs_come_as_meme_a_match_table_and_logos(test_data, tmp_path)
     assert table["filter"].tolist() == [m.id for m in motifs] and table["sites"].tolist() == [m.sites for m in motifs]
     assert table["information_content"].to_numpy() == pytest.approx([m.information_content for m in motifs],
                                                                      rel=1e-3)
-    assert (table["sites"] * table["information_content"]).is_monotonic_decreasing
+    assert (table["influence"] >= 0).all() and table["influence"].is_monotonic_decreasing
     known = {m.id: m.name for m in read_motifs(JASPAR)}
     assert all(known[i] == name for i, name in zip(table["match_id"], table["match_name"]))
     assert table["correlation"].between(-1, 1).all() and set(table["strand"]) <= {"+", "-"}
@@ -236,7 +236,7 @@ def test_filter_motifs_of_variants_come_from_their_ref_windows(test_data, tmp_pa
     for name in ("motifs.meme", "matches.tsv"):
         assert (tmp_path / "from_vcf" / name).read_text() == (tmp_path / "from_fasta" / name).read_text()
     without_database = pd.read_csv(tmp_path / "from_vcf" / "matches.tsv", sep="\t", keep_default_na=False)
-    assert (without_database[MATCH_COLUMNS[3:]] == ".").all().all()
+    assert (without_database[MATCH_COLUMNS[4:]] == ".").all().all()
 
 
 def test_filters_of_a_trained_model_match_the_planted_ap1_motif(trained, test_data, tmp_path):

@@ -1,3 +1,5 @@
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -11,6 +13,7 @@ from genotools.sequence.motifs import (
     MIN_SITES,
     Motif,
     compare,
+    filter_influence,
     filter_motifs,
     first_convolution,
     read_motifs,
@@ -75,6 +78,24 @@ def test_every_architecture_gives_motifs_of_its_first_convolution(name):
     assert found and all(m.pfm.shape == (conv.kernel_size[0], 4) and m.sites >= MIN_SITES for m in found)
     assert {m.id for m in found} <= {f"filter{i}" for i in range(conv.out_channels)}
     np.testing.assert_allclose([m.pfm.sum(axis=1) for m in found], 1)
+
+
+def test_a_filter_s_influence_is_the_output_change_when_it_outputs_its_mean():
+    """Replacing a filter's activations by their mean is what a filter of zero weights whose bias is that mean
+    does; a filter that outputs a constant (filter 1: zero weights) has no influence."""
+    sequences = ["ACGTTACGGA", "TTTACGACGT", "GGGCCCAAAT", "ACGACGNNTA", "CATGCATGCA"]
+    onehot = one_hot_many(sequences, 10)
+    model = toy_model()
+    influence = filter_influence(model, onehot, CPU, 0, batch_size=2)
+    inputs = torch.from_numpy(onehot).float()
+    with torch.no_grad():
+        reference = model(inputs)[:, 0]
+        for index in (0, 2):
+            flat = copy.deepcopy(model)
+            flat.motifs.weight[index] = 0
+            flat.motifs.bias[index] = model.motifs(inputs.transpose(1, 2))[:, index].mean()
+            assert influence[index] == pytest.approx((flat(inputs)[:, 0] - reference).square().mean().item())
+    assert influence[1] == 0 and influence[0] > 0 and influence[2] > 0
 
 
 def test_a_model_without_a_convolution_over_the_bases_is_an_input_error():

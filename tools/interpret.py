@@ -44,8 +44,8 @@ from .common import (
 COLUMNS = ["name", "allele", "chrom", "position", "offset", "base", "attribution", *ALPHABET]
 UNITS_PER_BLOCK = 16  # sequences or variants attributed and written together: memory stays flat however many
 MOTIF_FILE, MATCH_FILE = "motifs.meme", "matches.tsv"  # in the --filter-motifs folder
-MATCH_COLUMNS = ["filter", "sites", "information_content", "match_id", "match_name", "correlation", "strand", "offset",
-                 "overlap"]
+MATCH_COLUMNS = ["filter", "sites", "information_content", "influence", "match_id", "match_name", "correlation",
+                 "strand", "offset", "overlap"]
 
 
 def _table(windows, values, attributions):
@@ -96,15 +96,18 @@ def _draw_logos(block, attributions, folder, first, title):
                                folder / f"{number:04d}_{re.sub(r'[^0-9A-Za-z_.-]+', '_', name)}.png")
 
 
-def _filter_motifs(network, onehot, device, batch_size, known, folder, logo_folder, max_logos):
-    """Write the motifs of the model's first-layer filters from one-hot sequences (N, length, 4) and each one's best
-    match among `known` into `folder`, and logos of the top ones; return how many filters had enough sites (the
-    files hold only their headers when none had: too few sequences is no reason to fail the attributions)."""
+def _filter_motifs(network, onehot, device, batch_size, task, known, folder, logo_folder, max_logos):
+    """Write the motifs of the model's first-layer filters from one-hot sequences (N, length, 4), their influence on
+    output column `task` and each one's best match among `known` into `folder`, most influential first, and logos
+    of the top ones; return how many filters had enough sites (the files hold only their headers when none had: too
+    few sequences is no reason to fail the attributions)."""
     found = motifs.filter_motifs(network, onehot, device, batch_size=batch_size)
-    found.sort(key=lambda motif: -motif.sites * motif.information_content)  # most sites x information content first
+    influence = {motifs.filter_id(index): value for index, value in
+                 enumerate(motifs.filter_influence(network, onehot, device, task, batch_size=batch_size))}
+    found.sort(key=lambda motif: -influence[motif.id])
     matches = [best[0] for best in motifs.compare(found, known)] if known else [None] * len(found)
     motifs.write_meme(found, folder / MOTIF_FILE)
-    pd.DataFrame([[motif.id, motif.sites, motif.information_content]
+    pd.DataFrame([[motif.id, motif.sites, motif.information_content, influence[motif.id]]
                   + ([m.motif.id, m.motif.name, m.correlation, m.strand, m.offset, m.overlap] if m else [None] * 6)
                   for motif, m in zip(found, matches)], columns=MATCH_COLUMNS).to_csv(
         folder / MATCH_FILE, sep="\t", index=False, float_format="%.4g", na_rep=".")
@@ -156,11 +159,13 @@ def interpret(
         min=0, help="Draw logos for the first this many sequences, and the top this many filters, only.")] = 50,
     filter_motifs: Annotated[Optional[Path], typer.Option(
         help="Also turn the model's first-layer convolution filters into motifs, in this folder: motifs.meme (MEME "
-        "minimal format) and matches.tsv (filter, sites, information_content in bits, and the best match among "
-        "--known-motifs: match_id, match_name, correlation, strand, offset, overlap), most sites x information "
-        "content first. A filter's motif is its sites' base frequencies: the subsequences of the sequences "
-        "interpreted (for --vcf, the REF windows) where its activation exceeds half its maximum over them all. "
-        f"Filters with fewer than {motifs.MIN_SITES} sites are left out.", file_okay=False)] = None,
+        "minimal format) and matches.tsv (filter, sites, information_content in bits, influence, and the best match "
+        "among --known-motifs: match_id, match_name, correlation, strand, offset, overlap), most influential first. "
+        "A filter's motif is its sites' base frequencies: the subsequences of the sequences interpreted (for --vcf, "
+        "the REF windows) where its activation exceeds half its maximum over them all. Its influence, as Basset "
+        "measures it: the mean squared change of --task's output over the first "
+        f"{motifs.INFLUENCE_SEQUENCES:,} of those sequences when the filter's activations are replaced by their "
+        f"mean. Filters with fewer than {motifs.MIN_SITES} sites are left out.", file_okay=False)] = None,
     known_motifs: Annotated[Optional[Path], existing_file(
         "Known motifs to compare the filter motifs with, in MEME minimal format (e.g. JASPAR's "
         "JASPAR2024_CORE_non-redundant_pfms_meme.txt) or JASPAR format. A filter's best match has the highest "
@@ -237,8 +242,8 @@ def interpret(
                                                                      index=False, float_format="%.6g")
             if filter_motifs:
                 onehot = np.concatenate(references) if references else np.zeros((0, length, 4), np.uint8)
-                kept = _filter_motifs(network, onehot, device, batch_size, known, motif_folder, filter_logo_folder,
-                                      max_logos)
+                kept = _filter_motifs(network, onehot, device, batch_size, metadata["task_names"].index(task), known,
+                                      motif_folder, filter_logo_folder, max_logos)
         if filter_motifs and not kept:
             say(quiet, f"warning: no filter of the model's first convolution has {motifs.MIN_SITES} or more sites in "
                 f"the {len(onehot)} sequence(s) given, so {filter_motifs} holds no motifs; give more sequences")

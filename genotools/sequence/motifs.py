@@ -2,6 +2,8 @@
 
 - filter_motifs: as Basset and DeepBind do, each filter's position frequency matrix (PFM) is built from the
   subsequences of the input sequences where the filter's activation exceeds half its maximum over them all.
+- filter_influence: as Basset measures it, how much an output changes when a filter's activations are replaced by
+  their mean (the filter's information removed, its average contribution kept).
 - read_motifs / write_meme: the MEME minimal format (the format JASPAR distributes, e.g.
   JASPAR2024_CORE_non-redundant_pfms_meme.txt) and JASPAR's own count format (.jaspar).
 - compare: the best Pearson correlation of a motif's aligned columns with each database motif's, over all offsets
@@ -23,6 +25,7 @@ from genotools.errors import InputError
 from genotools.sequence.encoding import ALPHABET, reverse_complement_one_hot
 
 THRESHOLD = 0.5  # a site: where a filter's activation exceeds this fraction of its maximum
+INFLUENCE_SEQUENCES = 2000  # filter influence is measured on the first this many sequences: a pass each filter
 PSEUDOCOUNT = 0.1  # added to each base count of a filter's PFM
 MIN_SITES = 10  # filters with fewer sites are left out
 MIN_OVERLAP = 5  # columns two aligned motifs share at least (or the narrower one's width)
@@ -72,7 +75,7 @@ def first_convolution(model: nn.Module) -> nn.Conv1d:
 def filter_motifs(model: nn.Module, onehot: np.ndarray, device: torch.device, *, batch_size: int = 256,
                   threshold: float = THRESHOLD, pseudocount: float = PSEUDOCOUNT,
                   min_sites: int = MIN_SITES) -> list[Motif]:
-    """The motif of each filter of the model's first convolution (filter i: id `filter<i>`), from uint8 one-hot
+    """The motif of each filter of the model's first convolution (filter i: id filter_id(i)), from uint8 one-hot
     sequences (N, length, 4). A site is a subsequence of the filter's width, of bases only (no N, not off the
     sequence), where the filter's activation (the convolution's output) exceeds `threshold` times its maximum over
     all such subsequences; the PFM is the sites' base counts plus `pseudocount`, normalised at each position.
@@ -96,7 +99,45 @@ def filter_motifs(model: nn.Module, onehot: np.ndarray, device: torch.device, *,
         sites += hits.sum(dim=(0, 2)).cpu()
     counts, sites = counts.numpy(), sites.numpy()
     pfms = (counts + pseudocount) / (sites[:, None, None] + 4 * pseudocount)
-    return [Motif(f"filter{i}", "", pfms[i], int(n)) for i, n in enumerate(sites) if n >= min_sites]
+    return [Motif(filter_id(i), "", pfms[i], int(n)) for i, n in enumerate(sites) if n >= min_sites]
+
+
+def filter_id(index: int) -> str:
+    """The motif id of filter `index` of the first convolution."""
+    return f"filter{index}"
+
+
+@torch.no_grad()
+def filter_influence(model: nn.Module, onehot: np.ndarray, device: torch.device, task: int, *,
+                     batch_size: int = 256) -> np.ndarray:
+    """The influence of each filter of the model's first convolution (filter i at index i) on output column `task`
+    (Kelley et al. 2016, Basset): the mean squared change of that output over the first INFLUENCE_SEQUENCES
+    sequences (uint8 one-hot, N × length × 4) when the filter's activations are replaced by their mean over those
+    sequences' positions."""
+    model.eval()
+    conv = first_convolution(model)
+    batches = [torch.as_tensor(onehot[start : start + batch_size]).to(device).float()
+               for start in range(0, min(len(onehot), INFLUENCE_SEQUENCES), batch_size)]
+
+    def task_output(hook):
+        handle = conv.register_forward_hook(hook)
+        try:
+            return torch.cat([model(batch)[:, task].float() for batch in batches])
+        finally:
+            handle.remove()
+
+    sums = []
+    reference = task_output(lambda module, inputs, output: sums.append(output.float().mean(dim=2).sum(dim=0)))
+    means = torch.stack(sums).sum(dim=0) / sum(len(batch) for batch in batches)
+
+    def at_mean(index):
+        def hook(module, inputs, output):
+            output = output.clone()
+            output[:, index] = means[index]
+            return output
+        return hook
+
+    return np.array([(task_output(at_mean(i)) - reference).square().mean().item() for i in range(conv.out_channels)])
 
 
 def _activations(model, conv, batch):
