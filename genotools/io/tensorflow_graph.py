@@ -31,7 +31,7 @@ class Node:
 
     def integers(self, attr: str) -> list[int]:
         listed = _field(self.attrs[attr], 1, b"")
-        return [_signed(value) for number, value in _fields(listed) if number == 3 for value in _varints(value)]
+        return [_signed(value) for number, values in _fields(listed) if number == 3 for value in _ints(values)]
 
     def tensor(self) -> np.ndarray:
         """The value of a Const node."""
@@ -42,7 +42,7 @@ def read_graph(data: bytes, name: str) -> list[Node]:
     """The nodes of the GraphDef in `data`, in the file's order; InputError naming `name` when it is not one."""
     try:
         nodes = [_node(value) for number, value in _fields(data) if number == 1]
-    except (IndexError, ValueError, TypeError, UnicodeDecodeError, struct.error):
+    except (IndexError, KeyError, ValueError, TypeError, AttributeError, UnicodeDecodeError, struct.error):
         raise InputError(f"{name}: not a TensorFlow graph (GraphDef protobuf)") from None
     if not nodes:
         raise InputError(f"{name}: not a TensorFlow graph (GraphDef protobuf): it holds no nodes")
@@ -78,7 +78,7 @@ def _tensor(data: bytes) -> np.ndarray:
         elif number == 5:  # float_val: packed, or one fixed32 each
             values += struct.unpack(f"<{len(value) // 4}f", value) if isinstance(value, bytes) else [value]
         elif number in (7, 10):  # int_val, int64_val
-            values += [_signed(v) for v in _varints(value)] if isinstance(value, bytes) else [_signed(value)]
+            values += [_signed(v) for v in _ints(value)]
     size = int(np.prod(shape))
     if content is not None:
         array = np.frombuffer(content, dtype=np.dtype(dtype).newbyteorder("<"))
@@ -117,11 +117,15 @@ def _fields(data: bytes) -> Iterator[tuple[int, int | bytes]]:
         yield number, value
 
 
-def _varints(data: bytes) -> Iterator[int]:
-    position = 0
-    while position < len(data):
-        value, position = _varint(data, position)
+def _ints(value: int | bytes) -> Iterator[int]:
+    """The values of a repeated integer field: packed (bytes of varints) or one of them."""
+    if isinstance(value, int):
         yield value
+        return
+    position = 0
+    while position < len(value):
+        number, position = _varint(value, position)
+        yield number
 
 
 def _varint(data: bytes, position: int) -> tuple[int, int]:
