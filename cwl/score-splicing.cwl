@@ -10,8 +10,8 @@ doc: |
   what reads SpliceAI's output reads this tool's. Every record and header line is kept, in order; records in no
   gene, near a contig end, with a REF that differs from the reference or longer than 2 x --distance are left
   unannotated, as SpliceAI leaves them, and counted. Many variants are scored per forward pass, on a GPU where
-  there is one. The model comes from genotools-import-model; SpliceAI's weights are licensed CC BY-NC 4.0:
-  non-commercial use only.
+  there is one. The model comes from genotools-import-model (SpliceAI's or CI-SpliceAI's networks); its weights'
+  licence is stated at every run: SpliceAI's are CC BY-NC 4.0 (non-commercial use only), CI-SpliceAI's CC BY 4.0.
 
   This descriptor runs on the CPU; gpu/score-splicing.cwl runs the same on a GPU.
 
