@@ -21,8 +21,8 @@ Every file a run writes stays in --work-dir, so a rerun skips what is done (--fo
 Measured with --threads 1 on a 2-core machine shared with other jobs, per training run: janggu 4 min (danq), 2
 (basset), 6 (dilated), 2 (CNN); splice and the 1,000-window grammar 0.1 to 3 min; the 10,000-window grammar 16 min
 (danq), 3 (basset), 9 (dilated), 3 (CNN); the 100,000-window grammar 33 min (danq) and 11 (CNN); the filter motifs
-about a minute per dataset: about 50 minutes with --archs danq, 75 with them all, 46 more with --sizes 100000. Building the large dataset takes 7 minutes and writes a 1 GB FASTA (4 GB one-hot in
-memory when encoded).
+about a minute per dataset: about 50 minutes with --archs danq, 75 with them all, 46 more with --sizes 100000.
+Building the large dataset takes 7 minutes and writes a 1 GB FASTA (4 GB one-hot in memory when encoded).
 
 Run: .venv/bin/python benchmarks/sequence_models.py [--datasets janggu splice grammar] [--sizes 1000 10000]
      [--archs basset danq dilated] [--device auto] [--threads 1] [--time-limit 25] [--markdown results.md] [--quick]
