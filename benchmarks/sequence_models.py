@@ -133,7 +133,7 @@ def benchmark(name, dataset, folder, args):
               "--quiet", *(["--epochs", QUICK_EPOCHS] if args.quick else [])]
     results = {}
     for method, (stem, options) in runs(args.archs).items():
-        if method == NO_FALLBACK and not results[DEFAULT].get("kmer_fallback", [None]):
+        if method == NO_FALLBACK and results[DEFAULT].get("kmer_fallback") == []:
             results[method] = results[DEFAULT]  # no task fell back to k-mers: the default is this very network
             continue
         metrics = folder / f"{stem}.metrics.json"
@@ -154,8 +154,8 @@ def benchmark(name, dataset, folder, args):
 def filter_motifs(folder, data, test, args):
     """The default model's first-layer filters as motifs, by genotools-interpret --filter-motifs on the first
     MOTIF_WINDOWS test windows, each with its best match among JASPAR 2024's vertebrate matrices (every filter's
-    logo in filter_logos/): (filters made motifs, {known motif: [(correlation, filter)]} of the filters that match
-    one), or None when the tool was stopped."""
+    logo in filter_logos/): (filters made motifs, {known motif: [(correlation, filter, influence rank)]} of the
+    filters that match one), or None when the tool was stopped."""
     known, windows, out = folder / "jaspar_vertebrates.meme", folder / "test.fa", folder / "filter_motifs"
     if args.force or not known.exists():
         write_jaspar_vertebrates(CACHE, known)
@@ -172,9 +172,8 @@ def filter_motifs(folder, data, test, args):
     with open(out / "matches.tsv", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     matches = {}
-    for rank, row in enumerate(rows, start=1):  # most influential first; a filter without a match: empty columns
-        if row["correlation"] and float(row["correlation"]) >= MATCH_CORRELATION \
-                and int(row["overlap"]) >= MATCH_COLUMNS:
+    for rank, row in enumerate(rows, start=1):  # most influential first; with known motifs, each has a best match
+        if float(row["correlation"]) >= MATCH_CORRELATION and int(row["overlap"]) >= MATCH_COLUMNS:
             matches.setdefault(row["match_name"], []).append((float(row["correlation"]), row["filter"], rank))
     return len(rows), matches
 

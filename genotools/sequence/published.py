@@ -75,12 +75,13 @@ def import_cispliceai(weights: list[Path]) -> tuple[nn.Module, dict]:
     if len(weights) != 1 or Path(weights[0]).is_dir():
         raise InputError(f"--weights takes one file for cispliceai; {_CISPLICEAI_WHAT_TO_GIVE}")
     path = Path(weights[0])
-    name, data, wheel_sha256 = str(path), path.read_bytes(), None
+    name, file_name, data, wheel_sha256 = str(path), path.name, path.read_bytes(), None
     if zipfile.is_zipfile(path):
         wheel_sha256 = _checked_wheel(path, data, CISPLICEAI_WHEEL, CISPLICEAI_WHEEL_SHA256, "cispliceai",
                                       CISPLICEAI_VERSION)
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            name, data = f"{path}:{CISPLICEAI_GRAPH}", archive.read(CISPLICEAI_GRAPH)
+            data = archive.read(CISPLICEAI_GRAPH)
+        name, file_name = f"{path}:{CISPLICEAI_GRAPH}", Path(CISPLICEAI_GRAPH).name
     try:
         nodes = {node.name: node for node in read_graph(data, name)}
     except InputError as error:
@@ -91,7 +92,7 @@ def import_cispliceai(weights: list[Path]) -> tuple[nn.Module, dict]:
         networks.append((network, _network(_FrozenGraph(nodes, output, network))))
     source = {"name": "CI-SpliceAI", "version": CISPLICEAI_VERSION,
               "url": "https://github.com/YStrauch/CI-SpliceAI__Annotation", "wheel_sha256": wheel_sha256,
-              "files": [{"name": Path(name.split(":")[-1]).name, "sha256": hashlib.sha256(data).hexdigest()}]}
+              "files": [{"name": file_name, "sha256": hashlib.sha256(data).hexdigest()}]}
     return _ensemble(networks, source, CISPLICEAI_LICENCE, CISPLICEAI_CITATION)
 
 
